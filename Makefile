@@ -1,0 +1,54 @@
+# Carolina — `make run` to chat, `make test` to prove it. `make help` lists the rest.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+RASA   := $(VENV)/bin/rasa
+MODEL  := models/carolina.tar.gz
+# Everything the trained model is made from: when one of these is newer than the
+# model, `make train` (and so `make run` / `make test`) retrains; otherwise it doesn't.
+TRAINING_INPUTS := config.yml domain.yml $(shell find data components -type f \( -name '*.yml' -o -name '*.py' -o -name '*.md' \) 2>/dev/null)
+
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+export RASA_TELEMETRY_ENABLED ?= false
+
+.PHONY: help setup run test train validate lint lock clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+run: $(MODEL) ## set up, train if needed, start Rasa, the action server and the hub (Ctrl-C stops all)
+	$(VENV)/bin/honcho start
+
+test: $(MODEL) ## set up, train if needed, then validate the data and run the whole test suite
+	$(RASA) data validate --fail-on-warnings --domain domain.yml --data data
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+train: $(MODEL) ## train the model if its training data or config changed
+
+setup: $(VENV)/.installed ## make .venv with the pinned dependencies
+
+validate: $(VENV)/.installed ## rasa data validate
+	$(RASA) data validate --fail-on-warnings --domain domain.yml --data data
+
+lint: $(VENV)/.installed ## ruff on the Python code
+	$(VENV)/bin/ruff check bot actions components tests
+
+$(VENV)/.installed: requirements.txt constraints.txt scripts/find-python
+	@python=$$(scripts/find-python) && echo "Using $$python" && \
+	  { [ -x $(PY) ] || $$python -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade pip wheel
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	touch $@
+
+$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+	$(RASA) train --domain domain.yml --data data --config config.yml --out models --fixed-model-name carolina
+	touch $@
+
+lock: $(VENV)/.installed ## rewrite constraints.txt from the current .venv
+	$(PY) -m pip freeze --exclude-editable > constraints.txt
+
+clean: ## remove trained models and caches (keeps .venv)
+	rm -rf models/*.tar.gz .rasa results .pytest_cache

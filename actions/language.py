@@ -1,0 +1,110 @@
+"""The conversation's language: decided here, after every customer message.
+
+`decide_language` is the one place that picks the `language` slot; the action
+only gathers its inputs from the tracker. Order of precedence:
+
+1. the customer asked for a language ("can we speak English?");
+2. the portal's locale changed (the customer switched the portal's language);
+3. the customer clearly wrote in another language: a confident identification
+   of a message of at least MIN_WORDS words. Short messages ("ok", "no", "sim")
+   are ambiguous between the three languages and never switch;
+4. nothing decided yet: the locale, else a moderately confident identification;
+5. otherwise the language stays as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from components.language import normalise_code
+
+SWITCH_CONFIDENCE = 0.85
+FIRST_GUESS_CONFIDENCE = 0.5
+MIN_WORDS = 3
+
+
+
+@dataclass(frozen=True)
+class LanguageEvidence:
+    current: Optional[str] = None
+    requested: Optional[str] = None
+    locale_before: Optional[str] = None
+    locale_now: Optional[str] = None
+    detected: Optional[str] = None
+    confidence: float = 0.0
+    word_count: int = 0
+
+
+def decide_language(e: LanguageEvidence) -> Optional[str]:
+    if e.requested:
+        return e.requested
+    if e.locale_now and e.locale_now != e.locale_before:
+        return e.locale_now
+    if (
+        e.detected
+        and e.confidence >= SWITCH_CONFIDENCE
+        and e.word_count >= MIN_WORDS
+    ):
+        return e.detected
+    if e.current is None:
+        if e.locale_now:
+            return e.locale_now
+        if e.detected and e.confidence >= FIRST_GUESS_CONFIDENCE:
+            return e.detected
+    return e.current
+
+
+def evidence_from_tracker(tracker: Tracker) -> LanguageEvidence:
+    message: Dict[str, Any] = tracker.latest_message or {}
+    metadata = message.get("metadata") or {}
+    identified = message.get("language") or {}
+    requested = next(
+        (
+            normalise_code(entity.get("value"))
+            for entity in message.get("entities") or []
+            if entity.get("entity") == "requested_language"
+        ),
+        None,
+    )
+    return LanguageEvidence(
+        current=normalise_code(tracker.get_slot("language")),
+        requested=requested,
+        locale_before=normalise_code(tracker.get_slot("locale")),
+        locale_now=normalise_code(metadata.get("language"))
+        if isinstance(metadata, dict)
+        else None,
+        detected=normalise_code(identified.get("name"))
+        if isinstance(identified, dict)
+        else None,
+        confidence=float(identified.get("confidence") or 0.0)
+        if isinstance(identified, dict)
+        else 0.0,
+        word_count=len((message.get("text") or "").split()),
+    )
+
+
+class ActionSetLanguage(Action):
+    """Custom slot mapping of `language` and `locale`, run after every message."""
+
+    def name(self) -> Text:
+        return "action_set_language"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[Text, Any],
+    ) -> List[EventType]:
+        evidence = evidence_from_tracker(tracker)
+        events: List[EventType] = []
+        language = decide_language(evidence)
+        if language != evidence.current:
+            events.append(SlotSet("language", language))
+        if evidence.locale_now and evidence.locale_now != evidence.locale_before:
+            events.append(SlotSet("locale", evidence.locale_now))
+        return events

@@ -1,0 +1,96 @@
+"""Short conversations over the running Rasa server's REST channel, per language.
+
+A reply is in the right language when its text is exactly one of the domain's
+variations of some response for that language (the default variation is pt).
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Dict, List, Optional, Set
+
+import pytest
+import requests
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def texts_by_language() -> Dict[str, Set[str]]:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    by_language: Dict[str, Set[str]] = {"pt": set(), "es": set(), "en": set()}
+    for variations in domain["responses"].values():
+        for variation in variations:
+            language = "pt"
+            for condition in variation.get("condition") or []:
+                if condition["name"] == "language":
+                    language = condition["value"]
+            by_language[language].add(variation["text"])
+    return by_language
+
+
+TEXTS = texts_by_language()
+
+
+def language_of_reply(text: str) -> Optional[str]:
+    return next((lang for lang, texts in TEXTS.items() if text in texts), None)
+
+
+def say(server: str, sender: str, message: str, metadata: Optional[dict] = None) -> List[dict]:
+    body = {"sender": sender, "message": message}
+    if metadata is not None:
+        body["metadata"] = metadata
+    response = requests.post(f"{server}/webhooks/rest/webhook", json=body, timeout=60)
+    response.raise_for_status()
+    replies = response.json()
+    assert replies, f"no reply to {message!r}"
+    return replies
+
+
+@pytest.mark.parametrize(
+    "language, turns",
+    [
+        ("pt", ["oi, bom dia", "o que vc sabe fazer?", "valeu!", "tchau"]),
+        ("es", ["hola, buenas tardes", "en qué me puedes ayudar?", "muchas gracias", "chau, hasta luego"]),
+        ("en", ["hello there", "what can you do for me?", "thanks a lot", "bye, see you"]),
+    ],
+)
+def test_conversation_replies_in_the_customers_language(rasa_server, language, turns):
+    sender = f"test-{language}-{uuid.uuid4()}"
+    for turn in turns:
+        for reply in say(rasa_server, sender, turn):
+            assert language_of_reply(reply["text"]) == language, (turn, reply["text"])
+
+
+def test_greeting_offers_quick_replies(rasa_server):
+    replies = say(rasa_server, f"test-{uuid.uuid4()}", "olá carolina")
+    payloads = [b["payload"] for r in replies for b in r.get("buttons", [])]
+    assert payloads == ["/ask_question", "/open_ticket", "/request_human"]
+
+
+def test_portal_locale_decides_an_ambiguous_first_message(rasa_server):
+    replies = say(rasa_server, f"test-{uuid.uuid4()}", "oi", metadata={"language": "es-AR"})
+    assert language_of_reply(replies[0]["text"]) == "es"
+
+
+def test_language_changes_mid_conversation_on_request(rasa_server):
+    sender = f"test-{uuid.uuid4()}"
+    assert language_of_reply(say(rasa_server, sender, "oi tudo bem")[0]["text"]) == "pt"
+    switched = say(rasa_server, sender, "can we talk in english please?")
+    assert language_of_reply(switched[0]["text"]) == "en"
+    # A short, ambiguous message afterwards keeps the new language.
+    assert language_of_reply(say(rasa_server, sender, "obrigado")[0]["text"]) == "en"
+
+
+def test_language_follows_a_customer_who_writes_another_language(rasa_server):
+    sender = f"test-{uuid.uuid4()}"
+    say(rasa_server, sender, "olá", metadata={"language": "pt-BR"})
+    replies = say(rasa_server, sender, "hi, what kind of things can you help me with?", metadata={"language": "pt-BR"})
+    assert language_of_reply(replies[0]["text"]) == "en"
+
+
+def test_honest_about_what_she_cannot_do_yet(rasa_server):
+    replies = say(rasa_server, f"test-{uuid.uuid4()}", "quero abrir um chamado")
+    assert replies[0]["text"] in TEXTS["pt"]
+    assert "ainda não consigo" in replies[0]["text"].lower()
