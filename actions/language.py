@@ -15,7 +15,7 @@ only gathers its inputs from the tracker. Order of precedence:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -28,28 +28,23 @@ FIRST_GUESS_CONFIDENCE = 0.5
 MIN_WORDS = 3
 
 
-
 @dataclass(frozen=True)
 class LanguageEvidence:
-    current: Optional[str] = None
-    requested: Optional[str] = None
-    locale_before: Optional[str] = None
-    locale_now: Optional[str] = None
-    detected: Optional[str] = None
+    current: str | None = None
+    requested: str | None = None
+    locale_before: str | None = None
+    locale_now: str | None = None
+    detected: str | None = None
     confidence: float = 0.0
     word_count: int = 0
 
 
-def decide_language(e: LanguageEvidence) -> Optional[str]:
+def decide_language(e: LanguageEvidence) -> str | None:
     if e.requested:
         return e.requested
     if e.locale_now and e.locale_now != e.locale_before:
         return e.locale_now
-    if (
-        e.detected
-        and e.confidence >= SWITCH_CONFIDENCE
-        and e.word_count >= MIN_WORDS
-    ):
+    if e.detected and e.confidence >= SWITCH_CONFIDENCE and e.word_count >= MIN_WORDS:
         return e.detected
     if e.current is None:
         if e.locale_now:
@@ -75,15 +70,9 @@ def evidence_from_tracker(tracker: Tracker) -> LanguageEvidence:
         current=normalise_code(tracker.get_slot("language")),
         requested=requested,
         locale_before=normalise_code(tracker.get_slot("locale")),
-        locale_now=normalise_code(metadata.get("language"))
-        if isinstance(metadata, dict)
-        else None,
-        detected=normalise_code(identified.get("name"))
-        if isinstance(identified, dict)
-        else None,
-        confidence=float(identified.get("confidence") or 0.0)
-        if isinstance(identified, dict)
-        else 0.0,
+        locale_now=normalise_code(metadata.get("language")) if isinstance(metadata, dict) else None,
+        detected=normalise_code(identified.get("name")) if isinstance(identified, dict) else None,
+        confidence=float(identified.get("confidence") or 0.0) if isinstance(identified, dict) else 0.0,
         word_count=len((message.get("text") or "").split()),
     )
 
@@ -91,14 +80,14 @@ def evidence_from_tracker(tracker: Tracker) -> LanguageEvidence:
 class ActionSetLanguage(Action):
     """Custom slot mapping of `language` and `locale`, run after every message."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_set_language"
 
     async def run(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
-        domain: Dict[Text, Any],
+        domain: Dict[str, Any],
     ) -> List[EventType]:
         evidence = evidence_from_tracker(tracker)
         events: List[EventType] = []

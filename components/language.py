@@ -22,7 +22,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Dict, Iterable, List, Mapping, Tuple
 
 LANGUAGES: Tuple[str, ...] = ("pt", "es", "en")
 DEFAULT_LANGUAGE = "pt"
@@ -40,7 +40,7 @@ def words(text: str) -> List[str]:
     return _WORD.findall(fold(text))
 
 
-def normalise_code(value: object) -> Optional[str]:
+def normalise_code(value: object) -> str | None:
     """'pt-BR', 'es_AR', 'EN' -> 'pt', 'es', 'en'; anything else -> None."""
     if not isinstance(value, str) or not value:
         return None
@@ -54,9 +54,19 @@ def _lingua():  # type: ignore[no-untyped-def]
     # in processes that never detect anything.
     from lingua import Language, LanguageDetectorBuilder
 
-    return LanguageDetectorBuilder.from_languages(
-        Language.PORTUGUESE, Language.SPANISH, Language.ENGLISH
-    ).build()
+    return LanguageDetectorBuilder.from_languages(Language.PORTUGUESE, Language.SPANISH, Language.ENGLISH).build()
+
+
+@lru_cache(maxsize=None)
+def spacy_pipeline(lang: str):  # type: ignore[no-untyped-def]
+    """Blank spaCy pipeline for `lang` with the lookup lemmatizer: no model to
+    download, the tables come from the spacy-lookups-data package on disk."""
+    import spacy
+
+    nlp = spacy.blank(lang)
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    return nlp
 
 
 def lingua_probabilities(text: str) -> Dict[str, float]:
@@ -81,7 +91,7 @@ class LanguageIdentifier:
     counts: Dict[str, Dict[str, int]]
 
     @classmethod
-    def fit(cls, examples: Iterable[Tuple[str, str]]) -> "LanguageIdentifier":
+    def fit(cls, examples: Iterable[Tuple[str, str]]) -> LanguageIdentifier:
         counts: Dict[str, Counter] = {lang: Counter() for lang in LANGUAGES}
         for text, lang in examples:
             if lang in counts:
@@ -89,7 +99,7 @@ class LanguageIdentifier:
         return cls({lang: dict(c) for lang, c in counts.items()})
 
     @classmethod
-    def empty(cls) -> "LanguageIdentifier":
+    def empty(cls) -> LanguageIdentifier:
         return cls({lang: {} for lang in LANGUAGES})
 
     def _word_log_likelihoods(self, tokens: List[str]) -> Dict[str, float]:
@@ -103,12 +113,10 @@ class LanguageIdentifier:
                 continue
             for lang in LANGUAGES:
                 count = self.counts.get(lang, {}).get(token, 0)
-                scores[lang] += math.log(
-                    (count + 0.1) / (totals[lang] + 0.1 * len(vocabulary))
-                )
+                scores[lang] += math.log((count + 0.1) / (totals[lang] + 0.1 * len(vocabulary)))
         return scores
 
-    def identify(self, text: str, prior: Optional[str] = None) -> Guess:
+    def identify(self, text: str, prior: str | None = None) -> Guess:
         """Most likely language of `text`; `prior` (e.g. the portal's locale)
         tips the balance only when the text itself is ambiguous."""
         tokens = words(text)

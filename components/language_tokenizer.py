@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -38,6 +38,7 @@ from components.language import (
     LanguageIdentifier,
     fold,
     normalise_code,
+    spacy_pipeline,
 )
 
 logger = logging.getLogger(__name__)
@@ -46,16 +47,8 @@ LANGUAGE_PROPERTY = "language"
 _COUNTS_FILE = "language_counts.json"
 
 
-def _blank_pipeline(lang: str):  # type: ignore[no-untyped-def]
-    import spacy
 
-    nlp = spacy.blank(lang)
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    nlp.initialize()  # loads the lookup tables from spacy-lookups-data (on disk)
-    return nlp
-
-
-def _labelled_language(message: Message) -> Optional[str]:
+def _labelled_language(message: Message) -> str | None:
     """The language written in the training data, if any."""
     metadata = message.get(METADATA) or {}
     if not isinstance(metadata, dict):
@@ -66,7 +59,7 @@ def _labelled_language(message: Message) -> Optional[str]:
     return None
 
 
-def _client_language(message: Message) -> Optional[str]:
+def _client_language(message: Message) -> str | None:
     """The language the client (portal locale) sent with the message, if any."""
     metadata = message.get(METADATA) or {}
     if isinstance(metadata, dict):
@@ -74,14 +67,12 @@ def _client_language(message: Message) -> Optional[str]:
     return None
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
 class LanguageTokenizer(Tokenizer, GraphComponent):
     """Tokenizes with the spaCy pipeline of the message's language."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {
             "intent_tokenization_flag": False,
             "intent_split_symbol": "_",
@@ -90,36 +81,35 @@ class LanguageTokenizer(Tokenizer, GraphComponent):
         }
 
     @staticmethod
-    def supported_languages() -> Optional[List[Text]]:
+    def supported_languages() -> List[str] | None:
         return list(LANGUAGES)
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> List[str]:
         # Names must be importable modules and distributions both (rasa checks
         # the first and fingerprints the second), which rules out lingua.
         return ["spacy", "spacy_lookups_data"]
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        identifier: Optional[LanguageIdentifier] = None,
+        identifier: LanguageIdentifier | None = None,
     ) -> None:
         super().__init__(config)
         self._model_storage = model_storage
         self._resource = resource
         self.identifier = identifier or LanguageIdentifier.empty()
-        self._pipelines: Dict[str, Any] = {}
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "LanguageTokenizer":
+    ) -> LanguageTokenizer:
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -130,20 +120,18 @@ class LanguageTokenizer(Tokenizer, GraphComponent):
         ]
         self.identifier = LanguageIdentifier.fit(labelled)
         with self._model_storage.write_to(self._resource) as directory:
-            (directory / _COUNTS_FILE).write_text(
-                json.dumps(self.identifier.counts, ensure_ascii=False)
-            )
+            (directory / _COUNTS_FILE).write_text(json.dumps(self.identifier.counts, ensure_ascii=False))
         return self._resource
 
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "LanguageTokenizer":
+    ) -> LanguageTokenizer:
         try:
             with model_storage.read_from(resource) as directory:
                 counts = json.loads((directory / _COUNTS_FILE).read_text())
@@ -153,12 +141,7 @@ class LanguageTokenizer(Tokenizer, GraphComponent):
             identifier = None
         return cls(config, model_storage, resource, identifier)
 
-    def _pipeline(self, lang: str):  # type: ignore[no-untyped-def]
-        if lang not in self._pipelines:
-            self._pipelines[lang] = _blank_pipeline(lang)
-        return self._pipelines[lang]
-
-    def _language_of(self, message: Message, attribute: Text) -> str:
+    def _language_of(self, message: Message, attribute: str) -> str:
         labelled = _labelled_language(message)
         if labelled:
             return labelled
@@ -175,10 +158,10 @@ class LanguageTokenizer(Tokenizer, GraphComponent):
             )
         return guess.language or DEFAULT_LANGUAGE
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> List[Token]:
         text = message.get(attribute)
         lang = self._language_of(message, attribute)
-        doc = self._pipeline(lang)(text)
+        doc = spacy_pipeline(lang)(text)
         tokens = []
         for t in doc:
             if t.is_space:

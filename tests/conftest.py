@@ -80,7 +80,10 @@ def action_server(tmp_path_factory, server_env) -> Iterator[str]:
     with log.open("w") as out:
         process = subprocess.Popen(
             [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -104,11 +107,24 @@ def rasa_server(tmp_path_factory, model_path, action_server, server_env) -> Iter
     with log.open("w") as out:
         process = subprocess.Popen(
             [
-                str(BIN / "rasa"), "run", "--model", str(model_path),
-                "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
-                "--interface", "127.0.0.1", "--port", str(port), "--enable-api",
+                str(BIN / "rasa"),
+                "run",
+                "--model",
+                str(model_path),
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                str(ROOT / "credentials.yml"),
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--enable-api",
             ],
-            cwd=ROOT, env=server_env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=server_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     try:

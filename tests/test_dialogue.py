@@ -31,11 +31,22 @@ def test_test_stories_cover_every_rule_and_story_in_every_language():
 def test_rasa_test_core_passes(model_path, tmp_path):
     result = subprocess.run(
         [
-            str(BIN / "rasa"), "test", "core", "--model", str(model_path),
-            "--stories", str(ROOT / "tests" / "stories"), "--out", str(tmp_path),
-            "--fail-on-prediction-errors", "--no-plot",
+            str(BIN / "rasa"),
+            "test",
+            "core",
+            "--model",
+            str(model_path),
+            "--stories",
+            str(ROOT / "tests" / "stories"),
+            "--out",
+            str(tmp_path),
+            "--fail-on-prediction-errors",
+            "--no-plot",
         ],
-        cwd=ROOT, capture_output=True, text=True, timeout=900,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     failed = tmp_path / "failed_test_stories.yml"
     details = failed.read_text() if failed.exists() else ""

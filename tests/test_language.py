@@ -8,7 +8,16 @@ from components.language import LanguageIdentifier, fold, normalise_code
 
 @pytest.mark.parametrize(
     "value, code",
-    [("pt-BR", "pt"), ("es_AR", "es"), ("EN", "en"), ("en-GB", "en"), ("fr", None), ("", None), (None, None), (3, None)],
+    [
+        ("pt-BR", "pt"),
+        ("es_AR", "es"),
+        ("EN", "en"),
+        ("en-GB", "en"),
+        ("fr", None),
+        ("", None),
+        (None, None),
+        (3, None),
+    ],
 )
 def test_normalise_code(value, code):
     assert normalise_code(value) == code
@@ -20,24 +29,52 @@ def test_fold_strips_accents_and_case():
 
 
 def test_explicit_request_wins_over_everything():
-    e = LanguageEvidence(current="pt", requested="en", locale_now="pt", locale_before="pt",
-                         detected="pt", confidence=0.99, word_count=6)
+    e = LanguageEvidence(
+        current="pt",
+        requested="en",
+        locale_now="pt",
+        locale_before="pt",
+        detected="pt",
+        confidence=0.99,
+        word_count=6,
+    )
     assert decide_language(e) == "en"
 
 
 def test_locale_change_switches_language():
-    e = LanguageEvidence(current="pt", locale_before="pt", locale_now="es", detected="pt", confidence=0.6, word_count=1)
+    e = LanguageEvidence(
+        current="pt",
+        locale_before="pt",
+        locale_now="es",
+        detected="pt",
+        confidence=0.6,
+        word_count=1,
+    )
     assert decide_language(e) == "es"
 
 
 def test_unchanged_locale_does_not_undo_a_switch_the_customer_made():
     # The customer wrote English on a Portuguese portal; a later "ok" must not flip back.
-    e = LanguageEvidence(current="en", locale_before="pt", locale_now="pt", detected="pt", confidence=0.6, word_count=1)
+    e = LanguageEvidence(
+        current="en",
+        locale_before="pt",
+        locale_now="pt",
+        detected="pt",
+        confidence=0.6,
+        word_count=1,
+    )
     assert decide_language(e) == "en"
 
 
 def test_confident_long_message_switches_language():
-    e = LanguageEvidence(current="pt", locale_before="pt", locale_now="pt", detected="en", confidence=0.97, word_count=7)
+    e = LanguageEvidence(
+        current="pt",
+        locale_before="pt",
+        locale_now="pt",
+        detected="en",
+        confidence=0.97,
+        word_count=7,
+    )
     assert decide_language(e) == "en"
 
 
@@ -55,9 +92,17 @@ def test_first_message_takes_locale_then_detection():
 
 def test_identifier_uses_the_support_vocabulary():
     identifier = LanguageIdentifier.fit(
-        [("quero abrir um chamado", "pt"), ("olá tudo bem", "pt"), ("tchau valeu", "pt"),
-         ("quiero abrir una solicitud", "es"), ("hola qué tal", "es"), ("chau gracias", "es"),
-         ("i want to open a ticket", "en"), ("hello there", "en"), ("bye thanks", "en")]
+        [
+            ("quero abrir um chamado", "pt"),
+            ("olá tudo bem", "pt"),
+            ("tchau valeu", "pt"),
+            ("quiero abrir una solicitud", "es"),
+            ("hola qué tal", "es"),
+            ("chau gracias", "es"),
+            ("i want to open a ticket", "en"),
+            ("hello there", "en"),
+            ("bye thanks", "en"),
+        ]
     )
     assert identifier.identify("olá").language == "pt"
     assert identifier.identify("abrir chamado").language == "pt"

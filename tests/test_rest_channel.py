@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Dict, List, Optional, Set
+from typing import Dict, List, Set
 
 import pytest
 import requests
@@ -33,11 +33,11 @@ def texts_by_language() -> Dict[str, Set[str]]:
 TEXTS = texts_by_language()
 
 
-def language_of_reply(text: str) -> Optional[str]:
+def language_of_reply(text: str) -> str | None:
     return next((lang for lang, texts in TEXTS.items() if text in texts), None)
 
 
-def say(server: str, sender: str, message: str, metadata: Optional[dict] = None) -> List[dict]:
+def say(server: str, sender: str, message: str, metadata: dict | None = None) -> List[dict]:
     body = {"sender": sender, "message": message}
     if metadata is not None:
         body["metadata"] = metadata
@@ -52,7 +52,15 @@ def say(server: str, sender: str, message: str, metadata: Optional[dict] = None)
     "language, turns",
     [
         ("pt", ["oi, bom dia", "o que vc sabe fazer?", "valeu!", "tchau"]),
-        ("es", ["hola, buenas tardes", "en qué me puedes ayudar?", "muchas gracias", "chau, hasta luego"]),
+        (
+            "es",
+            [
+                "hola, buenas tardes",
+                "en qué me puedes ayudar?",
+                "muchas gracias",
+                "chau, hasta luego",
+            ],
+        ),
         ("en", ["hello there", "what can you do for me?", "thanks a lot", "bye, see you"]),
     ],
 )
@@ -86,7 +94,12 @@ def test_language_changes_mid_conversation_on_request(rasa_server):
 def test_language_follows_a_customer_who_writes_another_language(rasa_server):
     sender = f"test-{uuid.uuid4()}"
     say(rasa_server, sender, "olá", metadata={"language": "pt-BR"})
-    replies = say(rasa_server, sender, "hi, what kind of things can you help me with?", metadata={"language": "pt-BR"})
+    replies = say(
+        rasa_server,
+        sender,
+        "hi, what kind of things can you help me with?",
+        metadata={"language": "pt-BR"},
+    )
     assert language_of_reply(replies[0]["text"]) == "en"
 
 

@@ -1,0 +1,78 @@
+"""Answers from the knowledge base (bot/kb) and records whether the answer helped."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.config import public_url
+from bot.kb.answer import decide, selector_ranking
+from bot.kb.search import default_index
+
+
+def chosen_article(message: Dict[str, Any]) -> str | None:
+    """The article the customer picked from suggestion buttons, if any."""
+    for entity in message.get("entities") or []:
+        if entity.get("entity") == "kb_article":
+            return str(entity.get("value"))
+    return None
+
+
+def article_link(lang: str, article_id: str) -> str:
+    return f"{public_url()}/kb/{lang}/{article_id}"
+
+
+class ActionAnswerKb(Action):
+    def name(self) -> str:
+        return "action_answer_kb"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        index = default_index()
+        lang = tracker.get_slot("language") or "pt"
+        if lang not in index.library:
+            lang = "pt"
+        message = tracker.latest_message or {}
+        article_id = chosen_article(message)
+        if article_id not in index.library[lang]:
+            decision = decide(selector_ranking(message), index.search(message.get("text") or "", lang))
+            if decision.kind == "suggest":
+                buttons = [
+                    {
+                        "title": index.library[lang][suggested].title,
+                        "payload": "/faq" + json.dumps({"kb_article": suggested}),
+                    }
+                    for suggested in decision.suggestions
+                ]
+                dispatcher.utter_message(response="utter_kb_suggestions", buttons=buttons)
+                return [SlotSet("kb_article", None)]
+            if decision.kind == "none":
+                dispatcher.utter_message(response="utter_kb_no_answer")
+                return [SlotSet("kb_article", None)]
+            article_id = decision.article_id
+        article = index.library[lang][article_id]
+        dispatcher.utter_message(
+            response="utter_kb_answer",
+            summary=article.summary,
+            title=article.title,
+            link=article_link(lang, article.id),
+        )
+        dispatcher.utter_message(response="utter_kb_did_it_help")
+        return [SlotSet("kb_article", article.id), SlotSet("kb_helpful", None)]
+
+
+class ActionKbFeedback(Action):
+    """Stores the customer's yes/no to "did this help?" in the `kb_helpful` slot."""
+
+    def name(self) -> str:
+        return "action_kb_feedback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        helpful = (tracker.latest_message or {}).get("intent", {}).get("name") == "affirm"
+        dispatcher.utter_message(response="utter_kb_glad" if helpful else "utter_kb_sorry")
+        if tracker.get_slot("kb_article") is None:
+            return []
+        return [SlotSet("kb_helpful", helpful)]

@@ -1,0 +1,91 @@
+"""Whether Carolina answers, suggests articles, or says she does not know.
+
+Two rankings of articles are fused: the ResponseSelector's confidences (trained
+on the articles' example questions: good on phrasings close to them) and BM25
+over the articles' text (bot/kb/search.py: good on the long tail and on terms
+only the article bodies or other languages use). BM25 scores are unbounded, so
+each is squashed to [0, 1) with s / (s + BM25_HALF) before weighting.
+
+The thresholds are measured, not guessed: `python -m bench kb --tune` searches
+them on the dev third of tests/kb_eval/questions.yml (never on the test part)
+and prints the values below. Reasoning behind the objective: a confident wrong
+answer costs more than a "did you mean" list, so the answer threshold is the
+lowest one that keeps wrong confident answers (on answerable and on no-answer
+questions) at or under 5% on the dev split.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Sequence, Tuple
+
+from bot.kb.search import Hit
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    bm25_weight: float = 0.6
+    bm25_half: float = 4.0
+    answer: float = 0.75
+    margin: float = 0.15
+    suggest: float = 0.3
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True)
+class KbDecision:
+    kind: str  # "answer" | "suggest" | "none"
+    article_id: str | None = None
+    suggestions: Tuple[str, ...] = ()
+    ranking: Tuple[Tuple[str, float], ...] = ()
+
+    @property
+    def top(self) -> str | None:
+        return self.ranking[0][0] if self.ranking else None
+
+
+def fuse(selector: Sequence[Hit], bm25: Sequence[Hit], t: Thresholds) -> Tuple[Tuple[str, float], ...]:
+    scores: Dict[str, float] = {}
+    for hit in selector:
+        scores[hit.article_id] = scores.get(hit.article_id, 0.0) + hit.score
+    for hit in bm25:
+        squashed = hit.score / (hit.score + t.bm25_half)
+        scores[hit.article_id] = scores.get(hit.article_id, 0.0) + t.bm25_weight * squashed
+    return tuple(sorted(scores.items(), key=lambda item: item[1], reverse=True))
+
+
+def decide(selector: Sequence[Hit], bm25: Sequence[Hit], thresholds: Thresholds = DEFAULT_THRESHOLDS) -> KbDecision:
+    ranking = fuse(selector, bm25, thresholds)
+    if not ranking:
+        return KbDecision("none")
+    top_id, top_score = ranking[0]
+    second = ranking[1][1] if len(ranking) > 1 else 0.0
+    if top_score >= thresholds.answer and top_score - second >= thresholds.margin:
+        return KbDecision("answer", top_id, ranking=ranking)
+    close = tuple(article_id for article_id, score in ranking[:3] if score >= thresholds.suggest)
+    if close:
+        return KbDecision("suggest", suggestions=close, ranking=ranking)
+    return KbDecision("none", ranking=ranking)
+
+
+def selector_ranking(parse: Mapping[str, Any]) -> List[Hit]:
+    """The ResponseSelector's ranking of articles in a Rasa parse result."""
+    selector = (parse.get("response_selector") or {}).get("faq") or {}
+    return [
+        Hit(str(item["intent_response_key"]).split("/", 1)[-1], float(item["confidence"]))
+        for item in selector.get("ranking") or []
+        if item.get("intent_response_key")
+    ]
+
+
+# Intents after which Carolina looks in the knowledge base (data/rules/knowledge.yml).
+KB_INTENTS = ("faq", "nlu_fallback")
+
+
+def shown_articles(decision: KbDecision) -> Tuple[str | None, Tuple[str, ...]]:
+    """(the confident answer or None, the articles shown in order)."""
+    if decision.kind == "answer" and decision.article_id:
+        return decision.article_id, (decision.article_id,)
+    return None, decision.suggestions

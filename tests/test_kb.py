@@ -1,0 +1,117 @@
+"""The knowledge base on disk, its generated training data, search and decision (no Rasa)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.kb.answer import Thresholds, decide, selector_ranking
+from bot.kb.articles import LANGUAGES, KnowledgeBaseError, load_library
+from bot.kb.search import Hit, default_index
+from bot.kb.training_data import DEFAULT_ROOT, render, render_responses
+
+
+@pytest.fixture(scope="module")
+def library():
+    return load_library()
+
+
+def test_every_article_exists_in_three_languages_with_at_least_40_topics(library):
+    ids = {lang: set(articles) for lang, articles in library.items()}
+    assert ids["pt"] == ids["es"] == ids["en"]
+    assert len(ids["pt"]) >= 40
+
+
+def test_articles_keep_the_seed_facts(library):
+    # A few facts that must read as in the support guides, in every language
+    # (patterns allow each language's way of writing times: 13:30, 13h30).
+    facts = {
+        "forgot_password": ["4003-0015"],
+        "support_hours": [r"\b0?7", "19"],
+        "attachments": ["20", "3"],
+        "phone_numbers_international": ["5295 9300", "01-800-913-55-29", "0800-55-372"],
+        "admin_financial_center": [r"13[:h]30", "18"],
+        "communication_channel": [r"13[:h]30", r"17[:h]30"],
+        "cloud_support": ["24", "7"],
+        "technical_consulting": ["10"],
+        "lgpd_personal_data": ["13.709"],
+        "sales_contact": [r"0800 70 98 100"],
+    }
+    for article_id, needles in facts.items():
+        for lang in LANGUAGES:
+            article = library[lang][article_id]
+            text = article.summary + article.body
+            for needle in needles:
+                assert re.search(needle, text), (lang, article_id, needle)
+
+
+def test_generated_faq_data_is_up_to_date(library):
+    for lang in LANGUAGES:
+        generated = (DEFAULT_ROOT.parent / "nlu" / lang / "kb_faq.yml").read_text(encoding="utf-8")
+        assert generated == render(library, lang), f"run `python -m bot kb build` ({lang})"
+    responses = (DEFAULT_ROOT.parent / "nlu" / "kb_responses.yml").read_text(encoding="utf-8")
+    assert responses == render_responses(library)
+
+
+def test_a_broken_article_is_reported_with_its_file(tmp_path):
+    for lang in LANGUAGES:
+        (tmp_path / lang).mkdir()
+        (tmp_path / lang / "x.md").write_text(
+            "---\nid: x\ntitle: X\nqueue: technical_support\nproduct: all\ntags: [a]\nsource: s\n"
+            "summary: s\nexamples: [a]\n---\nbody\n"
+        )
+    assert set(load_library(tmp_path)["pt"]) == {"x"}
+    (tmp_path / "es" / "x.md").write_text("---\nid: x\ntitle: [unclosed\n---\n")
+    with pytest.raises(KnowledgeBaseError, match=re.escape(str(tmp_path / "es" / "x.md"))):
+        load_library(tmp_path)
+    (tmp_path / "es" / "x.md").unlink()
+    with pytest.raises(KnowledgeBaseError, match="data/kb/es lacks"):
+        load_library(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "query, lang, expected",
+    [
+        ("esqueci minha senha", "pt", "forgot_password"),
+        ("olvide mi contrasena", "es", "forgot_password"),
+        ("telefono de soporte en colombia", "es", "phone_numbers_international"),
+        ("how big can an attachment be", "en", "attachments"),
+    ],
+)
+def test_search_finds_the_article(query, lang, expected):
+    assert default_index().search(query, lang)[0].article_id == expected
+
+
+def test_search_crosses_languages():
+    # "Busca Unificada" is the Portuguese name; the English question uses it as is.
+    assert default_index().search("where is the busca unificada", "en")[0].article_id == "unified_search"
+
+
+def test_search_finds_nothing_for_unrelated_words():
+    assert default_index().search("xyzzy plugh", "en") == []
+
+
+def test_decision_answers_suggests_or_declines():
+    t = Thresholds(bm25_weight=0.5, bm25_half=4.0, answer=0.8, margin=0.2, suggest=0.3)
+    sure = decide([Hit("a", 0.9), Hit("b", 0.05)], [Hit("a", 8.0)], t)
+    assert (sure.kind, sure.article_id) == ("answer", "a")
+    unsure = decide([Hit("a", 0.45), Hit("b", 0.4)], [Hit("b", 2.0)], t)
+    assert unsure.kind == "suggest" and set(unsure.suggestions) == {"a", "b"}
+    assert decide([Hit("a", 0.1)], [], t).kind == "none"
+    assert decide([], [], t).kind == "none"
+
+
+def test_selector_ranking_reads_rasas_parse_result():
+    parse = {
+        "response_selector": {
+            "faq": {
+                "ranking": [
+                    {"intent_response_key": "faq/forgot_password", "confidence": 0.8},
+                    {"intent_response_key": "faq/portal_access", "confidence": 0.1},
+                ]
+            }
+        }
+    }
+    assert selector_ranking(parse) == [Hit("forgot_password", 0.8), Hit("portal_access", 0.1)]
+    assert selector_ranking({}) == []
