@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Dict, List, Sequence
 
 import bm25s
+import structlog
 
 from bot.kb.answer import DEFAULT_THRESHOLDS, KB_INTENTS, Thresholds, decide, selector_ranking, shown_articles
 from bot.kb.articles import load_library
@@ -125,25 +126,28 @@ def plain_bm25(questions) -> List[Shown]:
     return shown
 
 
+MAX_WRONG_ANSWERS = 0.05  # of answerable questions answered with a wrong article
+MAX_UNANSWERABLE_ANSWERED = 0.05  # of unanswerable questions given a confident answer
+
+
 def tune(questions, parses, searches) -> Thresholds:
     """Best thresholds on the dev split: most questions with the right article
-    first, among settings whose confident answers are wrong at most 5% of the
-    time (wrong article, or an answer to an unanswerable question)."""
+        first, among settings that answer at most 5% of answerable questions with a
+        wrong article and none of the unanswerable ones at all (the dev split has only
+    12: one answered would already be 8%, close to the 10% the test allows)."""
     best, best_key = DEFAULT_THRESHOLDS, None
     grid = itertools.product(
         (0.3, 0.45, 0.6, 0.8, 1.0),  # bm25_weight
         (2.0, 4.0, 6.0, 8.0),  # bm25_half
-        [x / 20 for x in range(6, 25)],  # answer 0.30 .. 1.20
-        (0.0, 0.05, 0.1, 0.15, 0.2, 0.3),  # margin
+        [x / 10 for x in range(3, 13)],  # answer 0.3 .. 1.2
+        (0.0, 0.1, 0.2, 0.3),  # margin
         (0.15, 0.2, 0.3, 0.4),  # suggest
+        (0.0, 0.2, 0.3, 0.4, 0.5),  # support
     )
-    for weight, half, answer, margin, suggest in grid:
-        t = Thresholds(weight, half, answer, margin, suggest)
+    for weight, half, answer, margin, suggest, support in grid:
+        t = Thresholds(weight, half, answer, margin, suggest, support)
         s = score(questions, carolina(parses, searches, t))
-        wrong = (s.answered_wrong * s.n_answerable + (1 - s.unanswerable_declined) * s.n_unanswerable) / (
-            s.n_answerable + s.n_unanswerable
-        )
-        if wrong > 0.05:
+        if s.answered_wrong > MAX_WRONG_ANSWERS or 1 - s.unanswerable_declined > MAX_UNANSWERABLE_ANSWERED:
             continue
         key = (round(s.top1, 4), round(s.answered_right, 4), round(s.top3, 4))
         if best_key is None or key > best_key:
@@ -181,6 +185,7 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
     split = "dev" if args.tune else "test"
     questions = load_questions(split=split)

@@ -14,6 +14,9 @@ from typing import List
 def main(argv: List[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Carolina's hub and tools")
     commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="run the hub")
+    db = commands.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="upgrade the schema to the latest migration")
     kb = commands.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command", required=True)
     kb.add_parser("build", help="regenerate data/nlu/<lang>/kb_faq.yml from data/kb/")
     search = kb.add_parser("search", help="search the knowledge base")
@@ -21,6 +24,23 @@ def main(argv: List[str] | None = None) -> int:
     search.add_argument("-l", "--lang", default="pt", choices=["pt", "es", "en"])
     args = parser.parse_args(argv)
 
+    if args.command in ("serve", "db"):
+        import logging
+
+        from bot.db.migrate import upgrade
+        from bot.settings import Settings
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        settings = Settings.from_env()
+        upgrade(settings.database_url)
+        if args.command == "db":
+            return 0
+        from aiohttp import web
+
+        from bot.app import create_app
+
+        web.run_app(create_app(settings), host=settings.host, port=settings.port)
+        return 0
     if args.command == "kb":
         from bot.kb.articles import KnowledgeBaseError
 

@@ -21,7 +21,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Dict, Iterable, List, Mapping, Tuple
 
 LANGUAGES: Tuple[str, ...] = ("pt", "es", "en")
@@ -57,7 +57,7 @@ def _lingua():  # type: ignore[no-untyped-def]
     return LanguageDetectorBuilder.from_languages(Language.PORTUGUESE, Language.SPANISH, Language.ENGLISH).build()
 
 
-@lru_cache(maxsize=None)
+@cache
 def spacy_pipeline(lang: str):  # type: ignore[no-untyped-def]
     """Blank spaCy pipeline for `lang` with the lookup lemmatizer: no model to
     download, the tables come from the spacy-lookups-data package on disk."""

@@ -11,9 +11,9 @@ lemmatizer from spacy-lookups-data, and picks one per message:
   (components.language), with the portal's locale, when the client sends one,
   as a tie-breaker.
 
-Lemmas are accent-folded and lower-cased ("Não"/"nao" -> "nao", "olvidé" ->
-"olvidar"), so the word-level featurizer sees the same feature whether or not the
-customer typed accents. The identified language is added to the parse result as
+Tokens and lemmas are accent-folded and lower-cased ("Não"/"nao" -> "nao",
+"olvidé" -> "olvide", lemma "olvidar"), so the featurizers see the same feature
+whether or not the customer typed accents. The identified language is added to the parse result as
 `language` (`{"name", "confidence"}`); actions/language.py decides the slot.
 """
 
@@ -45,7 +45,6 @@ logger = logging.getLogger(__name__)
 
 LANGUAGE_PROPERTY = "language"
 _COUNTS_FILE = "language_counts.json"
-
 
 
 def _labelled_language(message: Message) -> str | None:
@@ -166,6 +165,10 @@ class LanguageTokenizer(Tokenizer, GraphComponent):
         for t in doc:
             if t.is_space:
                 continue
-            lemma = fold(t.lemma_ or t.text)
-            tokens.append(Token(t.text, t.idx, lemma=lemma))
+            # Both forms folded (same length as the original, so offsets and
+            # entity spans stay valid): the lemma feeds the word features, the
+            # surface form the character n-grams (config.yml), which keeps short
+            # words whose lemma depends on the guessed language ("no": Portuguese
+            # "em + o", English "no") recognisable.
+            tokens.append(Token(fold(t.text), t.idx, lemma=fold(t.lemma_ or t.text)))
         return self._apply_token_pattern(tokens)

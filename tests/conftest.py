@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, List, Optional
 
 import pytest
 import requests
@@ -28,28 +28,41 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until(url: str, process: subprocess.Popen, log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} died on start:\n{log.read_text()[-3000:]}")
-        try:
-            if requests.get(url, timeout=2).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} not up after {timeout}s:\n{log.read_text()[-3000:]}")
+class Service:
+    """A server process of the project on a loopback port, with its log.
 
+    Tests that need to kill and restart a server (to prove nothing is lost)
+    call stop() and start() on the session's instance."""
 
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    def __init__(self, name: str, args: List[str], port: int, ready_path: str, env: dict, logdir: Path) -> None:
+        self.name, self.args, self.port, self.ready_path, self.env = name, args, port, ready_path, env
+        self.log = logdir / f"{name}.log"
+        self.url = f"http://127.0.0.1:{port}"
+        self.process: Optional[subprocess.Popen] = None
+
+    def start(self, timeout: float = 300) -> Service:
+        with self.log.open("a") as out:
+            self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} died on start:\n{self.log.read_text()[-3000:]}")
+            try:
+                if requests.get(self.url + self.ready_path, timeout=2).ok:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"{self.name} not up after {timeout}s:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 @pytest.fixture(scope="session")
@@ -73,62 +86,68 @@ def server_env() -> dict:
 
 
 @pytest.fixture(scope="session")
-def action_server(tmp_path_factory, server_env) -> Iterator[str]:
+def action_service(tmp_path_factory, server_env) -> Iterator[Service]:
     port = free_port()
-    log = tmp_path_factory.mktemp("actions") / "actions.log"
-    env = dict(server_env, SANIC_HOST="127.0.0.1")
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
+    service = Service(
+        "actions",
+        [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+        port,
+        "/health",
+        dict(server_env, SANIC_HOST="127.0.0.1"),
+        tmp_path_factory.mktemp("actions"),
+    )
     try:
-        wait_until(f"{url}/health", process, log, timeout=120)
-        yield f"{url}/webhook"
+        yield service.start(timeout=120)
     finally:
-        stop(process)
+        service.stop()
 
 
 @pytest.fixture(scope="session")
-def rasa_server(tmp_path_factory, model_path, action_server, server_env) -> Iterator[str]:
+def rasa_service(tmp_path_factory, model_path, action_service, server_env) -> Iterator[Service]:
     """A real `rasa run` with the trained model, REST channel and HTTP API on loopback."""
     workdir = tmp_path_factory.mktemp("rasa")
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
-        f'action_endpoint:\n  url: "{action_server}"\n'
+        f'action_endpoint:\n  url: "{action_service.url}/webhook"\n'
         f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n'
     )
     port = free_port()
-    log = workdir / "rasa.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                str(BIN / "rasa"),
-                "run",
-                "--model",
-                str(model_path),
-                "--endpoints",
-                str(endpoints),
-                "--credentials",
-                str(ROOT / "credentials.yml"),
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--enable-api",
-            ],
-            cwd=ROOT,
-            env=server_env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
+    args = [str(BIN / "rasa"), "run", "--model", str(model_path), "--endpoints", str(endpoints)]
+    args += ["--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1", "--port", str(port)]
+    service = Service("rasa", args + ["--enable-api"], port, "/status", server_env, workdir)
     try:
-        wait_until(f"{url}/status", process, log, timeout=300)
-        yield url
+        yield service.start()
     finally:
-        stop(process)
+        service.stop()
+
+
+@pytest.fixture(scope="session")
+def rasa_server(rasa_service) -> str:
+    return rasa_service.url
+
+
+IDENTITY_SECRET = "test-identity-secret"
+ACTIONS_TOKEN = "test-actions-token"
+PORTAL_ORIGIN = "http://portal.test"
+
+
+@pytest.fixture(scope="session")
+def hub_service(tmp_path_factory, rasa_service, server_env) -> Iterator[Service]:
+    """The hub (`python -m bot serve`) on a fresh SQLite file, talking to the real Rasa."""
+    workdir = tmp_path_factory.mktemp("hub")
+    port = free_port()
+    env = dict(
+        server_env,
+        CAROLINA_PORT=str(port),
+        DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'hub.db'}",
+        RASA_URL=rasa_service.url,
+        RASA_TIMEOUT="30",
+        CAROLINA_IDENTITY_SECRET=IDENTITY_SECRET,
+        CAROLINA_ACTIONS_TOKEN=ACTIONS_TOKEN,
+        CAROLINA_ALLOWED_ORIGINS=PORTAL_ORIGIN,
+    )
+    service = Service("hub", [sys.executable, "-m", "bot", "serve"], port, "/api/health", env, workdir)
+    try:
+        yield service.start(timeout=120)
+    finally:
+        service.stop()

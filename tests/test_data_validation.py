@@ -31,14 +31,17 @@ EXPECTED = {
 def responses_sent_by_actions() -> set:
     sent = set()
     for path in (ROOT / "actions").glob("*.py"):
-        sent |= set(re.findall(r'response="(utter_\w+)"', path.read_text()))
+        sent |= set(re.findall(r"\"(utter_\w+)\"", path.read_text()))
     return sent
 
 
 def test_rasa_data_validate_has_no_unexpected_warnings():
     result = subprocess.run(
         [str(BIN / "rasa"), "data", "validate", "--domain", "domain.yml", "--data", "data"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     output = result.stdout + result.stderr

@@ -15,6 +15,7 @@ from typing import Dict, List, Sequence, Tuple
 import yaml
 
 QUESTIONS = Path(__file__).resolve().parents[2] / "tests" / "kb_eval" / "questions.yml"
+DEV_UNANSWERABLE = QUESTIONS.with_name("dev_unanswerable.yml")
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,9 @@ def load_questions(path: Path = QUESTIONS, split: str | None = None) -> List[Que
     questions = [
         Question(row["q"], row["lang"], row["article"], "dev" if i % 3 == 0 else "test") for i, row in enumerate(rows)
     ]
+    if split == "dev" and path == QUESTIONS:
+        extra = yaml.safe_load(DEV_UNANSWERABLE.read_text(encoding="utf-8"))["questions"]
+        questions += [Question(row["q"], row["lang"], None, "dev") for row in extra]
     return [q for q in questions if split is None or q.split == split]
 
 

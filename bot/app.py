@@ -1,0 +1,51 @@
+"""create_app(settings): the hub's aiohttp application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import AsyncIterator
+
+import aiohttp
+import socketio
+from aiohttp import web
+
+from bot import keys
+from bot.db.session import make_engine, make_sessions
+from bot.settings import Settings
+from bot.web import api, pages, widget
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+async def database(app: web.Application) -> AsyncIterator[None]:
+    engine = make_engine(app[keys.SETTINGS].database_url)
+    app[keys.ENGINE] = engine
+    app[keys.SESSIONS] = make_sessions(engine)
+    yield
+    await engine.dispose()
+
+
+async def http_client(app: web.Application) -> AsyncIterator[None]:
+    async with aiohttp.ClientSession() as session:
+        app[keys.HTTP] = session
+        yield
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(client_max_size=256 * 1024)
+    app[keys.SETTINGS] = settings
+    app.cleanup_ctx.extend([database, http_client])
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp",
+        # Only the portal's pages may open a socket (cross-site WebSocket hijacking).
+        cors_allowed_origins=list(settings.allowed_origins),
+        # The largest legitimate event is a message of max_message_chars; leave room for JSON.
+        max_http_buffer_size=64 * 1024,
+    )
+    sio.attach(app, socketio_path="socket.io")
+    app[keys.SIO] = sio
+    widget.attach(app, sio)
+    app.add_routes(api.routes)
+    app.add_routes(pages.routes)
+    app.router.add_static("/static/", STATIC, name="static")
+    return app

@@ -1,0 +1,129 @@
+"""The hub's record, with the design's names: Contact, Conversation, Message,
+Handoff, Ticket, Agent. Messages are append-only; their integer id is the order
+both sides saw them in."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base
+
+# Stable constraint names, so migrations can refer to them on every database.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+Base = declarative_base(metadata=metadata)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    id = Column(Integer, primary_key=True)
+    external_id = Column(String(200), nullable=False, unique=True)
+    name = Column(String(200))
+    email = Column(String(320))
+    company = Column(String(200))
+    company_code = Column(String(100))
+    language = Column(String(5))
+    can_open_tickets = Column(Boolean, nullable=False, default=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=now)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=now, onupdate=now)
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    # Also the sender id Rasa knows the conversation by, and the widget's session id.
+    id = Column(String(32), primary_key=True, default=new_id)
+    contact_id = Column(Integer, ForeignKey("contacts.id"), index=True)
+    mode = Column(String(10), nullable=False, default="bot")  # bot | queued | agent
+    language = Column(String(5))
+    channel = Column(String(20), nullable=False, default="widget")
+    started_at = Column(DateTime(timezone=True), nullable=False, default=now)
+    ended_at = Column(DateTime(timezone=True))
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("conversation_id", "client_message_id"),)
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(32), ForeignKey("conversations.id"), nullable=False, index=True)
+    sender = Column(String(10), nullable=False)  # customer | bot | agent | system
+    text = Column(Text, nullable=False, default="")
+    # Buttons, quick replies, attachment, the analyst's display name...
+    payload = Column(JSON)
+    # Set by the widget on customer messages: a resent message is stored once.
+    client_message_id = Column(String(100))
+    # What NLU understood, for customer messages.
+    intent = Column(String(100))
+    confidence = Column(Float)
+    language = Column(String(5))
+    created_at = Column(DateTime(timezone=True), nullable=False, default=now)
+
+
+class Handoff(Base):
+    __tablename__ = "handoffs"
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(32), ForeignKey("conversations.id"), nullable=False, index=True)
+    queue = Column(String(40), nullable=False)
+    reason = Column(Text)
+    fields = Column(JSON)
+    status = Column(String(12), nullable=False, default="queued")  # queued | accepted | closed | abandoned
+    agent_id = Column(Integer, ForeignKey("agents.id"))
+    created_at = Column(DateTime(timezone=True), nullable=False, default=now)
+    accepted_at = Column(DateTime(timezone=True))
+    closed_at = Column(DateTime(timezone=True))
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    id = Column(Integer, primary_key=True)
+    number = Column(String(20), nullable=False, unique=True)
+    contact_id = Column(Integer, ForeignKey("contacts.id"), index=True)
+    conversation_id = Column(String(32), ForeignKey("conversations.id"), index=True)
+    queue = Column(String(40), nullable=False)
+    fields = Column(JSON)
+    impact = Column(String(10))
+    urgency = Column(String(10))
+    criticality = Column(String(10))
+    status = Column(String(30), nullable=False, default="open")
+    transcript = Column(JSON)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=now)
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+    id = Column(Integer, primary_key=True)
+    email = Column(String(320), nullable=False, unique=True)
+    name = Column(String(200), nullable=False)
+    password_hash = Column(String(200), nullable=False)
+    role = Column(String(10), nullable=False, default="agent")  # agent | admin
+    queues = Column(JSON)
+    presence = Column(String(10), nullable=False, default="offline")
+    created_at = Column(DateTime(timezone=True), nullable=False, default=now)

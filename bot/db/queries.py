@@ -1,0 +1,105 @@
+"""Query functions: the caller owns the session (and its transaction)."""
+
+from __future__ import annotations
+
+from typing import Any, List, Optional
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Contact, Conversation, Message, now
+from bot.identity import Identity
+
+
+async def upsert_contact(session: AsyncSession, identity: Identity) -> Contact:
+    contact = (
+        await session.execute(select(Contact).where(Contact.external_id == identity.external_id))
+    ).scalar_one_or_none()
+    if contact is None:
+        contact = Contact(external_id=identity.external_id)
+        session.add(contact)
+    contact.name = identity.name
+    contact.email = identity.email
+    contact.company = identity.company
+    contact.company_code = identity.company_code
+    contact.language = identity.language
+    contact.can_open_tickets = identity.can_open_tickets
+    await session.flush()
+    return contact
+
+
+async def get_conversation(session: AsyncSession, conversation_id: str) -> Optional[Conversation]:
+    return await session.get(Conversation, conversation_id)
+
+
+async def create_conversation(
+    session: AsyncSession, contact_id: Optional[int], language: Optional[str], channel: str = "widget"
+) -> Conversation:
+    conversation = Conversation(contact_id=contact_id, language=language, channel=channel, mode="bot")
+    session.add(conversation)
+    await session.flush()
+    return conversation
+
+
+async def find_customer_message(
+    session: AsyncSession, conversation_id: str, client_message_id: str
+) -> Optional[Message]:
+    return (
+        await session.execute(
+            select(Message).where(
+                Message.conversation_id == conversation_id, Message.client_message_id == client_message_id
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def add_message(
+    session: AsyncSession,
+    conversation_id: str,
+    sender: str,
+    text: str,
+    payload: Optional[Any] = None,
+    client_message_id: Optional[str] = None,
+) -> Message:
+    message = Message(
+        conversation_id=conversation_id,
+        sender=sender,
+        text=text,
+        payload=payload,
+        client_message_id=client_message_id,
+        created_at=now(),
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def record_understanding(
+    session: AsyncSession, message_id: int, intent: Optional[str], confidence: Optional[float], language: Optional[str]
+) -> None:
+    await session.execute(
+        update(Message).where(Message.id == message_id).values(intent=intent, confidence=confidence, language=language)
+    )
+
+
+async def transcript(session: AsyncSession, conversation_id: str, after_id: int = 0) -> List[Message]:
+    return list(
+        (
+            await session.execute(
+                select(Message)
+                .where(Message.conversation_id == conversation_id, Message.id > after_id)
+                .order_by(Message.id)
+            )
+        ).scalars()
+    )
+
+
+async def replies_after(session: AsyncSession, message: Message) -> List[Message]:
+    """The messages that answered `message`: everything after it up to the
+    customer's next message."""
+    replies = []
+    for later in await transcript(session, message.conversation_id, message.id):
+        if later.sender == "customer":
+            break
+        replies.append(later)
+    return replies

@@ -1,0 +1,16 @@
+"""Every web.AppKey of the hub, in one place."""
+
+from __future__ import annotations
+
+from aiohttp import ClientSession, web
+from socketio import AsyncServer
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import sessionmaker
+
+from bot.settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+ENGINE = web.AppKey("engine", AsyncEngine)
+SESSIONS = web.AppKey("sessions", sessionmaker)
+HTTP = web.AppKey("http", ClientSession)
+SIO = web.AppKey("sio", AsyncServer)

@@ -1,0 +1,58 @@
+"""The hub's configuration: environment variables with working defaults, read once."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Optional, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _split(value: str) -> Tuple[str, ...]:
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Default: a SQLite file under var/. PostgreSQL: postgresql+asyncpg://user@host/db
+    database_url: str = f"sqlite+aiosqlite:///{ROOT / 'var' / 'carolina.db'}"
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout: float = 20.0
+    public_url: str = "http://localhost:8000"
+    # Secret the portal signs customer identities with (HS256 JWT). Without it,
+    # every customer is anonymous and any token is refused.
+    identity_secret: Optional[str] = None
+    # Shared token the action server sends to the hub's API.
+    actions_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    # Origins whose pages may open the widget's socket (cross-site WebSocket hijacking).
+    allowed_origins: Tuple[str, ...] = ("http://localhost:8000", "http://127.0.0.1:8000")
+    max_message_chars: int = 4000
+    # Rate limit per customer session: at most `rate_burst` messages, refilled at `rate_per_minute`.
+    rate_per_minute: int = 30
+    rate_burst: int = 10
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        defaults = cls()
+        port = int(env.get("CAROLINA_PORT", defaults.port))
+        public_url = env.get("CAROLINA_PUBLIC_URL", f"http://localhost:{port}").rstrip("/")
+        origins = env.get("CAROLINA_ALLOWED_ORIGINS")
+        return cls(
+            host=env.get("CAROLINA_HOST", defaults.host),
+            port=port,
+            database_url=env.get("DATABASE_URL", defaults.database_url),
+            rasa_url=env.get("RASA_URL", defaults.rasa_url).rstrip("/"),
+            rasa_timeout=float(env.get("RASA_TIMEOUT", defaults.rasa_timeout)),
+            public_url=public_url,
+            identity_secret=env.get("CAROLINA_IDENTITY_SECRET") or None,
+            actions_token=env.get("CAROLINA_ACTIONS_TOKEN") or defaults.actions_token,
+            allowed_origins=_split(origins) if origins else (public_url, f"http://127.0.0.1:{port}"),
+            max_message_chars=int(env.get("CAROLINA_MAX_MESSAGE_CHARS", defaults.max_message_chars)),
+            rate_per_minute=int(env.get("CAROLINA_RATE_PER_MINUTE", defaults.rate_per_minute)),
+            rate_burst=int(env.get("CAROLINA_RATE_BURST", defaults.rate_burst)),
+        )

@@ -1,0 +1,1 @@
+"""HTTP and socket.io handlers: thin, the logic is in the modules above."""

@@ -1,0 +1,124 @@
+"""REST API under /api (JSON), described by /api/openapi.json, and the article pages."""
+
+from __future__ import annotations
+
+import hmac
+from html import escape
+from typing import Any, Dict
+
+import markdown
+from aiohttp import web
+
+from bot import keys
+from bot.db import queries
+from bot.db.models import Message
+
+routes = web.RouteTableDef()
+
+ARTICLE_PAGE = """<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{title}</title><link rel="stylesheet" href="/static/article.css"></head>
+<body><main><article><h1>{title}</h1>{body}</article>
+<p class="source">{source}</p></main></body></html>"""
+
+
+def require_actions_token(request: web.Request) -> None:
+    expected = request.app[keys.SETTINGS].actions_token
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not given or not hmac.compare_digest(given, expected):
+        raise web.HTTPUnauthorized(text='{"error": "missing or wrong token"}', content_type="application/json")
+
+
+def message_json(message: Message) -> Dict[str, Any]:
+    return {
+        "id": message.id,
+        "sender": message.sender,
+        "text": message.text,
+        "payload": message.payload,
+        "intent": message.intent,
+        "confidence": message.confidence,
+        "language": message.language,
+        "created_at": message.created_at.isoformat() if message.created_at else None,
+    }
+
+
+@routes.get("/api/health", name="health")
+async def health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+@routes.get("/api/conversations/{id}", name="conversation")
+async def conversation(request: web.Request) -> web.Response:
+    require_actions_token(request)
+    async with request.app[keys.SESSIONS]() as session:
+        found = await queries.get_conversation(session, request.match_info["id"])
+        if found is None:
+            raise web.HTTPNotFound(text='{"error": "no such conversation"}', content_type="application/json")
+        messages = await queries.transcript(session, found.id)
+    return web.json_response(
+        {
+            "id": found.id,
+            "mode": found.mode,
+            "language": found.language,
+            "channel": found.channel,
+            "started_at": found.started_at.isoformat(),
+            "messages": [message_json(m) for m in messages],
+        }
+    )
+
+
+@routes.post("/api/conversations/{id}/notes", name="add_note")
+async def add_note(request: web.Request) -> web.Response:
+    require_actions_token(request)
+    try:
+        body = await request.json()
+    except ValueError as error:
+        raise web.HTTPBadRequest(text='{"error": "body must be JSON"}', content_type="application/json") from error
+    text = body.get("text") if isinstance(body, dict) else None
+    if not isinstance(text, str) or not text.strip():
+        raise web.HTTPBadRequest(text='{"error": "text is required"}', content_type="application/json")
+    async with request.app[keys.SESSIONS].begin() as session:
+        if await queries.get_conversation(session, request.match_info["id"]) is None:
+            raise web.HTTPNotFound(text='{"error": "no such conversation"}', content_type="application/json")
+        note = await queries.add_message(session, request.match_info["id"], "system", text.strip())
+    return web.json_response(message_json(note), status=201)
+
+
+@routes.get("/api/kb/search", name="kb_search")
+async def kb_search(request: web.Request) -> web.Response:
+    from bot.kb.search import default_index
+
+    query = request.query.get("q", "").strip()
+    lang = request.query.get("lang", "pt")
+    if not query or lang not in ("pt", "es", "en"):
+        raise web.HTTPBadRequest(
+            text='{"error": "q and lang (pt, es, en) are required"}', content_type="application/json"
+        )
+    index = default_index()
+    base = request.app[keys.SETTINGS].public_url
+    return web.json_response(
+        [
+            {
+                "id": hit.article_id,
+                "score": round(hit.score, 3),
+                "title": index.library[lang][hit.article_id].title,
+                "summary": index.library[lang][hit.article_id].summary,
+                "link": f"{base}/kb/{lang}/{hit.article_id}",
+            }
+            for hit in index.search(query, lang)
+        ]
+    )
+
+
+@routes.get("/kb/{lang}/{id}", name="article")
+async def article(request: web.Request) -> web.Response:
+    from bot.kb.search import default_index
+
+    library = default_index().library
+    found = library.get(request.match_info["lang"], {}).get(request.match_info["id"])
+    if found is None:
+        raise web.HTTPNotFound(text="Article not found")
+    # Articles are written by the operator, not by customers; Markdown may hold HTML.
+    body = markdown.markdown(found.body)
+    html = ARTICLE_PAGE.format(lang=found.lang, title=escape(found.title), body=body, source=escape(found.source))
+    return web.Response(text=html, content_type="text/html")

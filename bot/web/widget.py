@@ -1,0 +1,150 @@
+"""The widget's socket.io protocol, as Rasa's `socketio` channel speaks it.
+
+A page with the rasa-webchat widget works against the hub unchanged:
+`session_request` {session_id} -> `session_confirm` <session_id>;
+`user_uttered` {message, session_id, customData} -> `bot_uttered` {text,
+quick_replies | attachment}. The hub's own widget also sends `message_id`
+(resent messages are answered once), the portal's identity `token`, and asks
+for `sync` {after} after a reconnect to fill any gap from the record.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional
+
+import socketio
+from aiohttp import web
+
+from bot import keys
+from bot.conversations import InputError, handle_customer_message
+from bot.db import queries
+from bot.db.models import Message
+from bot.identity import Identity, IdentityError, verify
+from bot.ratelimit import RateLimiter
+from bot.texts import text as hub_text
+
+logger = logging.getLogger(__name__)
+
+
+def bot_uttered(message: Message) -> Dict[str, Any]:
+    """A stored message as the rasa-webchat widget expects it."""
+    event: Dict[str, Any] = {"text": message.text, "id": message.id, "sender": message.sender}
+    payload = message.payload or {}
+    buttons = payload.get("buttons") or payload.get("quick_replies")
+    if buttons:
+        event["quick_replies"] = [
+            {"content_type": "text", "title": b.get("title"), "payload": b.get("payload")} for b in buttons
+        ]
+    if payload.get("attachment"):
+        event["attachment"] = payload["attachment"]
+    if payload.get("agent_name"):
+        event["agent_name"] = payload["agent_name"]
+    return event
+
+
+def history_item(message: Message) -> Dict[str, Any]:
+    item = bot_uttered(message)
+    item["client_message_id"] = message.client_message_id
+    return item
+
+
+def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
+    settings = app[keys.SETTINGS]
+    limiter = RateLimiter(settings.rate_per_minute, settings.rate_burst)
+
+    async def error(sid: str, key: str, language: Optional[str], **values: object) -> None:
+        await sio.emit("bot_uttered", {"text": hub_text(key, language, **values), "error": key}, to=sid)
+
+    def identity_from(data: Dict[str, Any]) -> Optional[Identity]:
+        token = data.get("token") or (data.get("customData") or {}).get("token")
+        if not token:
+            return None
+        return verify(str(token), settings.identity_secret)
+
+    @sio.on("session_request")
+    async def session_request(sid: str, data: Any) -> None:
+        data = data if isinstance(data, dict) else {}
+        custom = data.get("customData") if isinstance(data.get("customData"), dict) else {}
+        language = data.get("language") or custom.get("language")
+        try:
+            identity = identity_from(data)
+        except IdentityError as problem:
+            logger.warning("Refused identity token from %s: %s", sid, problem)
+            await error(sid, "bad_identity", language)
+            await sio.emit("session_refused", {"reason": "bad_identity"}, to=sid)
+            return
+        requested = data.get("session_id")
+        async with app[keys.SESSIONS].begin() as session:
+            contact = await queries.upsert_contact(session, identity) if identity else None
+            conversation = (
+                await queries.get_conversation(session, requested) if isinstance(requested, str) and requested else None
+            )
+            # A session id is a bearer secret: resume it only for the same customer.
+            if conversation is None or conversation.contact_id != (contact.id if contact else None):
+                conversation = await queries.create_conversation(
+                    session, contact.id if contact else None, (identity and identity.language) or language
+                )
+            conversation_id = conversation.id
+        await sio.save_session(
+            sid,
+            {
+                "conversation_id": conversation_id,
+                "metadata": {
+                    **(identity.as_metadata() if identity else {}),
+                    **({"language": language} if language else {}),
+                },
+            },
+        )
+        await sio.enter_room(sid, conversation_id)
+        await sio.emit("session_confirm", conversation_id, to=sid)
+
+    @sio.on("user_uttered")
+    async def user_uttered(sid: str, data: Any) -> None:
+        state = await sio.get_session(sid)
+        conversation_id = state.get("conversation_id")
+        metadata = dict(state.get("metadata") or {})
+        if not isinstance(data, dict) or not conversation_id:
+            await error(sid, "bad_request", metadata.get("language"))
+            return
+        custom = data.get("customData") if isinstance(data.get("customData"), dict) else {}
+        if custom.get("language"):
+            metadata["language"] = custom["language"]
+        if not limiter.allow(conversation_id):
+            await error(sid, "rate_limited", metadata.get("language"))
+            return
+        try:
+            outcome = await handle_customer_message(
+                app[keys.SESSIONS],
+                app[keys.HTTP],
+                settings,
+                conversation_id,
+                data.get("message"),
+                str(data["message_id"]) if data.get("message_id") else None,
+                metadata,
+            )
+        except InputError as problem:
+            await error(sid, problem.key, metadata.get("language"), **problem.values)
+            return
+        # Everyone in the conversation's room sees the customer's message (other
+        # tabs, later the analyst), then the replies, each already stored.
+        await sio.emit("user_stored", history_item(outcome.customer), room=conversation_id)
+        for reply in outcome.replies:
+            await sio.emit("bot_uttered", bot_uttered(reply), room=conversation_id)
+
+    @sio.on("sync")
+    async def sync(sid: str, data: Any) -> None:
+        state = await sio.get_session(sid)
+        conversation_id = state.get("conversation_id")
+        after = data.get("after", 0) if isinstance(data, dict) else 0
+        if not conversation_id or not isinstance(after, int):
+            return
+        async with app[keys.SESSIONS]() as session:
+            messages: List[Message] = await queries.transcript(session, conversation_id, after)
+        await sio.emit("history", [history_item(m) for m in messages], to=sid)
+
+    @sio.on("*")
+    async def unknown(event: str, sid: str, data: Any = None) -> None:
+        logger.info("Ignored unknown socket.io event %r from %s", event, sid)
+        state = await sio.get_session(sid)
+        await error(sid, "bad_request", (state.get("metadata") or {}).get("language"))

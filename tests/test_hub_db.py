@@ -1,0 +1,100 @@
+"""The hub's schema and queries, on SQLite and on a real PostgreSQL server.
+
+PostgreSQL: 127.0.0.1:5432 (override with CAROLINA_TEST_POSTGRES, a server URL
+without database). Each run creates and drops its own database. Without a
+server the PostgreSQL cases are skipped, except under CI=true, where a missing
+server fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+
+import pytest
+from sqlalchemy import inspect
+
+from bot.db import queries
+from bot.db.migrate import upgrade
+from bot.db.session import make_engine, make_sessions
+from bot.identity import Identity
+
+POSTGRES = os.environ.get("CAROLINA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+
+
+def postgres_database():
+    import asyncpg
+
+    name = f"carolina_test_{uuid.uuid4().hex[:10]}"
+
+    async def admin(sql: str) -> None:
+        connection = await asyncpg.connect(f"{POSTGRES}/test", timeout=5)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    try:
+        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL at {POSTGRES} is required under CI: {error}")
+        pytest.skip(f"no PostgreSQL server reachable at {POSTGRES}: {error}")
+    url = POSTGRES.replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
+    return url, lambda: asyncio.run(admin(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
+        return
+    url, drop = postgres_database()
+    try:
+        yield url
+    finally:
+        drop()
+
+
+def test_migrations_create_the_design_tables(database_url):
+    upgrade(database_url)
+    upgrade(database_url)  # idempotent: a second start changes nothing
+
+    async def tables():
+        engine = make_engine(database_url)
+        async with engine.connect() as connection:
+            names = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+        await engine.dispose()
+        return names
+
+    assert {"contacts", "conversations", "messages", "handoffs", "tickets", "agents"} <= asyncio.run(tables())
+
+
+def test_transcript_order_duplicates_and_contacts(database_url):
+    upgrade(database_url)
+
+    async def scenario():
+        engine = make_engine(database_url)
+        sessions = make_sessions(engine)
+        async with sessions.begin() as session:
+            contact = await queries.upsert_contact(session, Identity("c-1", name="Ana", company="ACME"))
+            again = await queries.upsert_contact(session, Identity("c-1", name="Ana Maria", company="ACME"))
+            assert again.id == contact.id and again.name == "Ana Maria"
+            conversation = await queries.create_conversation(session, contact.id, "pt")
+            first = await queries.add_message(session, conversation.id, "customer", "oi <b>", None, "m-1")
+            await queries.add_message(session, conversation.id, "bot", "Olá!", {"buttons": [{"title": "a"}]})
+            await queries.add_message(session, conversation.id, "customer", "tchau", None, "m-2")
+            await queries.record_understanding(session, first.id, "greet", 0.98, "pt")
+        async with sessions() as session:
+            found = await queries.find_customer_message(session, conversation.id, "m-1")
+            replies = await queries.replies_after(session, found)
+            messages = await queries.transcript(session, conversation.id)
+        await engine.dispose()
+        return found, replies, messages
+
+    found, replies, messages = asyncio.run(scenario())
+    assert found.intent == "greet" and found.text == "oi <b>"
+    assert [m.text for m in replies] == ["Olá!"]
+    assert [m.sender for m in messages] == ["customer", "bot", "customer"]
+    assert messages[1].payload == {"buttons": [{"title": "a"}]}

@@ -1,0 +1,207 @@
+"""The hub end to end: a real socket.io client, the hub, the real Rasa and action server."""
+
+from __future__ import annotations
+
+import queue
+import uuid
+from typing import Any, Dict, List, Optional
+
+import pytest
+import requests
+import socketio
+
+from bot.identity import Identity, sign
+from tests.conftest import ACTIONS_TOKEN, IDENTITY_SECRET, PORTAL_ORIGIN
+
+
+class Customer:
+    """A widget, as python-socketio speaks the protocol rasa-webchat uses."""
+
+    def __init__(self, hub_url: str, origin: str = PORTAL_ORIGIN) -> None:
+        self.events: queue.Queue[tuple] = queue.Queue()
+        # websocket-client sends its own Origin header: set it, rather than add a second one.
+        self.client = socketio.Client(reconnection=False, websocket_extra_options={"origin": origin})
+        for name in ("session_confirm", "bot_uttered", "user_stored", "history", "session_refused"):
+            self.client.on(name, lambda data=None, name=name: self.events.put((name, data)))
+        self.client.connect(hub_url, transports=["websocket"], wait_timeout=10)
+        self.session_id: Optional[str] = None
+
+    def start(self, session_id: Optional[str] = None, **extra: Any) -> str:
+        self.client.emit("session_request", {"session_id": session_id, **extra})
+        self.session_id = self.expect("session_confirm")
+        return self.session_id
+
+    def expect(self, name: str, timeout: float = 60) -> Any:
+        while True:
+            event, data = self.events.get(timeout=timeout)
+            if event == name:
+                return data
+
+    def say(self, text: str, message_id: Optional[str] = None, **custom: Any) -> List[Dict[str, Any]]:
+        """Sends a message and collects the replies until Carolina goes quiet."""
+        self.client.emit(
+            "user_uttered",
+            {
+                "message": text,
+                "session_id": self.session_id,
+                "message_id": message_id or str(uuid.uuid4()),
+                "customData": custom,
+            },
+        )
+        replies = [self.expect("bot_uttered")]
+        while True:
+            try:
+                event, data = self.events.get(timeout=3)
+            except queue.Empty:
+                return replies
+            if event == "bot_uttered":
+                replies.append(data)
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+
+@pytest.fixture
+def customer(hub_service):
+    c = Customer(hub_service.url)
+    yield c
+    c.close()
+
+
+def transcript(hub_url: str, conversation_id: str) -> Dict[str, Any]:
+    response = requests.get(
+        f"{hub_url}/api/conversations/{conversation_id}",
+        headers={"Authorization": f"Bearer {ACTIONS_TOKEN}"},
+        timeout=10,
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def test_session_and_greeting_over_socketio(hub_service, customer):
+    conversation_id = customer.start()
+    replies = customer.say("olá, bom dia!")
+    assert replies[0]["text"].startswith("Oi! Eu sou a Carolina")
+    assert [q["payload"] for q in replies[0]["quick_replies"]] == ["/ask_question", "/open_ticket", "/request_human"]
+    record = transcript(hub_service.url, conversation_id)
+    customer_message, bot_message = record["messages"][0], record["messages"][1]
+    assert customer_message["sender"] == "customer" and customer_message["intent"] == "greet"
+    assert customer_message["confidence"] > 0.5
+    assert bot_message["sender"] == "bot" and bot_message["text"] == replies[0]["text"]
+    assert record["language"] == "pt"
+
+
+def test_resent_message_is_stored_and_answered_once(hub_service, customer):
+    conversation_id = customer.start()
+    first = customer.say("hello there", message_id="m-1")
+    again = customer.say("hello there", message_id="m-1")
+    assert [r["text"] for r in again] == [r["text"] for r in first]
+    senders = [m["sender"] for m in transcript(hub_service.url, conversation_id)["messages"]]
+    assert senders.count("customer") == 1
+
+
+def test_reconnect_resumes_the_conversation_and_resyncs(hub_service):
+    first = Customer(hub_service.url)
+    conversation_id = first.start()
+    first.say("hola, buenas")
+    first.close()
+    second = Customer(hub_service.url)
+    assert second.start(session_id=conversation_id) == conversation_id
+    second.client.emit("sync", {"after": 0})
+    history = second.expect("history")
+    assert [m["sender"] for m in history][:2] == ["customer", "bot"]
+    assert history[0]["text"] == "hola, buenas"
+    second.close()
+
+
+def test_unknown_session_id_gets_a_new_conversation(hub_service, customer):
+    assert customer.start(session_id="not-a-real-session") != "not-a-real-session"
+
+
+@pytest.mark.parametrize(
+    "text, error",
+    [("   ", "empty"), ("x" * 4001, "too_long")],
+    ids=["empty", "too_long"],
+)
+def test_bad_input_gets_a_clear_error_in_the_customers_language(hub_service, customer, text, error):
+    conversation_id = customer.start(language="es")
+    reply = customer.say(text, language="es")[0]
+    assert reply["error"] == error
+    assert "mensaje" in reply["text"]
+    assert transcript(hub_service.url, conversation_id)["messages"] == []
+
+
+def test_html_is_stored_and_returned_as_text(hub_service, customer):
+    conversation_id = customer.start()
+    customer.say("<script>alert(1)</script> oi")
+    stored = transcript(hub_service.url, conversation_id)["messages"][0]
+    assert stored["text"] == "<script>alert(1)</script> oi"
+
+
+def test_identity_token_is_verified_and_forwarded(hub_service, customer):
+    token = sign(Identity("c-42", name="Ana", email="ana@example.com", company="ACME", language="en"), IDENTITY_SECRET)
+    conversation_id = customer.start(token=token)
+    assert conversation_id
+    replies = customer.say("hi!")
+    assert replies[0]["text"].startswith("Hi! I'm Carolina")
+
+
+def test_bad_or_expired_token_is_refused(hub_service, customer):
+    forged = sign(Identity("c-42"), "not-the-secret")
+    customer.client.emit("session_request", {"token": forged})
+    assert customer.expect("session_refused")["reason"] == "bad_identity"
+    expired = sign(Identity("c-42"), IDENTITY_SECRET, ttl_seconds=-10)
+    customer.client.emit("session_request", {"token": expired})
+    assert customer.expect("session_refused")["reason"] == "bad_identity"
+
+
+def test_socket_from_another_origin_is_refused(hub_service):
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        Customer(hub_service.url, origin="http://evil.test")
+
+
+def test_floods_are_rate_limited(hub_service, customer):
+    customer.start()
+    for i in range(10):
+        customer.client.emit("user_uttered", {"message": f"oi {i}", "message_id": f"f-{i}"})
+    customer.client.emit("user_uttered", {"message": "oi de novo", "message_id": "f-x"})
+    errors = []
+    try:
+        while True:
+            event, data = customer.events.get(timeout=30)
+            if event == "bot_uttered" and data.get("error"):
+                errors.append(data["error"])
+                break
+    except queue.Empty:
+        pass
+    assert errors == ["rate_limited"]
+
+
+def test_rasa_outage_is_apologised_for_and_nothing_is_lost(hub_service, rasa_service, customer):
+    conversation_id = customer.start()
+    customer.say("oi")
+    rasa_service.stop()
+    try:
+        reply = customer.say("esqueci minha senha")[0]
+        assert "instabilidade" in reply["text"]
+    finally:
+        rasa_service.start()
+    after = customer.say("esqueci minha senha do portal")
+    assert any("4003-0015" in r["text"] for r in after)
+    messages = transcript(hub_service.url, conversation_id)["messages"]
+    texts = [m["text"] for m in messages if m["sender"] == "customer"]
+    assert texts == ["oi", "esqueci minha senha", "esqueci minha senha do portal"]
+
+
+def test_api_needs_the_actions_token(hub_service):
+    response = requests.get(f"{hub_service.url}/api/conversations/whatever", timeout=10)
+    assert response.status_code == 401
+
+
+def test_kb_search_endpoint(hub_service):
+    results = requests.get(
+        f"{hub_service.url}/api/kb/search", params={"q": "olvidé mi contraseña", "lang": "es"}
+    ).json()
+    assert results[0]["id"] == "forgot_password"
+    page = requests.get(results[0]["link"].replace("http://localhost:8000", hub_service.url), timeout=10)
+    assert page.status_code == 200 and "<h1>" in page.text

@@ -1,0 +1,55 @@
+"""Knowledge-base answers end to end: REST channel -> Rasa -> action server -> article."""
+
+from __future__ import annotations
+
+import uuid
+
+import requests
+
+from tests.test_rest_channel import TEXTS, language_of_reply, say
+
+
+def all_text(replies: list) -> str:
+    # Rasa's REST channel sends a paragraph break as separate messages.
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+def tracker_slots(server: str, sender: str) -> dict:
+    return requests.get(f"{server}/conversations/{sender}/tracker", timeout=30).json()["slots"]
+
+
+def test_answer_links_the_article_and_records_that_it_helped(rasa_server):
+    sender = f"kb-{uuid.uuid4()}"
+    replies = say(rasa_server, sender, "olá")
+    replies = say(rasa_server, sender, "esqueci minha senha do portal, como recupero?")
+    assert "4003-0015" in all_text(replies)
+    assert "/kb/pt/forgot_password" in all_text(replies)
+    assert [b["payload"] for b in replies[-1]["buttons"]] == ["/affirm", "/deny"]
+    thanks = say(rasa_server, sender, "/affirm")
+    assert language_of_reply(thanks[0]["text"]) == "pt"
+    slots = tracker_slots(rasa_server, sender)
+    assert slots["kb_article"] == "forgot_password" and slots["kb_helpful"] is True
+
+
+def test_answer_in_spanish_and_not_helpful_offers_a_person(rasa_server):
+    sender = f"kb-{uuid.uuid4()}"
+    replies = say(rasa_server, sender, "cual es el horario de atencion del soporte tecnico?")
+    assert "/kb/es/support_hours" in all_text(replies)
+    sorry = say(rasa_server, sender, "no")
+    assert sorry[0]["text"] in TEXTS["es"]
+    assert "/request_human" in [b["payload"] for b in sorry[0]["buttons"]]
+    assert tracker_slots(rasa_server, sender)["kb_helpful"] is False
+
+
+def test_unknown_question_is_declined_honestly(rasa_server):
+    replies = say(rasa_server, f"kb-{uuid.uuid4()}", "how do I format a usb stick on windows 11?")
+    # Either out of scope or "found nothing": never an article given as the answer.
+    assert "/kb/" not in all_text(replies)
+    assert language_of_reply(replies[0]["text"]) == "en"
+
+
+def test_suggestion_button_opens_the_article(rasa_server):
+    sender = f"kb-{uuid.uuid4()}"
+    say(rasa_server, sender, "hi there")
+    replies = say(rasa_server, sender, '/faq{"kb_article": "attachments"}')
+    assert "/kb/en/attachments" in all_text(replies)
