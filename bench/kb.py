@@ -127,19 +127,19 @@ def plain_bm25(questions) -> List[Shown]:
 
 
 MAX_WRONG_ANSWERS = 0.05  # of answerable questions answered with a wrong article
-MAX_UNANSWERABLE_ANSWERED = 0.05  # of unanswerable questions given a confident answer
+MAX_UNANSWERABLE_ANSWERED = 0.0  # of unanswerable questions given a confident answer
 
 
 def tune(questions, parses, searches) -> Thresholds:
     """Best thresholds on the dev split: most questions with the right article
-        first, among settings that answer at most 5% of answerable questions with a
-        wrong article and none of the unanswerable ones at all (the dev split has only
-    12: one answered would already be 8%, close to the 10% the test allows)."""
+    first, among settings that answer at most 5% of answerable questions with a
+    wrong article and none of the 45 unanswerable ones (the test allows 10%; the
+    margin absorbs the differences between two trainings of the same data)."""
     best, best_key = DEFAULT_THRESHOLDS, None
     grid = itertools.product(
         (0.3, 0.45, 0.6, 0.8, 1.0),  # bm25_weight
         (2.0, 4.0, 6.0, 8.0),  # bm25_half
-        [x / 10 for x in range(3, 13)],  # answer 0.3 .. 1.2
+        [x / 10 for x in range(3, 15)],  # answer 0.3 .. 1.4
         (0.0, 0.1, 0.2, 0.3),  # margin
         (0.15, 0.2, 0.3, 0.4),  # suggest
         (0.0, 0.2, 0.3, 0.4, 0.5),  # support

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -41,6 +42,8 @@ def create_app(settings: Settings) -> web.Application:
         cors_allowed_origins=list(settings.allowed_origins),
         # The largest legitimate event is a message of max_message_chars; leave room for JSON.
         max_http_buffer_size=64 * 1024,
+        logger=bool(os.environ.get("CAROLINA_DEBUG_SOCKETIO")),
+        engineio_logger=bool(os.environ.get("CAROLINA_DEBUG_SOCKETIO")),
     )
     sio.attach(app, socketio_path="socket.io")
     app[keys.SIO] = sio

@@ -22,6 +22,7 @@ from bot.db import queries
 from bot.db.models import Conversation, Message
 from bot.settings import Settings
 from bot.texts import text as hub_text
+from components.language import normalise_code
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,8 @@ async def handle_customer_message(
                 if existing is not None:
                     return Outcome(existing, await queries.replies_after(session, existing), duplicate=True)
             customer = await queries.add_message(session, conversation_id, "customer", text, None, client_message_id)
-            language = conversation.language
+            # Until Carolina has decided, the page's locale says which language to apologise in.
+            language = conversation.language or normalise_code((metadata or {}).get("language"))
             destination = route(conversation)
 
         if destination == "analyst":

@@ -131,8 +131,31 @@ ACTIONS_TOKEN = "test-actions-token"
 PORTAL_ORIGIN = "http://portal.test"
 
 
+class PortalServer:
+    """Serves the test portal pages (another origin than the hub, like a real portal)."""
+
+    def __init__(self, root: Path) -> None:
+        import functools
+        import http.server
+        import threading
+
+        self.root = root
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+        handler.log_message = lambda *args: None  # type: ignore[assignment]
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.origin = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
 @pytest.fixture(scope="session")
-def hub_service(tmp_path_factory, rasa_service, server_env) -> Iterator[Service]:
+def portal_server(tmp_path_factory) -> Iterator[PortalServer]:
+    server = PortalServer(tmp_path_factory.mktemp("portal"))
+    yield server
+    server.httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def hub_service(tmp_path_factory, rasa_service, server_env, portal_server) -> Iterator[Service]:
     """The hub (`python -m bot serve`) on a fresh SQLite file, talking to the real Rasa."""
     workdir = tmp_path_factory.mktemp("hub")
     port = free_port()
@@ -144,7 +167,7 @@ def hub_service(tmp_path_factory, rasa_service, server_env) -> Iterator[Service]
         RASA_TIMEOUT="30",
         CAROLINA_IDENTITY_SECRET=IDENTITY_SECRET,
         CAROLINA_ACTIONS_TOKEN=ACTIONS_TOKEN,
-        CAROLINA_ALLOWED_ORIGINS=PORTAL_ORIGIN,
+        CAROLINA_ALLOWED_ORIGINS=f"{PORTAL_ORIGIN},{portal_server.origin}",
     )
     service = Service("hub", [sys.executable, "-m", "bot", "serve"], port, "/api/health", env, workdir)
     try:

@@ -109,7 +109,7 @@ def test_reconnect_resumes_the_conversation_and_resyncs(hub_service):
     assert second.start(session_id=conversation_id) == conversation_id
     second.client.emit("sync", {"after": 0})
     history = second.expect("history")
-    assert [m["sender"] for m in history][:2] == ["customer", "bot"]
+    assert [m["metadata"]["from"] for m in history][:2] == ["customer", "bot"]
     assert history[0]["text"] == "hola, buenas"
     second.close()
 
@@ -126,7 +126,7 @@ def test_unknown_session_id_gets_a_new_conversation(hub_service, customer):
 def test_bad_input_gets_a_clear_error_in_the_customers_language(hub_service, customer, text, error):
     conversation_id = customer.start(language="es")
     reply = customer.say(text, language="es")[0]
-    assert reply["error"] == error
+    assert reply["metadata"]["error"] == error
     assert "mensaje" in reply["text"]
     assert transcript(hub_service.url, conversation_id)["messages"] == []
 
@@ -169,8 +169,8 @@ def test_floods_are_rate_limited(hub_service, customer):
     try:
         while True:
             event, data = customer.events.get(timeout=30)
-            if event == "bot_uttered" and data.get("error"):
-                errors.append(data["error"])
+            if event == "bot_uttered" and data.get("metadata", {}).get("error"):
+                errors.append(data["metadata"]["error"])
                 break
     except queue.Empty:
         pass
@@ -205,3 +205,20 @@ def test_kb_search_endpoint(hub_service):
     assert results[0]["id"] == "forgot_password"
     page = requests.get(results[0]["link"].replace("http://localhost:8000", hub_service.url), timeout=10)
     assert page.status_code == 200 and "<h1>" in page.text
+
+
+def test_system_note_is_appended_to_the_transcript(hub_service, customer):
+    conversation_id = customer.start()
+    headers = {"Authorization": f"Bearer {ACTIONS_TOKEN}"}
+    response = requests.post(
+        f"{hub_service.url}/api/conversations/{conversation_id}/notes", json={"text": "  checked  "}, headers=headers
+    )
+    assert response.status_code == 201 and response.json()["sender"] == "system"
+    assert transcript(hub_service.url, conversation_id)["messages"][-1]["text"] == "checked"
+    bad = requests.post(f"{hub_service.url}/api/conversations/{conversation_id}/notes", data="x", headers=headers)
+    assert bad.status_code == 400
+
+
+def test_openapi_describes_the_api(hub_service):
+    spec = requests.get(f"{hub_service.url}/api/openapi.json", timeout=10).json()
+    assert {"/api/conversations/{id}", "/api/conversations/{id}/notes", "/api/kb/search"} <= set(spec["paths"])

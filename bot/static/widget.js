@@ -75,12 +75,13 @@
   }
 
   function show(item) {
-    if (item.id && item.id <= lastId) return; // already shown (resync after reconnect)
-    if (item.id) lastId = item.id;
+    var meta = item.metadata || {};
+    if (meta.seq && meta.seq <= lastId) return; // already shown (resync after reconnect)
+    if (meta.seq) lastId = meta.seq;
     var li = document.createElement("li");
-    li.className = "carolina-msg carolina-" + (item.sender || "bot");
+    li.className = "carolina-msg carolina-" + (meta.from || "bot");
     li.innerHTML = render(item.text || "");
-    if (item.agent_name) li.setAttribute("data-agent", item.agent_name);
+    if (meta.agent_name) li.setAttribute("data-agent", meta.agent_name);
     log.appendChild(li);
     if (item.quick_replies && item.quick_replies.length) {
       var group = document.createElement("li");
@@ -120,10 +121,10 @@
         if (fresh) { log.innerHTML = ""; lastId = 0; }
         emit("sync", { after: lastId });
       } else if (event === "history") {
-        data.forEach(function (item) { delete pending[item.client_message_id]; show(item); });
+        data.forEach(function (item) { delete pending[(item.metadata || {}).client_message_id]; show(item); });
         Object.keys(pending).forEach(function (id) { emit("user_uttered", { message: pending[id], message_id: id, session_id: sessionId, customData: { language: lang } }); });
       } else if (event === "user_stored") {
-        delete pending[data.client_message_id];
+        delete pending[(data.metadata || {}).client_message_id];
         show(data); typing(true);
       } else if (event === "bot_uttered") {
         typing(false); show(data);

@@ -28,8 +28,12 @@ logger = logging.getLogger(__name__)
 
 
 def bot_uttered(message: Message) -> Dict[str, Any]:
-    """A stored message as the rasa-webchat widget expects it."""
-    event: Dict[str, Any] = {"text": message.text, "id": message.id, "sender": message.sender}
+    """A stored message as Rasa's socketio channel would emit it. rasa-webchat
+    recognises a message by its exact set of keys ({text}, {text, quick_replies},
+    {attachment}), so everything the hub adds goes under `metadata`, which it
+    sets aside: `seq` (the place in the transcript), `from` (customer, bot,
+    agent, system), `agent_name`, `client_message_id`, `error`."""
+    event: Dict[str, Any] = {"text": message.text}
     payload = message.payload or {}
     buttons = payload.get("buttons") or payload.get("quick_replies")
     if buttons:
@@ -37,16 +41,15 @@ def bot_uttered(message: Message) -> Dict[str, Any]:
             {"content_type": "text", "title": b.get("title"), "payload": b.get("payload")} for b in buttons
         ]
     if payload.get("attachment"):
-        event["attachment"] = payload["attachment"]
-    if payload.get("agent_name"):
-        event["agent_name"] = payload["agent_name"]
+        event = {"attachment": payload["attachment"]}
+    metadata: Dict[str, Any] = {"seq": message.id, "from": message.sender}
+    for key in ("agent_name", "error"):
+        if payload.get(key):
+            metadata[key] = payload[key]
+    if message.client_message_id:
+        metadata["client_message_id"] = message.client_message_id
+    event["metadata"] = metadata
     return event
-
-
-def history_item(message: Message) -> Dict[str, Any]:
-    item = bot_uttered(message)
-    item["client_message_id"] = message.client_message_id
-    return item
 
 
 def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
@@ -54,7 +57,7 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
     limiter = RateLimiter(settings.rate_per_minute, settings.rate_burst)
 
     async def error(sid: str, key: str, language: Optional[str], **values: object) -> None:
-        await sio.emit("bot_uttered", {"text": hub_text(key, language, **values), "error": key}, to=sid)
+        await sio.emit("bot_uttered", {"text": hub_text(key, language, **values), "metadata": {"error": key}}, to=sid)
 
     def identity_from(data: Dict[str, Any]) -> Optional[Identity]:
         token = data.get("token") or (data.get("customData") or {}).get("token")
@@ -107,6 +110,9 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
         if not isinstance(data, dict) or not conversation_id:
             await error(sid, "bad_request", metadata.get("language"))
             return
+        if "message" not in data:
+            # rasa-webchat sends this when it has no initPayload; Rasa's channel ignores it too.
+            return
         custom = data.get("customData") if isinstance(data.get("customData"), dict) else {}
         if custom.get("language"):
             metadata["language"] = custom["language"]
@@ -128,7 +134,7 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
             return
         # Everyone in the conversation's room sees the customer's message (other
         # tabs, later the analyst), then the replies, each already stored.
-        await sio.emit("user_stored", history_item(outcome.customer), room=conversation_id)
+        await sio.emit("user_stored", bot_uttered(outcome.customer), room=conversation_id)
         for reply in outcome.replies:
             await sio.emit("bot_uttered", bot_uttered(reply), room=conversation_id)
 
@@ -141,7 +147,7 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
             return
         async with app[keys.SESSIONS]() as session:
             messages: List[Message] = await queries.transcript(session, conversation_id, after)
-        await sio.emit("history", [history_item(m) for m in messages], to=sid)
+        await sio.emit("history", [bot_uttered(m) for m in messages], to=sid)
 
     @sio.on("*")
     async def unknown(event: str, sid: str, data: Any = None) -> None:

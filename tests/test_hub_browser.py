@@ -1,0 +1,137 @@
+"""Real pages in headless Chromium (Debian's `chromium`, driven by Playwright):
+the hub's own widget, and the unchanged rasa-webchat bundle from the npm registry."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+RASA_WEBCHAT = "rasa-webchat@1.0.1"
+CACHE = ROOT / ".cache" / "npm"
+
+
+def missing(what: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} is required under CI")
+    pytest.skip(f"{what} is not available")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        missing(f"Chromium ({CHROMIUM}; `apt-get install chromium`)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.dialogs = dialogs
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def rasa_webchat_bundle() -> Path:
+    """lib/index.js of the published rasa-webchat package (npm registry, cached)."""
+    bundle = CACHE / RASA_WEBCHAT.replace("@", "-") / "package" / "lib" / "index.js"
+    if not bundle.exists():
+        npm = shutil.which("npm")
+        if not npm:
+            missing("npm")
+        CACHE.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run(
+            [npm, "pack", RASA_WEBCHAT, "--pack-destination", str(CACHE)], capture_output=True, text=True, timeout=300
+        )
+        assert result.returncode == 0, result.stderr
+        archive = CACHE / result.stdout.strip().splitlines()[-1]
+        with tarfile.open(archive) as tar:
+            tar.extractall(bundle.parents[2], filter="data")
+    return bundle
+
+
+def test_own_widget_chats_keeps_the_session_and_renders_text_safely(hub_service, portal_server, page):
+    (portal_server.root / "widget.html").write_text(
+        f'<!doctype html><html lang="es"><head><meta charset="utf-8"><title>Portal</title></head>'
+        f'<body><h1>Portal</h1><script src="{hub_service.url}/static/widget.js" async></script></body></html>'
+    )
+    page.goto(f"{portal_server.origin}/widget.html")
+    page.get_by_role("button", name="Abrir el chat con Carolina").click()
+    box = page.get_by_label("Escribe tu mensaje…")
+    box.fill("hola, buenas tardes")
+    box.press("Enter")
+    page.locator(".carolina-bot").first.wait_for(timeout=120_000)
+    assert "Soy Carolina" in page.locator(".carolina-bot").first.inner_text()
+    assert page.locator(".carolina-replies button").count() == 3
+
+    box.fill('<img src=x onerror="alert(1)"> hola')
+    box.press("Enter")
+    page.locator(".carolina-customer", has_text="<img src=x").wait_for(timeout=120_000)
+    assert page.locator(".carolina-log img").count() == 0
+
+    page.reload()
+    page.get_by_role("button", name="Abrir el chat con Carolina").click()
+    page.locator(".carolina-customer", has_text="hola, buenas tardes").wait_for(timeout=30_000)
+    assert page.locator(".carolina-customer").count() == 2  # resynced from the record, no duplicates
+    assert page.dialogs == []
+
+
+def test_unchanged_rasa_webchat_page_chats_with_the_hub(hub_service, portal_server, page, rasa_webchat_bundle):
+    shutil.copy(rasa_webchat_bundle, portal_server.root / "rasa-webchat.js")
+    (portal_server.root / "webchat.html").write_text(
+        """<!doctype html><html><head><meta charset="utf-8"><title>rasa-webchat</title></head><body>
+<div id="webchat"></div>
+<script src="rasa-webchat.js"></script>
+<script>
+  WebChat.default({
+    selector: "#webchat",
+    socketUrl: "HUB_URL",
+    socketPath: "/socket.io/",
+    customData: {"language": "en"},
+    title: "Carolina",
+    embedded: true,
+    params: {storage: "session"}
+  }, null);
+</script></body></html>""".replace("HUB_URL", hub_service.url)
+    )
+    console = []
+    page.on("console", lambda m: console.append(m.text))
+    page.goto(f"{portal_server.origin}/webchat.html")
+    box = page.locator("input.rw-new-message, textarea.rw-new-message")
+    box.wait_for(timeout=30_000)
+    box.fill("hello there")
+    box.press("Enter")
+    # The typing indicator is an empty .rw-response first; wait for the real reply.
+    try:
+        page.locator(".rw-response", has_text="I'm Carolina").first.wait_for(timeout=120_000)
+    except Exception:
+        print("browser console:", console, "\nhub log:", hub_service.log.read_text()[-3000:])
+        Path("/tmp/hubfail.log").write_text(hub_service.log.read_text())
+        raise
+    buttons = page.locator(".rw-replies .rw-reply, .rw-replies button")
+    assert buttons.count() == 3
