@@ -52,8 +52,11 @@ $(KB_GENERATED) &: $(KB_ARTICLES) bot/kb/articles.py bot/kb/training_data.py | $
 	$(PY) -m bot kb build
 	touch $(KB_GENERATED)
 
+# One thread and deterministic ops, with the random seeds in config.yml: the same
+# data gives the same model on every machine, so CI measures what we measured.
 $(MODEL): $(KB_GENERATED) $(TRAINING_INPUTS) | $(VENV)/.installed
-	$(RASA) train --domain domain.yml --data data --config config.yml --out models --fixed-model-name carolina
+	TF_DETERMINISTIC_OPS=1 TF_INTER_OP_PARALLELISM_THREADS=1 TF_INTRA_OP_PARALLELISM_THREADS=1 \
+	  $(RASA) train --domain domain.yml --data data --config config.yml --out models --fixed-model-name carolina
 	touch $@
 
 lock: $(VENV)/.installed ## rewrite constraints.txt from the current .venv
