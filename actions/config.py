@@ -8,3 +8,18 @@ import os
 def public_url() -> str:
     """Where customers open knowledge-base articles (the hub's address)."""
     return os.environ.get("CAROLINA_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+
+
+def hub_url() -> str:
+    """The hub's API, which owns tickets (the action server keeps no state)."""
+    return os.environ.get("CAROLINA_HUB_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def actions_token() -> str:
+    from bot.settings import shared_actions_token
+
+    return shared_actions_token()
+
+
+def hub_timeout() -> float:
+    return float(os.environ.get("CAROLINA_HUB_TIMEOUT", "10"))

@@ -60,6 +60,9 @@ class ActionAnswerKb(Action):
             title=article.title,
             link=article_link(lang, article.id),
         )
+        if (tracker.active_loop or {}).get("name"):
+            # A question in the middle of a form: the form asks its question next.
+            return [SlotSet("kb_article", article.id)]
         dispatcher.utter_message(response="utter_kb_did_it_help")
         return [SlotSet("kb_article", article.id), SlotSet("kb_helpful", None)]
 

@@ -13,7 +13,7 @@ from aiohttp import web
 from bot import keys
 from bot.db.session import make_engine, make_sessions
 from bot.settings import Settings
-from bot.web import api, pages, widget
+from bot.web import api, pages, tickets_api, widget
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -49,6 +49,7 @@ def create_app(settings: Settings) -> web.Application:
     app[keys.SIO] = sio
     widget.attach(app, sio)
     app.add_routes(api.routes)
+    app.add_routes(tickets_api.routes)
     app.add_routes(pages.routes)
     app.router.add_static("/static/", STATIC, name="static")
     return app

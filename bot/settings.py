@@ -11,6 +11,25 @@ from typing import Mapping, Optional, Tuple
 ROOT = Path(__file__).resolve().parent.parent
 
 
+TOKEN_FILE = ROOT / "var" / "actions.token"
+
+
+def shared_actions_token(env: Mapping[str, str] = os.environ, path: Path = TOKEN_FILE) -> str:
+    """The token the action server shows the hub's API: CAROLINA_ACTIONS_TOKEN, or
+    one made on first use in var/actions.token, which both processes read, so a
+    single machine needs no configuration and nothing secret is in the repository."""
+    if env.get("CAROLINA_ACTIONS_TOKEN"):
+        return env["CAROLINA_ACTIONS_TOKEN"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_urlsafe(24))
+    return path.read_text().strip()
+
+
 def _split(value: str) -> Tuple[str, ...]:
     return tuple(v.strip() for v in value.split(",") if v.strip())
 
@@ -35,6 +54,12 @@ class Settings:
     # Rate limit per customer session: at most `rate_burst` messages, refilled at `rate_per_minute`.
     rate_per_minute: int = 30
     rate_burst: int = 10
+    # Ticket e-mails: smtp://user:pass@host:port (smtps:// for TLS, smtp+starttls://).
+    # Without it they are written to outbox_dir.
+    smtp_url: Optional[str] = None
+    smtp_timeout: float = 10.0
+    mail_from: str = "Carolina <carolina@localhost>"
+    outbox_dir: str = str(ROOT / "var" / "outbox")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -50,9 +75,12 @@ class Settings:
             rasa_timeout=float(env.get("RASA_TIMEOUT", defaults.rasa_timeout)),
             public_url=public_url,
             identity_secret=env.get("CAROLINA_IDENTITY_SECRET") or None,
-            actions_token=env.get("CAROLINA_ACTIONS_TOKEN") or defaults.actions_token,
+            actions_token=shared_actions_token(env),
             allowed_origins=_split(origins) if origins else (public_url, f"http://127.0.0.1:{port}"),
             max_message_chars=int(env.get("CAROLINA_MAX_MESSAGE_CHARS", defaults.max_message_chars)),
             rate_per_minute=int(env.get("CAROLINA_RATE_PER_MINUTE", defaults.rate_per_minute)),
             rate_burst=int(env.get("CAROLINA_RATE_BURST", defaults.rate_burst)),
+            smtp_url=env.get("SMTP_URL") or None,
+            mail_from=env.get("CAROLINA_MAIL_FROM", defaults.mail_from),
+            outbox_dir=env.get("CAROLINA_OUTBOX", defaults.outbox_dir),
         )

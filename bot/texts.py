@@ -43,6 +43,31 @@ TEXTS: Dict[str, Dict[str, str]] = {
         "es": "No entendí lo que envió el navegador. Recarga la página, por favor.",
         "en": "I couldn't read what the browser sent. Please reload the page.",
     },
+    # The e-mail sent when a ticket is opened (bot/mailer.py).
+    "ticket_email_subject": {
+        "pt": "Chamado {number} aberto: {summary}",
+        "es": "Solicitud {number} abierta: {summary}",
+        "en": "Ticket {number} opened: {summary}",
+    },
+    "ticket_email_intro": {
+        "pt": "Olá! Seu chamado {number} foi aberto com criticidade {criticality}. "
+        "Um analista do suporte vai estudar o caso e responder pelo próprio chamado.",
+        "es": "¡Hola! Tu solicitud {number} fue abierta con criticidad {criticality}. "
+        "Un analista de soporte estudiará el caso y responderá en la misma solicitud.",
+        "en": "Hello! Your ticket {number} was opened with criticality {criticality}. "
+        "A support analyst will study the case and reply on the ticket.",
+    },
+    "ticket_email_transcript": {
+        "pt": "Cópia da conversa:",
+        "es": "Copia de la conversación:",
+        "en": "A copy of the conversation:",
+    },
+    "ticket_email_footer": {
+        "pt": "Acompanhe em Meus Chamados, no Portal do Cliente ({url}), ou responda a este e-mail.",
+        "es": "Síguela en Mis Solicitudes, en el Portal del Cliente ({url}), o responde este e-mail.",
+        "en": "Follow it under My Tickets in the customer portal ({url}), or reply to this e-mail.",
+    },
+    "sender_customer": {"pt": "Você", "es": "Tú", "en": "You"},
 }
 
 

@@ -103,17 +103,60 @@ class Handoff(Base):
 
 class Ticket(Base):
     __tablename__ = "tickets"
+    # The number customers see is year + sequence ("2026-000123"); the pair is
+    # unique, so two tickets created at once cannot get the same number.
+    __table_args__ = (UniqueConstraint("year", "sequence"),)
     id = Column(Integer, primary_key=True)
     number = Column(String(20), nullable=False, unique=True)
+    year = Column(Integer, nullable=False)
+    sequence = Column(Integer, nullable=False)
     contact_id = Column(Integer, ForeignKey("contacts.id"), index=True)
+    # Copied from the contact at creation: who may see the ticket later.
+    company = Column(String(200))
+    company_code = Column(String(100), index=True)
     conversation_id = Column(String(32), ForeignKey("conversations.id"), index=True)
+    # A follow-up points at the closed ticket it continues.
+    parent_id = Column(Integer, ForeignKey("tickets.id"))
     queue = Column(String(40), nullable=False)
+    category = Column(String(20))
+    summary = Column(Text)
     fields = Column(JSON)
     impact = Column(String(10))
     urgency = Column(String(10))
     criticality = Column(String(10))
     status = Column(String(30), nullable=False, default="open")
+    language = Column(String(5))
+    # The conversation's messages when the ticket was created.
     transcript = Column(JSON)
+    # A retried create with the same key returns this ticket instead of a new one.
+    idempotency_key = Column(String(200), unique=True)
+    request_hash = Column(String(64))
+    emailed_at = Column(DateTime(timezone=True))
+    created_at = Column(DateTime(timezone=True), nullable=False, default=now)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=now, onupdate=now)
+
+
+class TicketUpdate(Base):
+    """New information added to an open ticket instead of opening a second one."""
+
+    __tablename__ = "ticket_updates"
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id"), nullable=False, index=True)
+    conversation_id = Column(String(32), ForeignKey("conversations.id"))
+    fields = Column(JSON)
+    transcript = Column(JSON)
+    idempotency_key = Column(String(200), unique=True)
+    request_hash = Column(String(64))
+    created_at = Column(DateTime(timezone=True), nullable=False, default=now)
+
+
+class Deflection(Base):
+    """An intake that an article solved: a ticket nobody had to open."""
+
+    __tablename__ = "deflections"
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(32), ForeignKey("conversations.id"), nullable=False, index=True)
+    article_id = Column(String(100), nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False, default=now)
 
 

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bot import keys
 from bot.db import queries
-from bot.db.models import Message
+from bot.db.models import Contact, Message
 
 routes = web.RouteTableDef()
 
@@ -55,9 +55,18 @@ async def conversation(request: web.Request) -> web.Response:
         if found is None:
             raise web.HTTPNotFound(text='{"error": "no such conversation"}', content_type="application/json")
         messages = await queries.transcript(session, found.id)
+        contact = await session.get(Contact, found.contact_id) if found.contact_id else None
     return web.json_response(
         {
             "id": found.id,
+            # Who the customer is (null: anonymous), and whether they may open tickets.
+            "contact": contact
+            and {
+                "name": contact.name,
+                "email": contact.email,
+                "company": contact.company,
+                "can_open_tickets": contact.can_open_tickets,
+            },
             "mode": found.mode,
             "language": found.language,
             "channel": found.channel,

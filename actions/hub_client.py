@@ -1,0 +1,88 @@
+"""The action server's one client for the hub's API (bot/web/): tickets,
+conversations, deflections. The action server keeps nothing; the hub does."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+import aiohttp
+
+from actions.config import actions_token, hub_timeout, hub_url
+
+
+class HubError(Exception):
+    """The hub refused (status, code from its JSON) or could not be reached (status 0)."""
+
+    def __init__(self, status: int, code: str, message: str = "") -> None:
+        super().__init__(f"{status} {code} {message}".strip())
+        self.status, self.code = status, code
+
+
+async def call(method: str, path: str, *, body: Any = None, params: Optional[Dict[str, str]] = None) -> Any:
+    headers = {"Authorization": f"Bearer {actions_token()}"}
+    timeout = aiohttp.ClientTimeout(total=hub_timeout())
+    try:
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            async with session.request(method, hub_url() + path, json=body, params=params, headers=headers) as reply:
+                data = await reply.json(content_type=None)
+                if reply.status >= 400:
+                    data = data if isinstance(data, dict) else {}
+                    raise HubError(reply.status, str(data.get("error", "error")), str(data.get("message", "")))
+                return data
+    except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+        raise HubError(0, "unreachable", str(error)) from error
+
+
+async def conversation(conversation_id: str) -> Dict[str, Any]:
+    return await call("GET", f"/api/conversations/{conversation_id}")
+
+
+async def create_ticket(
+    conversation_id: str, fields: Dict[str, Any], impact: str, urgency: str, language: str, form_turn: str
+) -> Dict[str, Any]:
+    body = {
+        "conversation_id": conversation_id,
+        "fields": fields,
+        "impact": impact,
+        "urgency": urgency,
+        "language": language,
+        "form_turn": form_turn,
+    }
+    return await call("POST", "/api/tickets", body=body)
+
+
+async def similar_tickets(conversation_id: str, text: str, product: Optional[str]) -> List[Dict[str, Any]]:
+    params = {"conversation_id": conversation_id, "similar_to": text}
+    if product:
+        params["product"] = product
+    return (await call("GET", "/api/tickets", params=params))["tickets"]
+
+
+async def ticket(conversation_id: str, number: str) -> Optional[Dict[str, Any]]:
+    try:
+        return await call("GET", f"/api/tickets/{number}", params={"conversation_id": conversation_id})
+    except HubError as error:
+        if error.status == 404:
+            return None
+        raise
+
+
+async def add_update(number: str, conversation_id: str, fields: Dict[str, Any], form_turn: str) -> Dict[str, Any]:
+    body = {"conversation_id": conversation_id, "fields": fields, "form_turn": form_turn}
+    return await call("POST", f"/api/tickets/{number}/updates", body=body)
+
+
+async def follow_up(
+    number: str, conversation_id: str, description: str, language: str, form_turn: str
+) -> Dict[str, Any]:
+    body = {
+        "conversation_id": conversation_id,
+        "description": description,
+        "language": language,
+        "form_turn": form_turn,
+    }
+    return await call("POST", f"/api/tickets/{number}/follow-ups", body=body)
+
+
+async def record_deflection(conversation_id: str, article_id: str) -> None:
+    await call("POST", "/api/deflections", body={"conversation_id": conversation_id, "article_id": article_id})

@@ -1,0 +1,465 @@
+"""The incident the intake form gathers: which fields, in what order, what an
+answer means and when it is not good enough. Plain functions over slot values,
+so tests call them without Rasa; actions/intake.py feeds them the tracker.
+
+The design lists "one user or all users" and "impact" as separate things; here
+one question ("how many people does it affect?") answers both, because asking
+the customer the same thing twice is what this form exists to avoid. Impact and
+urgency come from the answers; criticality from impact x urgency is decided by
+the hub (bot/tickets.py), never asked.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from components.catalog import VERSION_PATTERN, Catalog
+from components.language import words
+
+UNKNOWN = "unknown"  # the customer said they don't know (optional fields only)
+YES, NO = "yes", "no"
+
+
+@dataclass(frozen=True)
+class Field:
+    slot: str
+    kind: str  # choice | product | database | version | text | yesno | date
+    required: bool = True
+    choices: Tuple[str, ...] = ()
+    min_words: int = 1
+
+
+CATEGORIES = ("bug", "question", "consulting", "customization", "suggestion")
+ENVIRONMENTS = ("production", "implementation", "new_version", "beta")
+AFFECTED = ("one", "some", "all")
+STOPPED = ("yes", "partly", "no")
+
+FIELDS: Tuple[Field, ...] = (
+    Field("incident_category", "choice", choices=CATEGORIES),
+    Field("incident_product", "product"),
+    Field("incident_routine", "text", required=False),
+    Field("incident_version", "version"),
+    Field("incident_environment", "choice", choices=ENVIRONMENTS),
+    Field("incident_database", "database"),
+    Field("incident_cloud", "yesno"),
+    Field("incident_summary", "text", min_words=3),
+    Field("incident_description", "text", min_words=8),
+    Field("incident_steps", "text", required=False, min_words=3),
+    Field("incident_expected", "text", required=False, min_words=2),
+    Field("incident_since", "date", required=False),
+    Field("incident_after_update", "yesno", required=False),
+    Field("incident_previous_version", "version", required=False),
+    Field("incident_affected_users", "choice", choices=AFFECTED),
+    Field("incident_operation_stopped", "choice", choices=STOPPED),
+)
+BY_SLOT = {f.slot: f for f in FIELDS}
+# The steps after the fields, in order; which of them apply depends on the case.
+STEPS = ("intake_duplicate", "intake_related", "intake_solved", "intake_confirmed", "intake_edit_field")
+# What an intake ends with is decided from these; they are cleared afterwards.
+CONTROL = ("intake_eligibility", "intake_duplicate_of", "incident_since_date", *STEPS)
+# Facts about the customer's installation, kept for the next ticket of the conversation.
+KEPT = ("incident_product", "incident_version", "incident_database", "incident_cloud")
+
+# Entities the NLU (catalog patterns, button payloads) fills fields with.
+ENTITY_SLOTS = {
+    "product": "incident_product",
+    "version": "incident_version",
+    "database": "incident_database",
+    "incident_category": "incident_category",
+    "incident_environment": "incident_environment",
+    "incident_affected_users": "incident_affected_users",
+    "incident_operation_stopped": "incident_operation_stopped",
+}
+
+# Typed answers to the choice questions (folded words, any of the three languages).
+CHOICE_WORDS: Dict[str, Dict[str, Tuple[str, ...]]] = {
+    "incident_category": {
+        "bug": ("erro", "error", "bug", "falha", "fallo", "falla", "defeito", "nao conformidade", "broken", "quebrado"),
+        "question": ("duvida", "duda", "question", "analise", "analisis", "analysis", "pergunta", "pregunta"),
+        "consulting": ("consultoria", "consulting", "consultancy"),
+        "customization": ("customizacao", "customizacion", "personalizacion", "customization", "customisation"),
+        "suggestion": ("sugestao", "sugerencia", "suggestion", "melhoria", "mejora", "improvement", "ideia", "idea"),
+    },
+    "incident_environment": {
+        "production": ("producao", "produccion", "production", "prod"),
+        "implementation": ("implantacao", "implantacion", "implementacion", "implementation"),
+        "new_version": ("nova versao", "nueva version", "new version", "new-version", "atualizacao", "upgrade"),
+        "beta": ("beta", "piloto", "pilot"),
+    },
+    "incident_affected_users": {
+        "one": ("so eu", "solo yo", "just me", "only me", "apenas eu", "somente eu", "eu", "yo", "me", "one"),
+        "some": ("algumas", "algunas", "some", "setor", "area", "team", "departamento", "department", "alguns"),
+        "all": ("todos", "todas", "all", "everyone", "everybody", "toda a empresa", "toda la empresa"),
+    },
+    "incident_operation_stopped": {
+        "yes": ("sim", "si", "yes", "parada", "parado", "detenida", "stopped", "totalmente"),
+        "partly": ("em parte", "en parte", "partly", "parcial", "parcialmente", "contornar", "workaround", "sortear"),
+        "no": ("nao", "no", "not"),
+    },
+}
+OTHER_WORDS = ("outro", "outra", "otro", "otra", "other", "another")
+
+IMPACT = {"one": "low", "some": "medium", "all": "high"}
+URGENCY = {"no": "low", "partly": "medium", "yes": "high"}
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the customer's latest message says, as far as the form is concerned."""
+
+    requested: Optional[str]
+    text: str
+    intent: Optional[str]
+    entities: Sequence[Mapping[str, Any]] = ()
+    # Decided by actions/intake.py from the knowledge base: a real question, to
+    # answer before the form goes on.
+    is_question: bool = False
+
+
+@dataclass
+class Step:
+    updates: Dict[str, Any] = field(default_factory=dict)
+    # (response name, template values) to send, in order.
+    responses: List[Tuple[str, Dict[str, Any]]] = field(default_factory=list)
+    # True: the message was not an answer; Rasa's rules take over (a question, "stop").
+    reject: bool = False
+    # Product names to offer as buttons with the "did you mean" re-ask.
+    offer: Tuple[str, ...] = ()
+
+
+def find_version(text: str) -> Optional[str]:
+    for token in re.split(r"[\s,;:()]+", text.strip()):
+        token = token.rstrip(".")
+        if re.match(VERSION_PATTERN, token, re.IGNORECASE):
+            return token.lstrip("vV")
+    return None
+
+
+def match_choice(slot: str, text: str) -> Optional[str]:
+    folded = " ".join(words(text))
+    if not folded:
+        return None
+    options = CHOICE_WORDS[slot]
+    # Exact answers first ("no" is a whole answer, not part of "not stopped"), then phrases.
+    for value, keywords in options.items():
+        if folded in keywords or folded == value:
+            return value
+    found = {
+        value for value, keywords in options.items() for k in keywords if re.search(rf"\b{re.escape(k)}\b", folded)
+    }
+    return found.pop() if len(found) == 1 else None
+
+
+def yes_no(intent: Optional[str], text: str) -> Optional[str]:
+    if intent == "affirm":
+        return YES
+    if intent == "deny":
+        return NO
+    folded = " ".join(words(text))
+    if folded in ("sim", "si", "yes", "s", "y"):
+        return YES
+    if folded in ("nao", "no", "n"):
+        return NO
+    return None
+
+
+def parse_since(text: str, lang: str, now: datetime) -> Tuple[Optional[date], bool]:
+    """(the date the text names, whether it names one at all). Relative dates
+    ("since yesterday", "há 3 dias") count from `now`."""
+    import dateparser
+    from dateparser.search import search_dates
+
+    settings = {"PREFER_DATES_FROM": "past", "RELATIVE_BASE": now.replace(tzinfo=None), "DATE_ORDER": "DMY"}
+    if lang == "en":
+        settings["DATE_ORDER"] = "MDY"
+    cleaned = re.sub(r"^\s*(desde|since|from|a partir de)\s+(o |el |la |a )?", "", text.strip(), flags=re.IGNORECASE)
+    parsed = dateparser.parse(cleaned, languages=[lang], settings=settings)
+    if parsed is None:
+        found = search_dates(text, languages=[lang], settings=settings)
+        parsed = found[0][1] if found else None
+    return (parsed.date() if parsed else None), parsed is not None
+
+
+def step(
+    state: Mapping[str, Any], turn: Turn, catalog: Catalog, lang: str, now: datetime, labels: Mapping[str, str]
+) -> Step:
+    """Read one customer message while the form is active. `state` holds the slot
+    values from before the message; `labels` names the fields in the customer's
+    language (for "Noted: Database → SQL Server")."""
+    result = Step()
+    if turn.intent == "stop":
+        return Step(reject=True)
+    requested = turn.requested
+    mentioned = _from_entities(turn, catalog)
+    # A version given while the previous version is asked is the previous one.
+    if requested == "incident_previous_version" and "incident_version" in mentioned:
+        mentioned["incident_previous_version"] = mentioned.pop("incident_version")
+    for slot, value in mentioned.items():
+        if slot != requested and state.get(slot) not in (None, value):
+            result.responses.append(("utter_intake_noted", {"field": labels.get(slot, slot), "value": value}))
+        result.updates[slot] = value
+    if requested is None or requested in mentioned:
+        return _after_answer(state, result)
+
+    spec = BY_SLOT.get(requested)
+    if mentioned and spec and spec.kind in ("text", "date") and len(words(turn.text)) < spec.min_words + 2:
+        # "Actually it's SQL Server" while the description is asked: a correction, not the answer.
+        result.updates[requested] = None
+        return _after_answer(state, result)
+    if spec:
+        answered = _answer_field(spec, turn, catalog, lang, now, result)
+    else:
+        answered = _answer_step(requested, turn, result)
+    if not answered and not result.updates and not result.responses and turn.is_question:
+        # Not an answer but a question: Rasa answers it, then the form asks again.
+        return Step(reject=True)
+    if not answered and not result.responses:
+        result.responses.append(("utter_intake_choose", {}))
+    if not answered:
+        result.updates.setdefault(requested, None)
+    return _after_answer(state, result)
+
+
+def _from_entities(turn: Turn, catalog: Catalog) -> Dict[str, Any]:
+    values: Dict[str, Any] = {}
+    for entity in turn.entities:
+        name, value = entity.get("entity"), entity.get("value")
+        if name == "intake_edit_field" and turn.requested == "intake_edit_field" and value in BY_SLOT:
+            values["intake_edit_field"] = value
+        elif name == "kb_article" and turn.requested == "intake_related":
+            values["intake_related"] = str(value)
+        slot = ENTITY_SLOTS.get(str(name))
+        if slot is None or value is None or slot in values:
+            continue
+        spec = BY_SLOT[slot]
+        if spec.kind == "choice" and value not in spec.choices:
+            continue
+        if spec.kind == "product":
+            value = catalog.canonical("product", str(value))
+            if value is None:
+                continue
+        if spec.kind == "database":
+            value = catalog.canonical("database", str(value)) or ("other" if value == "other" else str(value))
+        values[slot] = value
+    return values
+
+
+def _answer_field(spec: Field, turn: Turn, catalog: Catalog, lang: str, now: datetime, result: Step) -> bool:
+    text, slot = turn.text.strip(), spec.slot
+    if turn.intent == "dont_know":
+        if spec.required:
+            result.responses.append(("utter_intake_needed", {}))
+            return False
+        result.updates[slot] = UNKNOWN
+        if slot == "incident_since":
+            result.updates["incident_since_date"] = None
+        return True
+    if turn.is_question and spec.kind in ("text", "choice", "date"):
+        return False
+    if spec.kind == "choice":
+        value = match_choice(slot, text)
+        if value is None:
+            return False
+        result.updates[slot] = value
+        return True
+    if spec.kind == "yesno":
+        value = yes_no(turn.intent, text)
+        if value is None:
+            return False
+        result.updates[slot] = value
+        return True
+    if spec.kind == "product":
+        value = catalog.canonical("product", text)
+        if value:
+            result.updates[slot] = value
+            return True
+        result.offer = tuple(catalog.closest("product", text))
+        name = "utter_intake_product_suggestions" if result.offer else "utter_intake_product_unknown"
+        result.responses.append((name, {"value": text[:60]}))
+        return False
+    if spec.kind == "database":
+        if any(w in OTHER_WORDS for w in words(text)) and len(words(text)) <= 3:
+            result.updates[slot] = "other"
+            return True
+        value = catalog.canonical("database", text) or next(iter(catalog.closest("database", text, 1)), None)
+        if value is None and 0 < len(words(text)) <= 3:
+            value = text  # a database not in the catalog (Informix, DB2...) is still an answer
+        if value is None:
+            return False
+        result.updates[slot] = value
+        return True
+    if spec.kind == "version":
+        value = find_version(text)
+        if value is None:
+            result.responses.append(("utter_intake_bad_version", {"value": text[:40]}))
+            return False
+        result.updates[slot] = value
+        return True
+    if spec.kind == "date":
+        when, understood = parse_since(text, lang, now)
+        if not understood or when is None:
+            result.responses.append(("utter_intake_bad_date", {}))
+            return False
+        if when > now.date():
+            result.responses.append(("utter_intake_future_date", {}))
+            return False
+        result.updates[slot] = text
+        result.updates["incident_since_date"] = when.isoformat()
+        return True
+    # Free text: long enough for an analyst to act on.
+    if len(words(text)) < spec.min_words:
+        result.responses.append(("utter_intake_too_short", {"minimum": spec.min_words}))
+        return False
+    result.updates[slot] = text
+    return True
+
+
+def _answer_step(requested: str, turn: Turn, result: Step) -> bool:
+    answer = yes_no(turn.intent, turn.text)
+    if requested == "intake_duplicate" and answer:
+        result.updates[requested] = answer
+        return True
+    if requested == "intake_related":
+        none_words = ("nenhum", "ninguno", "none", "nada")
+        if answer == NO or any(w in none_words for w in words(turn.text)):
+            result.updates[requested] = "none"
+            return True
+        return False
+    if requested == "intake_solved" and answer:
+        result.updates[requested] = answer
+        return True
+    if requested == "intake_confirmed" and answer:
+        result.updates[requested] = YES if answer == YES else "edit"
+        return True
+    return False
+
+
+def _after_answer(state: Mapping[str, Any], result: Step) -> Step:
+    updates = result.updates
+    edit = updates.get("intake_edit_field")
+    if edit:
+        # Ask that field again, then the confirmation again.
+        updates.update({edit: None, "intake_edit_field": None, "intake_confirmed": None})
+        if edit == "incident_since":
+            updates["incident_since_date"] = None
+    elif (
+        state.get("intake_confirmed") is None
+        and any(slot in BY_SLOT and slot != "incident_category" for slot in updates)
+        and _all_asked(state)
+    ):
+        # A correction typed at the confirmation step: show the summary again.
+        updates["intake_confirmed"] = None
+    if updates.get("incident_after_update") == NO:
+        updates["incident_previous_version"] = None
+    return result
+
+
+def _all_asked(state: Mapping[str, Any]) -> bool:
+    return all(state.get(f.slot) is not None for f in FIELDS if f.required)
+
+
+def next_slot(
+    state: Mapping[str, Any], duplicate_candidate: bool = False, related: Sequence[str] = ()
+) -> Optional[str]:
+    """The slot to ask next, or None when the intake is over (see `outcome`)."""
+    if state.get("intake_eligibility") in ("anonymous", "blocked"):
+        return None
+    for spec in FIELDS:
+        if spec.slot == "incident_previous_version" and state.get("incident_after_update") != YES:
+            continue
+        if spec.slot == "incident_after_update" and state.get("incident_since") == UNKNOWN:
+            continue
+        if state.get(spec.slot) is None:
+            return spec.slot
+        if spec.slot == "incident_category" and state.get(spec.slot) == "suggestion":
+            return None
+    if duplicate_candidate and state.get("intake_duplicate") is None:
+        return "intake_duplicate"
+    if state.get("intake_duplicate") == YES:
+        return None
+    if related and state.get("intake_related") is None:
+        return "intake_related"
+    if state.get("intake_related") not in (None, "none") and state.get("intake_solved") is None:
+        return "intake_solved"
+    if state.get("intake_solved") == YES:
+        return None
+    if state.get("intake_confirmed") is None:
+        return "intake_confirmed"
+    if state.get("intake_confirmed") == "edit":
+        return "intake_edit_field"
+    return None
+
+
+def outcome(state: Mapping[str, Any]) -> str:
+    """How a finished intake ends: login | blocked | suggestion | duplicate |
+    deflected | create | incomplete."""
+    eligibility = state.get("intake_eligibility")
+    if eligibility == "anonymous":
+        return "login"
+    if eligibility == "blocked":
+        return "blocked"
+    if state.get("incident_category") == "suggestion":
+        return "suggestion"
+    if state.get("intake_duplicate") == YES:
+        return "duplicate"
+    if state.get("intake_solved") == YES:
+        return "deflected"
+    if state.get("intake_confirmed") == YES:
+        return "create"
+    return "incomplete"
+
+
+def ticket_fields(state: Mapping[str, Any]) -> Dict[str, Any]:
+    """The fields as the hub's ticket API takes them (bot/tickets.py)."""
+    values = {spec.slot.removeprefix("incident_"): state.get(spec.slot) for spec in FIELDS}
+    values["since_date"] = state.get("incident_since_date")
+    values["cloud"] = state.get("incident_cloud") == YES
+    values["after_update"] = state.get("incident_after_update") == YES
+    return values
+
+
+def impact_and_urgency(state: Mapping[str, Any]) -> Tuple[str, str]:
+    return (
+        IMPACT.get(str(state.get("incident_affected_users")), "medium"),
+        URGENCY.get(str(state.get("incident_operation_stopped")), "medium"),
+    )
+
+
+def display_values(state: Mapping[str, Any], label: Any) -> Dict[str, str]:
+    """Template values for utter_intake_summary; `label(key)` names a value in the
+    customer's language (responses utter_label_* in domain.yml)."""
+
+    def shown(slot: str, prefix: str | None = None) -> str:
+        value = state.get(slot)
+        if value is None:
+            return "—"
+        if value == UNKNOWN:
+            return label("unknown")
+        if value in (YES, NO) and prefix is None:
+            return label(value)
+        if prefix:
+            return label(f"{prefix}_{value}")
+        return str(value)
+
+    database = state.get("incident_database")
+    return {
+        "category": shown("incident_category", "category"),
+        "product": shown("incident_product"),
+        "version": shown("incident_version"),
+        "routine": shown("incident_routine"),
+        "environment": shown("incident_environment", "environment"),
+        "database": label("database_other") if database == "other" else shown("incident_database"),
+        "cloud": shown("incident_cloud"),
+        "summary": shown("incident_summary"),
+        "description": shown("incident_description"),
+        "steps": shown("incident_steps"),
+        "expected": shown("incident_expected"),
+        "since": shown("incident_since"),
+        "after_update": shown("incident_after_update"),
+        "previous_version": f"({state['incident_previous_version']})" if state.get("incident_previous_version") else "",
+        "affected_users": shown("incident_affected_users", "affected_users"),
+        "operation_stopped": shown("incident_operation_stopped", "operation_stopped"),
+    }

@@ -1,0 +1,339 @@
+"""The intake form's actions: validation (which reads each answer with
+actions/incident.py), the questions that need data (duplicates, articles, the
+summary), and the end of the intake (a ticket, an update, a deflection, or why
+not). Tickets live in the hub; these call its API through actions/hub_client.py."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Dict, List, Optional, Sequence
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import hub_client, incident
+from actions.hub_client import HubError
+from actions.knowledge import article_link
+from bot import clock
+from bot.kb.answer import decide, selector_ranking
+from bot.kb.search import default_index
+from components.catalog import load_catalog
+from components.language import words
+
+logger = logging.getLogger(__name__)
+
+FORM_SLOTS = [spec.slot for spec in incident.FIELDS] + list(incident.CONTROL)
+# A related article is offered when BM25 finds it this clearly (squashed score,
+# bot/kb/answer.py); incident reports rarely match a how-to article, and a
+# wrong "does this solve it?" costs the customer a turn.
+RELATED_MIN = 0.6
+RELATED_MAX = 3
+
+
+def language(tracker: Tracker) -> str:
+    value = tracker.get_slot("language")
+    return value if value in ("pt", "es", "en") else "pt"
+
+
+def label(domain: Dict[str, Any], key: str, lang: str) -> str:
+    """A response's text in `lang`, for the words actions put inside other
+    responses (all language stays in domain.yml)."""
+    variants = (domain.get("responses") or {}).get(key if key.startswith("utter_") else f"utter_label_{key}") or []
+    default = key
+    for variant in variants:
+        conditions = variant.get("condition") or []
+        if not conditions:
+            default = variant.get("text", default)
+        elif any(c.get("name") == "language" and c.get("value") == lang for c in conditions):
+            return variant.get("text", default)
+    return default
+
+
+def slots_before_latest_message(tracker: Tracker) -> Dict[str, Any]:
+    """The intake's slots as they were before the latest customer message (Rasa
+    has already applied this message's entity mappings to tracker.slots)."""
+    last_user = max((i for i, e in enumerate(tracker.events) if e.get("event") == "user"), default=0)
+    values: Dict[str, Any] = {}
+    for event in tracker.events[:last_user]:
+        kind = event.get("event")
+        if kind in ("restart", "session_started", "reset_slots"):
+            values = {}
+        elif kind == "slot" and event.get("name") in FORM_SLOTS:
+            values[event["name"]] = event.get("value")
+    return values
+
+
+def form_turn(tracker: Tracker) -> str:
+    """Identifies the customer's message that ended the form, so a retried call
+    makes the same request (the hub's idempotency key)."""
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    return f"{len(users)}:{users[-1].get('timestamp')}" if users else "0"
+
+
+def is_question(message: Dict[str, Any], requested: Optional[str], lang: str) -> bool:
+    """A question to answer from the knowledge base rather than an answer to the
+    form: NLU says faq and the knowledge base would answer it confidently. A long
+    description that merely resembles an article is still the answer."""
+    if (message.get("intent") or {}).get("name") != "faq":
+        return False
+    text = message.get("text") or ""
+    spec = incident.BY_SLOT.get(requested or "")
+    if (
+        spec
+        and spec.kind == "text"
+        and spec.min_words >= 3
+        and not text.strip().endswith("?")
+        and len(words(text)) > 12
+    ):
+        return False
+    index = default_index()
+    return decide(selector_ranking(message), index.search(text, lang)).kind == "answer"
+
+
+def related_articles(state: Dict[str, Any], lang: str) -> List[str]:
+    text = " ".join(str(state.get(s) or "") for s in ("incident_summary", "incident_description", "incident_routine"))
+    if not text.strip():
+        return []
+    index = default_index()
+    hits = index.search(text, lang)
+    half = 4.0  # bot/kb/answer.py's BM25 squashing constant
+    return [h.article_id for h in hits if h.score / (h.score + half) >= RELATED_MIN][:RELATED_MAX]
+
+
+def fields_complete(state: Dict[str, Any]) -> bool:
+    return incident.next_slot(state) in incident.STEPS or incident.next_slot(state) is None
+
+
+async def eligibility(conversation_id: str) -> str:
+    """ok | anonymous | blocked, as the hub knows the customer; ok if the hub
+    cannot say (creating the ticket will then tell)."""
+    try:
+        contact = (await hub_client.conversation(conversation_id)).get("contact")
+    except HubError as error:
+        logger.warning("Hub unreachable checking who %s is: %s", conversation_id, error)
+        return "ok"
+    if not contact:
+        return "anonymous"
+    return "ok" if contact.get("can_open_tickets", True) else "blocked"
+
+
+async def duplicate_candidate(conversation_id: str, state: Dict[str, Any]) -> str:
+    """JSON {number, summary} of the customer's open ticket about the same problem, or "none"."""
+    try:
+        found = await hub_client.similar_tickets(
+            conversation_id, str(state.get("incident_summary") or ""), state.get("incident_product")
+        )
+    except HubError as error:
+        logger.warning("Hub unreachable looking for duplicates of %s: %s", conversation_id, error)
+        return "none"
+    if not found:
+        return "none"
+    return json.dumps({"number": found[0]["number"], "summary": found[0]["summary"]}, ensure_ascii=False)
+
+
+class ValidateIncidentForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_incident_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        lang = language(tracker)
+        message = tracker.latest_message or {}
+        requested = tracker.get_slot("requested_slot")
+        state = slots_before_latest_message(tracker)
+        updates: Dict[str, Any] = {}
+
+        if requested is None:
+            # The form starts: who is asking, and what the first message already said.
+            updates["intake_eligibility"] = await eligibility(tracker.sender_id)
+            for slot in incident.KEPT:
+                if tracker.get_slot(slot) is not None:
+                    state[slot] = tracker.get_slot(slot)
+            text = message.get("text") or ""
+            intent = (message.get("intent") or {}).get("name")
+            if intent == "report_problem" and len(words(text)) >= 6 and not text.startswith("/"):
+                updates["incident_summary"] = text.strip()
+
+        turn = incident.Turn(
+            requested=requested,
+            text="" if requested is None else (message.get("text") or ""),
+            intent=(message.get("intent") or {}).get("name"),
+            entities=message.get("entities") or [],
+            is_question=requested is not None and is_question(message, requested, lang),
+        )
+        labels = {spec.slot: label(domain, f"field_{spec.slot}", lang) for spec in incident.FIELDS}
+        result = incident.step(state, turn, load_catalog(), lang, clock.now(), labels)
+        if result.reject:
+            return []
+        for name, values in result.responses:
+            buttons = None
+            if name == "utter_intake_product_suggestions":
+                buttons = [{"title": p, "payload": "/inform" + json.dumps({"product": p})} for p in result.offer]
+            dispatcher.utter_message(response=name, buttons=buttons, **values)
+        updates.update(result.updates)
+        if requested == "incident_previous_version" and "incident_previous_version" in updates:
+            # Rasa's entity mapping also put that version in incident_version.
+            updates["incident_version"] = state.get("incident_version")
+
+        current = {**state, **updates}
+        if fields_complete(current) and current.get("intake_duplicate_of") is None:
+            updates["intake_duplicate_of"] = await duplicate_candidate(tracker.sender_id, current)
+            current["intake_duplicate_of"] = updates["intake_duplicate_of"]
+        related = related_articles(current, lang) if fields_complete(current) else []
+        following = incident.next_slot(current, current.get("intake_duplicate_of") not in (None, "none"), related)
+        events: List[EventType] = [SlotSet(k, v) for k, v in updates.items()]
+        return events + [SlotSet("requested_slot", following)]
+
+
+class ActionAskIntakeDuplicate(Action):
+    def name(self) -> str:
+        return "action_ask_intake_duplicate"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        candidate = json.loads(tracker.get_slot("intake_duplicate_of") or "{}")
+        dispatcher.utter_message(
+            response="utter_ask_intake_duplicate", number=candidate.get("number"), summary=candidate.get("summary")
+        )
+        return []
+
+
+class ActionAskIntakeRelated(Action):
+    def name(self) -> str:
+        return "action_ask_intake_related"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        lang = language(tracker)
+        library = default_index().library[lang]
+        state = {slot: tracker.get_slot(slot) for slot in FORM_SLOTS}
+        buttons = [
+            {"title": library[a].title, "payload": "/inform" + json.dumps({"kb_article": a})}
+            for a in related_articles(state, lang)
+        ]
+        buttons.append({"title": label(domain, "utter_intake_none_of_these", lang), "payload": "/deny"})
+        dispatcher.utter_message(response="utter_ask_intake_related", buttons=buttons)
+        return []
+
+
+class ActionAskIntakeSolved(Action):
+    def name(self) -> str:
+        return "action_ask_intake_solved"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        lang = language(tracker)
+        article = default_index().library[lang].get(str(tracker.get_slot("intake_related")))
+        if article is not None:
+            dispatcher.utter_message(
+                response="utter_kb_answer",
+                summary=article.summary,
+                title=article.title,
+                link=article_link(lang, article.id),
+            )
+        dispatcher.utter_message(response="utter_ask_intake_solved")
+        return []
+
+
+class ActionAskIntakeConfirmed(Action):
+    def name(self) -> str:
+        return "action_ask_intake_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        lang = language(tracker)
+        state = {slot: tracker.get_slot(slot) for slot in FORM_SLOTS}
+        values = incident.display_values(state, lambda key: label(domain, key, lang))
+        dispatcher.utter_message(response="utter_intake_summary", **values)
+        dispatcher.utter_message(response="utter_ask_intake_confirmed")
+        return []
+
+
+class ActionAskIntakeEditField(Action):
+    def name(self) -> str:
+        return "action_ask_intake_edit_field"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        lang = language(tracker)
+        buttons = [
+            {
+                "title": label(domain, f"field_{spec.slot}", lang),
+                "payload": "/inform" + json.dumps({"intake_edit_field": spec.slot}),
+            }
+            for spec in incident.FIELDS
+            if spec.slot != "incident_after_update"
+        ]
+        dispatcher.utter_message(response="utter_ask_intake_edit_field", buttons=buttons)
+        return []
+
+
+def reset(keep_fields: bool = False) -> List[EventType]:
+    """Clear the intake for the next one; the customer's installation stays known."""
+    slots: Sequence[str] = incident.CONTROL if keep_fields else FORM_SLOTS
+    return [SlotSet(slot, None) for slot in slots if slot not in incident.KEPT]
+
+
+class ActionSubmitIncident(Action):
+    def name(self) -> str:
+        return "action_submit_incident"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        lang = language(tracker)
+        state = {slot: tracker.get_slot(slot) for slot in FORM_SLOTS}
+        ending = incident.outcome(state)
+        conversation_id = tracker.sender_id
+        if ending == "login":
+            # What was gathered stays: after logging in, the same conversation carries on.
+            dispatcher.utter_message(response="utter_intake_login")
+            return reset(keep_fields=True)
+        if ending == "blocked":
+            dispatcher.utter_message(response="utter_intake_financial_block")
+            return reset()
+        if ending == "suggestion":
+            dispatcher.utter_message(response="utter_intake_suggestion")
+            return reset()
+        try:
+            if ending == "duplicate":
+                number = json.loads(state["intake_duplicate_of"])["number"]
+                await hub_client.add_update(number, conversation_id, incident.ticket_fields(state), form_turn(tracker))
+                dispatcher.utter_message(response="utter_ticket_updated", number=number)
+                return reset()
+            if ending == "deflected":
+                await hub_client.record_deflection(conversation_id, str(state["intake_related"]))
+                dispatcher.utter_message(response="utter_intake_deflected")
+                return reset()
+            if ending != "create":
+                dispatcher.utter_message(response="utter_intake_cancelled")
+                return reset()
+            impact, urgency = incident.impact_and_urgency(state)
+            ticket = await hub_client.create_ticket(
+                conversation_id, incident.ticket_fields(state), impact, urgency, lang, form_turn(tracker)
+            )
+        except HubError as error:
+            logger.warning("Intake of %s could not end (%s): %s", conversation_id, ending, error)
+            if error.code == "anonymous":
+                dispatcher.utter_message(response="utter_intake_login")
+            elif error.code == "blocked":
+                dispatcher.utter_message(response="utter_intake_financial_block")
+            else:
+                dispatcher.utter_message(response="utter_ticket_failed")
+            # Everything gathered stays, so asking again goes straight to the summary.
+            return reset(keep_fields=True)
+        criticality = label(domain, f"criticality_{ticket['criticality']}", lang)
+        if ticket.get("email"):
+            dispatcher.utter_message(
+                response="utter_ticket_created", number=ticket["number"], criticality=criticality, email=ticket["email"]
+            )
+        else:
+            dispatcher.utter_message(
+                response="utter_ticket_created_portal", number=ticket["number"], criticality=criticality
+            )
+        return reset() + [SlotSet("ticket_number", ticket["number"])]
+
+
+class ActionCancelIntake(Action):
+    """ "Stop": end whatever form is active, create nothing, and say so."""
+
+    def name(self) -> str:
+        return "action_cancel_intake"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        dispatcher.utter_message(response="utter_intake_cancelled")
+        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("followup_description", None), *reset()]

@@ -1,0 +1,140 @@
+"""Existing tickets: "what's the status of 2026-000123?" and a follow-up of a
+closed ticket. The hub answers only about the customer's own company's tickets."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import hub_client
+from actions.hub_client import HubError
+from actions.intake import form_turn, label, language
+from bot.tickets import STATUSES
+from components.language import words
+
+logger = logging.getLogger(__name__)
+
+FOLLOW_UP_MIN_WORDS = 5
+
+
+def named_ticket(tracker: Tracker) -> str | None:
+    """The number in the latest message, else the last one talked about."""
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") == "ticket_number":
+            return str(entity.get("value"))
+    return tracker.get_slot("ticket_number")
+
+
+async def is_anonymous(conversation_id: str) -> bool:
+    try:
+        return not (await hub_client.conversation(conversation_id)).get("contact")
+    except HubError:
+        return False
+
+
+class ValidateTicketStatusForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_ticket_status_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        number = named_ticket(tracker)
+        # Without a number in the message, ask (again) for one.
+        return [SlotSet("ticket_number", number), SlotSet("requested_slot", None if number else "ticket_number")]
+
+
+class ActionTicketStatus(Action):
+    def name(self) -> str:
+        return "action_ticket_status"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        number = tracker.get_slot("ticket_number")
+        if await is_anonymous(tracker.sender_id):
+            dispatcher.utter_message(response="utter_intake_login")
+            return []
+        try:
+            ticket = await hub_client.ticket(tracker.sender_id, number)
+        except HubError as error:
+            logger.warning("Status of %s unavailable: %s", number, error)
+            dispatcher.utter_message(response="utter_ticket_failed")
+            return []
+        if ticket is None:
+            dispatcher.utter_message(response="utter_ticket_not_found", number=number)
+            return [SlotSet("ticket_number", None)]
+        status = ticket["status"] if ticket["status"] in STATUSES else "in_progress"
+        dispatcher.utter_message(response=f"utter_ticket_status_{status}", number=number, summary=ticket["summary"])
+        return []
+
+
+class ValidateFollowUpForm(FormValidationAction):
+    """The ticket must be the customer's and closed; then what is still wrong."""
+
+    def name(self) -> str:
+        return "validate_follow_up_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        requested = tracker.get_slot("requested_slot")
+        message = tracker.latest_message or {}
+        if requested == "followup_description":
+            text = (message.get("text") or "").strip()
+            if len(words(text)) < FOLLOW_UP_MIN_WORDS:
+                dispatcher.utter_message(response="utter_intake_too_short", minimum=FOLLOW_UP_MIN_WORDS)
+                return [SlotSet("followup_description", None), SlotSet("requested_slot", "followup_description")]
+            return [SlotSet("followup_description", text), SlotSet("requested_slot", None)]
+
+        number = named_ticket(tracker)
+        if not number:
+            return [SlotSet("ticket_number", None), SlotSet("requested_slot", "ticket_number")]
+        if await is_anonymous(tracker.sender_id):
+            dispatcher.utter_message(response="utter_intake_login")
+            return [SlotSet("requested_slot", None)]
+        try:
+            ticket = await hub_client.ticket(tracker.sender_id, number)
+        except HubError as error:
+            logger.warning("Ticket %s unavailable for a follow-up: %s", number, error)
+            dispatcher.utter_message(response="utter_ticket_failed")
+            return [SlotSet("requested_slot", None)]
+        if ticket is None:
+            dispatcher.utter_message(response="utter_ticket_not_found", number=number)
+            return [SlotSet("ticket_number", None), SlotSet("requested_slot", None)]
+        if ticket["status"] != "closed":
+            dispatcher.utter_message(response="utter_followup_not_closed", number=number)
+            return [SlotSet("ticket_number", number), SlotSet("requested_slot", None)]
+        return [SlotSet("ticket_number", number), SlotSet("requested_slot", "followup_description")]
+
+
+class ActionAskFollowupDescription(Action):
+    def name(self) -> str:
+        return "action_ask_followup_description"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        dispatcher.utter_message(response="utter_ask_followup_description", number=tracker.get_slot("ticket_number"))
+        return []
+
+
+class ActionSubmitFollowUp(Action):
+    def name(self) -> str:
+        return "action_submit_follow_up"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        description = tracker.get_slot("followup_description")
+        parent = tracker.get_slot("ticket_number")
+        if not description or not parent:
+            return []  # the validation already said why there is no follow-up
+        lang = language(tracker)
+        try:
+            ticket = await hub_client.follow_up(parent, tracker.sender_id, description, lang, form_turn(tracker))
+        except HubError as error:
+            logger.warning("Follow-up of %s failed: %s", parent, error)
+            dispatcher.utter_message(response="utter_ticket_failed")
+            return []
+        dispatcher.utter_message(
+            response="utter_followup_created",
+            number=ticket["number"],
+            parent=parent,
+            criticality=label(domain, f"criticality_{ticket['criticality']}", lang),
+        )
+        return [SlotSet("followup_description", None), SlotSet("ticket_number", ticket["number"])]

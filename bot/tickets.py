@@ -1,0 +1,378 @@
+"""Tickets: who may open them, their numbers, criticality, idempotent creation,
+"is this the same problem?", status and follow-ups. Plain functions over an
+AsyncSession; bot/web/tickets_api.py is the HTTP side."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db import queries
+from bot.db.models import Contact, Conversation, Deflection, Message, Ticket, TicketUpdate, now
+from components.language import words
+
+STATUSES = ("open", "in_progress", "awaiting_customer", "customer_validation", "closed")
+LEVELS = ("low", "medium", "high")
+CATEGORIES = ("bug", "question", "consulting", "customization")
+QUEUES = ("technical_support", "cloud")
+
+# Criticality from impact (rows) x urgency (columns), the usual service-desk
+# priority matrix: it is never asked, and one level of either axis moves it one
+# step. The seeds' table of response times per level was an image, so levels
+# carry no deadline here.
+CRITICALITY: Dict[str, Dict[str, str]] = {
+    "high": {"high": "critical", "medium": "high", "low": "medium"},
+    "medium": {"high": "high", "medium": "medium", "low": "low"},
+    "low": {"high": "medium", "medium": "low", "low": "low"},
+}
+
+# The incident fields a ticket carries (actions/incident.py gathers them).
+FIELDS = (
+    "category",
+    "product",
+    "routine",
+    "version",
+    "environment",
+    "database",
+    "cloud",
+    "summary",
+    "description",
+    "steps",
+    "expected",
+    "since",
+    "since_date",
+    "after_update",
+    "previous_version",
+    "affected_users",
+    "operation_stopped",
+)
+TEXT_LIMIT = 4000
+# Two summaries this alike (overlap of word stems) are taken for the same problem.
+SIMILAR = 0.5
+
+
+class TicketError(Exception):
+    """A request the ticket rules refuse; `status` is the HTTP status, `code` says why."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass(frozen=True)
+class TicketRequest:
+    fields: Dict[str, Any]
+    impact: str
+    urgency: str
+    language: Optional[str] = None
+
+    @classmethod
+    def parse(cls, body: Any) -> TicketRequest:
+        if not isinstance(body, dict):
+            raise TicketError(422, "invalid", "the body must be a JSON object")
+        fields = body.get("fields")
+        if not isinstance(fields, dict):
+            raise TicketError(422, "invalid", "fields must be an object")
+        unknown = set(fields) - set(FIELDS)
+        if unknown:
+            raise TicketError(422, "invalid", f"unknown fields: {', '.join(sorted(unknown))}")
+        for name, value in fields.items():
+            if value is not None and not isinstance(value, (str, bool)):
+                raise TicketError(422, "invalid", f"{name} must be a string or a boolean")
+            if isinstance(value, str) and len(value) > TEXT_LIMIT:
+                raise TicketError(422, "invalid", f"{name} is longer than {TEXT_LIMIT} characters")
+        summary = fields.get("summary")
+        if not isinstance(summary, str) or not summary.strip():
+            raise TicketError(422, "invalid", "fields.summary is required")
+        if fields.get("category") == "suggestion":
+            raise TicketError(
+                422, "suggestion", "improvement suggestions go to the collaboration portal, not to a ticket"
+            )
+        if fields.get("category") not in (None, *CATEGORIES):
+            raise TicketError(422, "invalid", f"category must be one of {', '.join(CATEGORIES)}")
+        impact, urgency = body.get("impact"), body.get("urgency")
+        if impact not in LEVELS or urgency not in LEVELS:
+            raise TicketError(422, "invalid", "impact and urgency must be low, medium or high")
+        language = body.get("language")
+        return cls(dict(fields), impact, urgency, language if language in ("pt", "es", "en") else None)
+
+
+def criticality(impact: str, urgency: str) -> str:
+    return CRITICALITY[impact][urgency]
+
+
+def queue_for(fields: Mapping[str, Any]) -> str:
+    """Cloud-hosted customers have their own (24x7) queue."""
+    return "cloud" if fields.get("cloud") is True else "technical_support"
+
+
+def body_hash(body: Any) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def format_number(year: int, sequence: int) -> str:
+    return f"{year}-{sequence:06d}"
+
+
+NUMBER = re.compile(r"^(\d{4})-(\d{6})$")
+
+
+def transcript_of(messages: Sequence[Message]) -> List[Dict[str, Any]]:
+    """Every message, in order, with its time and, for the customer's, what NLU understood."""
+    return [
+        {
+            "id": m.id,
+            "sender": m.sender,
+            "text": m.text,
+            "payload": m.payload,
+            "intent": m.intent,
+            "confidence": m.confidence,
+            "created_at": m.created_at.isoformat(),
+        }
+        for m in messages
+    ]
+
+
+async def conversation_contact(session: AsyncSession, conversation_id: str) -> Tuple[Conversation, Optional[Contact]]:
+    conversation = await queries.get_conversation(session, conversation_id)
+    if conversation is None:
+        raise TicketError(404, "no_conversation", "no such conversation")
+    contact = await session.get(Contact, conversation.contact_id) if conversation.contact_id else None
+    return conversation, contact
+
+
+def check_may_open(contact: Optional[Contact]) -> Contact:
+    if contact is None:
+        raise TicketError(403, "anonymous", "the customer is not logged in to the portal")
+    if not contact.can_open_tickets:
+        raise TicketError(403, "blocked", "the company has pending financial issues and cannot open product tickets")
+    return contact
+
+
+async def _next_sequence(session: AsyncSession, year: int) -> int:
+    highest = (await session.execute(select(func.max(Ticket.sequence)).where(Ticket.year == year))).scalar()
+    return (highest or 0) + 1
+
+
+async def by_key(session: AsyncSession, model: Any, key: str) -> Any:
+    return (await session.execute(select(model).where(model.idempotency_key == key))).scalar_one_or_none()
+
+
+def same_request(existing: Any, request_hash: str) -> Any:
+    """The earlier result of a retried request, or a refusal if the key was reused for another body."""
+    if existing.request_hash != request_hash:
+        raise TicketError(422, "idempotency_key_reused", "this Idempotency-Key was used with a different request")
+    return existing
+
+
+async def create_ticket(
+    session: AsyncSession,
+    conversation_id: str,
+    request: TicketRequest,
+    key: str,
+    request_hash: str,
+    when: datetime,
+    parent: Optional[Ticket] = None,
+) -> Tuple[Ticket, bool]:
+    """(the ticket, whether it was created now). A unique-constraint race (same
+    key or same number at once) raises IntegrityError; the caller retries."""
+    existing = await by_key(session, Ticket, key)
+    if existing is not None:
+        return same_request(existing, request_hash), False
+    conversation, contact = await conversation_contact(session, conversation_id)
+    contact = check_may_open(contact)
+    messages = await queries.transcript(session, conversation.id)
+    sequence = await _next_sequence(session, when.year)
+    ticket = Ticket(
+        number=format_number(when.year, sequence),
+        year=when.year,
+        sequence=sequence,
+        contact_id=contact.id,
+        company=contact.company,
+        company_code=contact.company_code,
+        conversation_id=conversation.id,
+        parent_id=parent.id if parent else None,
+        queue=queue_for(request.fields),
+        category=request.fields.get("category"),
+        summary=str(request.fields["summary"]).strip(),
+        fields=request.fields,
+        impact=request.impact,
+        urgency=request.urgency,
+        criticality=criticality(request.impact, request.urgency),
+        status="open",
+        language=request.language or conversation.language,
+        transcript=transcript_of(messages),
+        idempotency_key=key,
+        request_hash=request_hash,
+        created_at=now(),
+        updated_at=now(),
+    )
+    session.add(ticket)
+    await session.flush()
+    return ticket, True
+
+
+def visible_to(ticket: Ticket, contact: Optional[Contact]) -> bool:
+    """A ticket is the business of its company's contacts (or, without a company
+    code, of the contact who opened it)."""
+    if contact is None:
+        return False
+    if ticket.company_code and contact.company_code:
+        return ticket.company_code == contact.company_code
+    return ticket.contact_id == contact.id
+
+
+async def find_for(session: AsyncSession, number: str, contact: Optional[Contact]) -> Ticket:
+    """The ticket with this number if the contact may see it; otherwise "not found",
+    so numbers of other companies' tickets reveal nothing."""
+    ticket = (await session.execute(select(Ticket).where(Ticket.number == number))).scalar_one_or_none()
+    if ticket is None or not visible_to(ticket, contact):
+        raise TicketError(404, "no_ticket", "no such ticket for this customer")
+    return ticket
+
+
+def _stems(text: str) -> set:
+    # Five-letter stems: "emitir"/"emitindo", "factura"/"facturas" meet.
+    return {w[:5] for w in words(text) if len(w) > 2}
+
+
+def similarity(a: str, b: str) -> float:
+    first, second = _stems(a), _stems(b)
+    if not first or not second:
+        return 0.0
+    common = len(first & second)
+    return common / min(len(first), len(second)) if common >= 2 else 0.0
+
+
+async def similar_open(
+    session: AsyncSession, contact: Contact, text: str, product: Optional[str] = None
+) -> List[Tuple[Ticket, float]]:
+    """The contact's open tickets that look like the same problem, most alike first."""
+    rows = (
+        await session.execute(
+            select(Ticket).where(Ticket.contact_id == contact.id, Ticket.status != "closed").order_by(Ticket.id)
+        )
+    ).scalars()
+    found = []
+    for ticket in rows:
+        other_product = (ticket.fields or {}).get("product")
+        if product and other_product and product != other_product:
+            continue
+        score = similarity(text, ticket.summary or "")
+        if score >= SIMILAR:
+            found.append((ticket, score))
+    return sorted(found, key=lambda pair: pair[1], reverse=True)
+
+
+async def add_update(
+    session: AsyncSession,
+    ticket: Ticket,
+    conversation_id: str,
+    fields: Mapping[str, Any],
+    key: str,
+    request_hash: str,
+) -> Tuple[TicketUpdate, bool]:
+    existing = await by_key(session, TicketUpdate, key)
+    if existing is not None:
+        return same_request(existing, request_hash), False
+    if ticket.status == "closed":
+        raise TicketError(409, "closed", "the ticket is closed; open a follow-up instead")
+    unknown = set(fields) - set(FIELDS)
+    if unknown:
+        raise TicketError(422, "invalid", f"unknown fields: {', '.join(sorted(unknown))}")
+    update = TicketUpdate(
+        ticket_id=ticket.id,
+        conversation_id=conversation_id,
+        fields=dict(fields),
+        transcript=transcript_of(await queries.transcript(session, conversation_id)),
+        idempotency_key=key,
+        request_hash=request_hash,
+        created_at=now(),
+    )
+    session.add(update)
+    ticket.updated_at = now()
+    await session.flush()
+    return update, True
+
+
+async def updates_of(session: AsyncSession, ticket: Ticket) -> List[TicketUpdate]:
+    return list(
+        (
+            await session.execute(
+                select(TicketUpdate).where(TicketUpdate.ticket_id == ticket.id).order_by(TicketUpdate.id)
+            )
+        ).scalars()
+    )
+
+
+def follow_up_request(parent: Ticket, description: str, language: Optional[str]) -> TicketRequest:
+    """A follow-up carries the closed ticket's fields, with what is still wrong as its description."""
+    if parent.status != "closed":
+        raise TicketError(409, "not_closed", "only a closed ticket gets a follow-up; add the information to it instead")
+    text = description.strip()
+    if not text:
+        raise TicketError(422, "invalid", "description is required")
+    fields = dict(parent.fields or {})
+    fields.update(description=text[:TEXT_LIMIT], summary=(parent.summary or "")[:TEXT_LIMIT])
+    return TicketRequest(fields, parent.impact or "medium", parent.urgency or "medium", language or parent.language)
+
+
+async def record_deflection(session: AsyncSession, conversation_id: str, article_id: str) -> Deflection:
+    if await queries.get_conversation(session, conversation_id) is None:
+        raise TicketError(404, "no_conversation", "no such conversation")
+    deflection = Deflection(conversation_id=conversation_id, article_id=article_id, created_at=now())
+    session.add(deflection)
+    await session.flush()
+    return deflection
+
+
+async def set_status(session: AsyncSession, ticket: Ticket, status: str) -> Ticket:
+    if status not in STATUSES:
+        raise TicketError(422, "invalid", f"status must be one of {', '.join(STATUSES)}")
+    ticket.status = status
+    ticket.updated_at = now()
+    await session.flush()
+    return ticket
+
+
+def ticket_json(
+    ticket: Ticket, parent: Optional[Ticket] = None, updates: Sequence[TicketUpdate] = ()
+) -> Dict[str, Any]:
+    data: Dict[str, Any] = {
+        "number": ticket.number,
+        "status": ticket.status,
+        "queue": ticket.queue,
+        "category": ticket.category,
+        "summary": ticket.summary,
+        "fields": ticket.fields,
+        "impact": ticket.impact,
+        "urgency": ticket.urgency,
+        "criticality": ticket.criticality,
+        "company": ticket.company,
+        "language": ticket.language,
+        "conversation_id": ticket.conversation_id,
+        "created_at": ticket.created_at.isoformat(),
+        "updated_at": ticket.updated_at.isoformat(),
+        "transcript": ticket.transcript,
+        "updates": [
+            {"fields": u.fields, "transcript": u.transcript, "created_at": u.created_at.isoformat()} for u in updates
+        ],
+        "parent": None,
+    }
+    if parent is not None:
+        # A follow-up shows the history it continues.
+        data["parent"] = {
+            "number": parent.number,
+            "summary": parent.summary,
+            "status": parent.status,
+            "fields": parent.fields,
+            "transcript": parent.transcript,
+        }
+    return data

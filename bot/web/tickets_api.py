@@ -1,0 +1,252 @@
+"""The tickets API under /api/tickets (and /api/deflections): thin handlers over
+bot/tickets.py. Callers are the action server (and, later, the console), with
+the actions token. Creating is idempotent: the same Idempotency-Key (or the same
+conversation + form turn) returns the first ticket, never a second one."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable, Dict, Optional, TypeVar
+
+from aiohttp import web
+from sqlalchemy.exc import IntegrityError
+
+from bot import clock, keys, mailer, tickets
+from bot.db.models import Contact, Ticket
+from bot.tickets import TicketError, TicketRequest
+from bot.web.api import require_actions_token
+
+logger = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+T = TypeVar("T")
+ATTEMPTS = 5
+
+
+def error_response(error: TicketError) -> web.Response:
+    return web.json_response({"error": error.code, "message": error.message}, status=error.status)
+
+
+async def json_body(request: web.Request) -> Dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError as error:
+        raise TicketError(400, "invalid", "the body must be JSON") from error
+    if not isinstance(body, dict):
+        raise TicketError(422, "invalid", "the body must be a JSON object")
+    return body
+
+
+def conversation_of(body: Dict[str, Any]) -> str:
+    conversation_id = body.get("conversation_id")
+    if not isinstance(conversation_id, str) or not conversation_id:
+        raise TicketError(422, "invalid", "conversation_id is required")
+    return conversation_id
+
+
+def idempotency_key(request: web.Request, body: Dict[str, Any], scope: str) -> str:
+    """The client's Idempotency-Key, or the conversation and the form turn."""
+    header = request.headers.get("Idempotency-Key", "").strip()
+    if header:
+        if len(header) > 150:
+            raise TicketError(422, "invalid", "Idempotency-Key is longer than 150 characters")
+        return f"{scope}:key:{header}"
+    turn = body.get("form_turn")
+    if isinstance(turn, (str, int)) and str(turn):
+        return f"{scope}:turn:{conversation_of(body)}:{turn}"
+    raise TicketError(422, "invalid", "an Idempotency-Key header or form_turn is required")
+
+
+async def in_transaction(request: web.Request, work: Callable[[Any], Awaitable[T]]) -> T:
+    """Run `work(session)` in its own transaction, again if a concurrent request
+    took the same number or key first (the unique constraints are the referee)."""
+    for attempt in range(ATTEMPTS):
+        try:
+            async with request.app[keys.SESSIONS].begin() as session:
+                return await work(session)
+        except IntegrityError:
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def handled(
+    handler: Callable[[web.Request], Awaitable[web.Response]],
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def wrapper(request: web.Request) -> web.Response:
+        require_actions_token(request)
+        try:
+            return await handler(request)
+        except TicketError as error:
+            return error_response(error)
+
+    return wrapper
+
+
+async def _email(request: web.Request, ticket: Ticket, contact_email: Optional[str]) -> Optional[str]:
+    sent = await mailer.send_ticket_email(tickets.ticket_json(ticket), contact_email, request.app[keys.SETTINGS])
+    if sent:
+        async with request.app[keys.SESSIONS].begin() as session:
+            stored = await session.get(Ticket, ticket.id)
+            stored.emailed_at = clock.now()
+    return sent
+
+
+async def _created(
+    request: web.Request, ticket: Ticket, created: bool, parent: Optional[Ticket] = None
+) -> web.Response:
+    emailed = None
+    async with request.app[keys.SESSIONS]() as session:
+        contact = await session.get(Contact, ticket.contact_id) if ticket.contact_id else None
+    if created:
+        emailed = await _email(request, ticket, contact.email if contact else None)
+    data = tickets.ticket_json(ticket, parent)
+    data.update(
+        created=created, emailed=bool(emailed) or ticket.emailed_at is not None, email=contact and contact.email
+    )
+    return web.json_response(data, status=201 if created else 200)
+
+
+@routes.post("/api/tickets", name="create_ticket")
+@handled
+async def create_ticket(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    conversation_id = conversation_of(body)
+    key = idempotency_key(request, body, "ticket")
+    parsed = TicketRequest.parse(body)
+    digest = tickets.body_hash({k: v for k, v in body.items() if k != "form_turn"})
+    when = clock.now()
+    ticket, created = await in_transaction(
+        request, lambda session: tickets.create_ticket(session, conversation_id, parsed, key, digest, when)
+    )
+    if created:
+        logger.info("Ticket %s created for conversation %s", ticket.number, conversation_id)
+    return await _created(request, ticket, created)
+
+
+@routes.get("/api/tickets", name="similar_tickets")
+@handled
+async def similar_tickets(request: web.Request) -> web.Response:
+    """The conversation's customer's open tickets like `similar_to` (same problem?)."""
+    conversation_id = request.query.get("conversation_id", "")
+    text = request.query.get("similar_to", "")
+    if not conversation_id or not text:
+        raise TicketError(422, "invalid", "conversation_id and similar_to are required")
+    async with request.app[keys.SESSIONS]() as session:
+        _, contact = await tickets.conversation_contact(session, conversation_id)
+        found = await tickets.similar_open(session, contact, text, request.query.get("product")) if contact else []
+    return web.json_response(
+        {
+            "tickets": [
+                {"number": t.number, "summary": t.summary, "status": t.status, "score": round(score, 3)}
+                for t, score in found
+            ]
+        }
+    )
+
+
+def number_of(request: web.Request) -> str:
+    number = request.match_info["number"]
+    if not tickets.NUMBER.match(number):
+        raise TicketError(404, "no_ticket", "no such ticket for this customer")
+    return number
+
+
+@routes.get("/api/tickets/{number}", name="ticket")
+@handled
+async def ticket(request: web.Request) -> web.Response:
+    """A ticket as the conversation's customer may see it (their company's only)."""
+    number = number_of(request)
+    async with request.app[keys.SESSIONS]() as session:
+        _, contact = await tickets.conversation_contact(session, request.query.get("conversation_id", ""))
+        found = await tickets.find_for(session, number, contact)
+        parent = await session.get(Ticket, found.parent_id) if found.parent_id else None
+        updates = await tickets.updates_of(session, found)
+    return web.json_response(tickets.ticket_json(found, parent, updates))
+
+
+@routes.post("/api/tickets/{number}/updates", name="ticket_updates")
+@handled
+async def add_update(request: web.Request) -> web.Response:
+    """New information for an open ticket of the customer (instead of a duplicate)."""
+    number = number_of(request)
+    body = await json_body(request)
+    conversation_id = conversation_of(body)
+    key = idempotency_key(request, body, f"update:{number}")
+    fields = body.get("fields")
+    if not isinstance(fields, dict):
+        raise TicketError(422, "invalid", "fields must be an object")
+    digest = tickets.body_hash({k: v for k, v in body.items() if k != "form_turn"})
+
+    async def work(session: Any) -> Any:
+        _, contact = await tickets.conversation_contact(session, conversation_id)
+        found = await tickets.find_for(session, number, contact)
+        update, created = await tickets.add_update(session, found, conversation_id, fields, key, digest)
+        return found, created
+
+    found, created = await in_transaction(request, work)
+    return web.json_response(
+        {"number": found.number, "status": found.status, "created": created}, status=201 if created else 200
+    )
+
+
+@routes.post("/api/tickets/{number}/follow-ups", name="ticket_follow_up")
+@handled
+async def follow_up(request: web.Request) -> web.Response:
+    """A new ticket that continues a closed one, carrying its history."""
+    number = number_of(request)
+    body = await json_body(request)
+    conversation_id = conversation_of(body)
+    key = idempotency_key(request, body, f"follow-up:{number}")
+    description = body.get("description")
+    if not isinstance(description, str):
+        raise TicketError(422, "invalid", "description is required")
+    digest = tickets.body_hash({k: v for k, v in body.items() if k != "form_turn"})
+    when = clock.now()
+
+    async def work(session: Any) -> Any:
+        existing = await tickets.by_key(session, Ticket, key)
+        if existing is not None:
+            parent = await session.get(Ticket, existing.parent_id)
+            return tickets.same_request(existing, digest), False, parent
+        _, contact = await tickets.conversation_contact(session, conversation_id)
+        parent = await tickets.find_for(session, number, contact)
+        parsed = tickets.follow_up_request(parent, description, body.get("language"))
+        created_ticket, created = await tickets.create_ticket(
+            session, conversation_id, parsed, key, digest, when, parent=parent
+        )
+        return created_ticket, created, parent
+
+    new_ticket, created, parent = await in_transaction(request, work)
+    return await _created(request, new_ticket, created, parent)
+
+
+@routes.post("/api/tickets/{number}/status", name="ticket_status")
+@handled
+async def change_status(request: web.Request) -> web.Response:
+    """Support's side of a ticket's life (the console uses it; so do tests)."""
+    number = number_of(request)
+    body = await json_body(request)
+
+    async def work(session: Any) -> Ticket:
+        from sqlalchemy import select
+
+        found = (await session.execute(select(Ticket).where(Ticket.number == number))).scalar_one_or_none()
+        if found is None:
+            raise TicketError(404, "no_ticket", "no such ticket")
+        return await tickets.set_status(session, found, str(body.get("status")))
+
+    changed = await in_transaction(request, work)
+    return web.json_response({"number": changed.number, "status": changed.status})
+
+
+@routes.post("/api/deflections", name="deflections")
+@handled
+async def deflection(request: web.Request) -> web.Response:
+    """An article solved the customer's problem during the intake: no ticket."""
+    body = await json_body(request)
+    conversation_id = conversation_of(body)
+    article_id = body.get("article_id")
+    if not isinstance(article_id, str) or not article_id:
+        raise TicketError(422, "invalid", "article_id is required")
+    await in_transaction(request, lambda session: tickets.record_deflection(session, conversation_id, article_id))
+    return web.json_response({"conversation_id": conversation_id, "article_id": article_id}, status=201)
