@@ -6,13 +6,15 @@ changed); running pytest alone trains it here if it is missing.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Any, Iterator, List, Optional
 
 import pytest
 import requests
@@ -86,14 +88,25 @@ def server_env() -> dict:
 
 
 @pytest.fixture(scope="session")
-def action_service(tmp_path_factory, server_env) -> Iterator[Service]:
+def hub_port() -> int:
+    """Chosen first: the action server must know where the hub's API will be."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def action_service(tmp_path_factory, server_env, hub_port) -> Iterator[Service]:
     port = free_port()
     service = Service(
         "actions",
         [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
         port,
         "/health",
-        dict(server_env, SANIC_HOST="127.0.0.1"),
+        dict(
+            server_env,
+            SANIC_HOST="127.0.0.1",
+            CAROLINA_HUB_URL=f"http://127.0.0.1:{hub_port}",
+            CAROLINA_ACTIONS_TOKEN=ACTIONS_TOKEN,
+        ),
         tmp_path_factory.mktemp("actions"),
     )
     try:
@@ -154,11 +167,41 @@ def portal_server(tmp_path_factory) -> Iterator[PortalServer]:
     server.httpd.shutdown()
 
 
+class MailServer:
+    """A real SMTP server (aiosmtpd) in the test process; `messages` is what arrived."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.messages: List[Any] = []
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        from email import message_from_bytes
+        from email.policy import default
+
+        self.messages.append(message_from_bytes(envelope.content, policy=default))
+        return "250 OK"
+
+    def to(self, address: str) -> List[Any]:
+        return [m for m in self.messages if m["To"] == address]
+
+
 @pytest.fixture(scope="session")
-def hub_service(tmp_path_factory, rasa_service, server_env, portal_server) -> Iterator[Service]:
-    """The hub (`python -m bot serve`) on a fresh SQLite file, talking to the real Rasa."""
+def mail_server() -> Iterator[MailServer]:
+    server = MailServer()
+    yield server
+    server.controller.stop()
+
+
+@pytest.fixture(scope="session")
+def hub_service(tmp_path_factory, rasa_service, server_env, portal_server, hub_port, mail_server) -> Iterator[Service]:
+    """The hub (`python -m bot serve`) on a fresh SQLite file, talking to the real
+    Rasa, sending e-mail to the test's SMTP server."""
     workdir = tmp_path_factory.mktemp("hub")
-    port = free_port()
+    port = hub_port
     env = dict(
         server_env,
         CAROLINA_PORT=str(port),
@@ -168,9 +211,48 @@ def hub_service(tmp_path_factory, rasa_service, server_env, portal_server) -> It
         CAROLINA_IDENTITY_SECRET=IDENTITY_SECRET,
         CAROLINA_ACTIONS_TOKEN=ACTIONS_TOKEN,
         CAROLINA_ALLOWED_ORIGINS=f"{PORTAL_ORIGIN},{portal_server.origin}",
+        SMTP_URL=f"smtp://127.0.0.1:{mail_server.port}",
     )
     service = Service("hub", [sys.executable, "-m", "bot", "serve"], port, "/api/health", env, workdir)
     try:
         yield service.start(timeout=120)
     finally:
         service.stop()
+
+
+# A real PostgreSQL for the database tests (skipped without one, except under CI=true).
+POSTGRES = os.environ.get("CAROLINA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+
+
+def postgres_database():
+    import asyncpg
+
+    name = f"carolina_test_{uuid.uuid4().hex[:10]}"
+
+    async def admin(sql: str) -> None:
+        connection = await asyncpg.connect(f"{POSTGRES}/test", timeout=5)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    try:
+        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL at {POSTGRES} is required under CI: {error}")
+        pytest.skip(f"no PostgreSQL server reachable at {POSTGRES}: {error}")
+    url = POSTGRES.replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
+    return url, lambda: asyncio.run(admin(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
+        return
+    url, drop = postgres_database()
+    try:
+        yield url
+    finally:
+        drop()

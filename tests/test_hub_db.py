@@ -9,52 +9,13 @@ server fails.
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 
-import pytest
 from sqlalchemy import inspect
 
 from bot.db import queries
 from bot.db.migrate import upgrade
 from bot.db.session import make_engine, make_sessions
 from bot.identity import Identity
-
-POSTGRES = os.environ.get("CAROLINA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
-
-
-def postgres_database():
-    import asyncpg
-
-    name = f"carolina_test_{uuid.uuid4().hex[:10]}"
-
-    async def admin(sql: str) -> None:
-        connection = await asyncpg.connect(f"{POSTGRES}/test", timeout=5)
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
-
-    try:
-        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL at {POSTGRES} is required under CI: {error}")
-        pytest.skip(f"no PostgreSQL server reachable at {POSTGRES}: {error}")
-    url = POSTGRES.replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
-    return url, lambda: asyncio.run(admin(f'DROP DATABASE "{name}" WITH (FORCE)'))
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
-        return
-    url, drop = postgres_database()
-    try:
-        yield url
-    finally:
-        drop()
 
 
 def test_migrations_create_the_design_tables(database_url):
