@@ -345,20 +345,9 @@ def _after_answer(state: Mapping[str, Any], result: Step) -> Step:
         updates.update({edit: None, "intake_edit_field": None, "intake_confirmed": None})
         if edit == "incident_since":
             updates["incident_since_date"] = None
-    elif (
-        state.get("intake_confirmed") is None
-        and any(slot in BY_SLOT and slot != "incident_category" for slot in updates)
-        and _all_asked(state)
-    ):
-        # A correction typed at the confirmation step: show the summary again.
-        updates["intake_confirmed"] = None
     if updates.get("incident_after_update") == NO:
         updates["incident_previous_version"] = None
     return result
-
-
-def _all_asked(state: Mapping[str, Any]) -> bool:
-    return all(state.get(f.slot) is not None for f in FIELDS if f.required)
 
 
 def next_slot(

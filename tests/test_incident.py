@@ -1,0 +1,188 @@
+"""The intake form's reading of answers (actions/incident.py), without Rasa:
+what fills a field, what gets a re-ask, corrections, "I don't know", the order
+of questions and how an intake ends."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from actions import incident
+from actions.incident import Turn, next_slot, outcome, step
+from components.catalog import load_catalog
+from components.catalog_entities import CatalogEntityExtractor
+
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
+CATALOG = load_catalog()
+LABELS = {spec.slot: spec.slot for spec in incident.FIELDS}
+EXTRACTOR = CatalogEntityExtractor({})
+
+
+def answer(requested, text, lang="pt", intent="inform", state=None, is_question=False):
+    entities = EXTRACTOR.extract(text, lang)
+    return step(state or {}, Turn(requested, text, intent, entities, is_question), CATALOG, lang, NOW, LABELS)
+
+
+def complete(**changes):
+    state = {
+        "intake_eligibility": "ok",
+        "incident_category": "bug",
+        "incident_product": "Protheus",
+        "incident_routine": "faturamento",
+        "incident_version": "12.1.2310",
+        "incident_environment": "production",
+        "incident_database": "Oracle",
+        "incident_cloud": "no",
+        "incident_summary": "erro ao emitir nota fiscal",
+        "incident_description": "ao confirmar a nota aparece erro de chave duplicada e nada grava",
+        "incident_steps": "abrir a rotina e confirmar",
+        "incident_expected": "gravar a nota",
+        "incident_since": "ontem",
+        "incident_after_update": "no",
+        "incident_affected_users": "all",
+        "incident_operation_stopped": "yes",
+    }
+    state.update(changes)
+    return state
+
+
+def test_the_catalog_fills_product_version_and_database_from_one_sentence():
+    entities = EXTRACTOR.extract("o Protheus 12.1.2310 no Oracle dá erro ao emitir nota", "pt")
+    assert {(e["entity"], e["value"]) for e in entities} == {
+        ("product", "Protheus"),
+        ("version", "12.1.2310"),
+        ("database", "Oracle"),
+    }
+    assert EXTRACTOR.extract("what is the progress of my ticket 2026-000123?", "en") == [
+        {"entity": "ticket_number", "start": 34, "end": 45, "value": "2026-000123", "confidence": 1.0}
+    ]
+
+
+@pytest.mark.parametrize(
+    "lang,text,expected",
+    [
+        ("pt", "é um erro no sistema", "bug"),
+        ("es", "una duda", "question"),
+        ("en", "an improvement idea", "suggestion"),
+    ],
+)
+def test_choices_are_understood_typed_in_any_language(lang, text, expected):
+    assert answer("incident_category", text, lang).updates["incident_category"] == expected
+
+
+def test_an_unknown_product_offers_the_closest_ones():
+    result = answer("incident_product", "Protheos")
+    assert result.updates == {"incident_product": None}
+    assert result.responses[0][0] == "utter_intake_product_suggestions" and "Protheus" in result.offer
+    nothing = answer("incident_product", "Zzyzx Enterprise")
+    assert nothing.responses[0][0] == "utter_intake_product_unknown" and not nothing.offer
+
+
+def test_a_malformed_version_is_asked_again_with_where_to_find_it():
+    assert answer("incident_version", "a última").responses == [("utter_intake_bad_version", {"value": "a última"})]
+    assert answer("incident_version", "é a v12.1.33").updates == {"incident_version": "12.1.33"}
+
+
+def test_a_description_too_short_to_act_on_is_asked_again():
+    result = answer("incident_description", "deu erro")
+    assert result.responses == [("utter_intake_too_short", {"minimum": 8})]
+    assert result.updates == {"incident_description": None}
+
+
+@pytest.mark.parametrize(
+    "lang,text,expected",
+    [
+        ("pt", "desde ontem", "2026-11-22"),
+        ("es", "desde el 10/11/2026", "2026-11-10"),
+        ("en", "3 days ago", "2026-11-20"),
+    ],
+)
+def test_since_when_reads_dates_in_three_languages(lang, text, expected):
+    assert answer("incident_since", text, lang).updates["incident_since_date"] == expected
+
+
+def test_a_date_in_the_future_is_refused():
+    assert answer("incident_since", "desde 10/12/2026").responses == [("utter_intake_future_date", {})]
+
+
+def test_i_dont_know_fills_optional_fields_only():
+    assert answer("incident_steps", "não sei", intent="dont_know").updates == {"incident_steps": incident.UNKNOWN}
+    required = answer("incident_product", "não sei", intent="dont_know")
+    assert required.responses == [("utter_intake_needed", {})] and required.updates == {"incident_product": None}
+
+
+def test_a_correction_of_another_field_is_noted_and_the_question_repeated():
+    state = complete(incident_description=None, incident_database="Oracle")
+    result = answer("incident_description", "na verdade é SQL Server", state=state)
+    assert result.updates == {"incident_database": "SQL Server", "incident_description": None}
+    assert result.responses[0][0] == "utter_intake_noted"
+
+
+def test_a_correction_at_the_summary_shows_it_again():
+    result = answer("intake_confirmed", "actually it's SQL Server", "en", state=complete())
+    assert result.updates["incident_database"] == "SQL Server"
+    assert result.updates["intake_confirmed"] is None
+
+
+def test_a_question_is_rejected_so_rasa_answers_it():
+    assert answer("incident_summary", "qual o horário do suporte?", intent="faq", is_question=True).reject
+    assert answer("incident_category", "para", intent="stop").reject
+
+
+def test_the_previous_version_is_not_mistaken_for_the_current_one():
+    result = answer("incident_previous_version", "era a 12.1.2210", state=complete(incident_after_update="yes"))
+    assert result.updates == {"incident_previous_version": "12.1.2210"}
+
+
+def test_questions_come_in_order_and_skip_what_is_known():
+    assert next_slot({"intake_eligibility": "ok"}) == "incident_category"
+    assert next_slot({"intake_eligibility": "ok", "incident_category": "bug", "incident_product": "RM"}) == (
+        "incident_routine"
+    )
+    assert next_slot({"intake_eligibility": "anonymous"}) is None
+    assert next_slot({"intake_eligibility": "ok", "incident_category": "suggestion"}) is None
+    assert next_slot(complete(incident_after_update="yes")) == "incident_previous_version"
+    assert next_slot(complete()) == "intake_confirmed"
+    assert next_slot(complete(), duplicate_candidate=True) == "intake_duplicate"
+    assert next_slot(complete(), related=["support_hours"]) == "intake_related"
+    assert next_slot(complete(intake_related="support_hours")) == "intake_solved"
+    assert next_slot(complete(intake_confirmed="edit")) == "intake_edit_field"
+
+
+def test_editing_a_field_asks_it_again_then_the_summary():
+    state = complete(intake_confirmed="edit")
+    result = step(
+        state,
+        Turn("intake_edit_field", "/inform", "inform", [{"entity": "intake_edit_field", "value": "incident_version"}]),
+        CATALOG,
+        "pt",
+        NOW,
+        LABELS,
+    )
+    after = {**state, **result.updates}
+    assert next_slot(after) == "incident_version"
+    after["incident_version"] = "12.1.2410"
+    assert next_slot(after) == "intake_confirmed"
+
+
+@pytest.mark.parametrize(
+    "changes,expected",
+    [
+        ({"intake_eligibility": "anonymous"}, "login"),
+        ({"intake_eligibility": "blocked"}, "blocked"),
+        ({"incident_category": "suggestion"}, "suggestion"),
+        ({"intake_duplicate": "yes"}, "duplicate"),
+        ({"intake_related": "x", "intake_solved": "yes"}, "deflected"),
+        ({"intake_confirmed": "yes"}, "create"),
+        ({}, "incomplete"),
+    ],
+)
+def test_how_an_intake_ends(changes, expected):
+    assert outcome(complete(**changes)) == expected
+
+
+def test_impact_and_urgency_come_from_plain_questions():
+    assert incident.impact_and_urgency(complete()) == ("high", "high")
+    state = complete(incident_affected_users="one", incident_operation_stopped="partly")
+    assert incident.impact_and_urgency(state) == ("low", "medium")
