@@ -74,19 +74,15 @@ def form_turn(tracker: Tracker) -> str:
 
 def is_question(message: Dict[str, Any], requested: Optional[str], lang: str) -> bool:
     """A question to answer from the knowledge base rather than an answer to the
-    form: NLU says faq and the knowledge base would answer it confidently. A long
-    description that merely resembles an article is still the answer."""
+    form: NLU says faq and the knowledge base would answer it confidently. Where
+    the form asks for free text, only a message ending in "?" counts: a summary
+    such as "forgot my portal password" is the answer, and taking it for a
+    question would ask the customer for it forever."""
     if (message.get("intent") or {}).get("name") != "faq":
         return False
-    text = message.get("text") or ""
+    text = (message.get("text") or "").strip()
     spec = incident.BY_SLOT.get(requested or "")
-    if (
-        spec
-        and spec.kind == "text"
-        and spec.min_words >= 3
-        and not text.strip().endswith("?")
-        and len(words(text)) > 12
-    ):
+    if spec and spec.kind == "text" and not text.endswith("?"):
         return False
     index = default_index()
     return decide(selector_ranking(message), index.search(text, lang)).kind == "answer"

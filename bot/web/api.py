@@ -8,10 +8,11 @@ from typing import Any, Dict
 
 import markdown
 from aiohttp import web
+from sqlalchemy import select
 
 from bot import keys
 from bot.db import queries
-from bot.db.models import Contact, Message
+from bot.db.models import Contact, Deflection, Message
 
 routes = web.RouteTableDef()
 
@@ -56,6 +57,9 @@ async def conversation(request: web.Request) -> web.Response:
             raise web.HTTPNotFound(text='{"error": "no such conversation"}', content_type="application/json")
         messages = await queries.transcript(session, found.id)
         contact = await session.get(Contact, found.contact_id) if found.contact_id else None
+        deflections = (
+            await session.execute(select(Deflection.article_id).where(Deflection.conversation_id == found.id))
+        ).scalars()
     return web.json_response(
         {
             "id": found.id,
@@ -68,6 +72,8 @@ async def conversation(request: web.Request) -> web.Response:
                 "can_open_tickets": contact.can_open_tickets,
             },
             "mode": found.mode,
+            # Articles that solved the customer's problem during an intake (no ticket).
+            "deflections": list(deflections),
             "language": found.language,
             "channel": found.channel,
             "started_at": found.started_at.isoformat(),

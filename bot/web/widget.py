@@ -83,7 +83,11 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
             conversation = (
                 await queries.get_conversation(session, requested) if isinstance(requested, str) and requested else None
             )
-            # A session id is a bearer secret: resume it only for the same customer.
+            # A session id is a bearer secret: resume it only for the same customer,
+            # or for the customer who just logged in on the page that started it
+            # anonymously (asked to log in to open a ticket, they carry on).
+            if conversation is not None and conversation.contact_id is None and contact is not None:
+                conversation.contact_id = contact.id
             if conversation is None or conversation.contact_id != (contact.id if contact else None):
                 conversation = await queries.create_conversation(
                     session, contact.id if contact else None, (identity and identity.language) or language

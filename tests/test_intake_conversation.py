@@ -1,0 +1,343 @@
+"""The intake end to end: a socket.io customer (the widget's protocol), the hub,
+the real Rasa model and the action server, from "I have an error" to a ticket
+whose stored transcript is, message by message, what the customer saw, and
+every branch: stop, a question in the middle, a correction, an anonymous or
+blocked customer, a suggestion, a duplicate, an article that solves it, the
+status of a ticket and a follow-up.
+
+Where the form is, is read from Rasa's tracker (`requested_slot`), not from the
+wording of Carolina's messages."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any, Dict, List, Optional
+
+import pytest
+import requests
+
+from bot.identity import Identity, sign
+from tests.conftest import ACTIONS_TOKEN, IDENTITY_SECRET
+from tests.test_hub_widget import Customer
+
+AUTH = {"Authorization": f"Bearer {ACTIONS_TOKEN}"}
+
+REPORT = {
+    "pt": "o Protheus 12.1.2310 no Oracle dá erro ao emitir nota fiscal de saída",
+    "es": "el Protheus 12.1.2310 en Oracle da error al emitir la factura de venta",
+    "en": "Protheus 12.1.2310 on Oracle throws an error when issuing a sales invoice",
+}
+DESCRIPTION = {
+    "pt": "ao confirmar a nota aparece a mensagem de chave duplicada na tabela SF2 e nada é gravado",
+    "es": "al confirmar la factura aparece el mensaje de clave duplicada en la tabla SF2 y no se graba nada",
+    "en": "when I confirm the invoice a duplicate key message on table SF2 appears and nothing is saved",
+}
+ROUTINE = {"pt": "faturamento, nota de saída", "es": "facturación, factura de venta", "en": "billing, sales invoice"}
+EXPECTED = {
+    "pt": "a nota deveria ser gravada",
+    "es": "la factura debería grabarse",
+    "en": "the invoice should be saved",
+}
+SINCE = {"pt": "desde ontem", "es": "desde ayer", "en": "since yesterday"}
+DONT_KNOW = {"pt": "não sei", "es": "no sé", "en": "I don't know"}
+
+
+def inform(**entities: str) -> str:
+    return "/inform" + json.dumps(entities)
+
+
+class Chat(Customer):
+    """A customer with a portal identity, and a view of where Rasa's form is."""
+
+    def __init__(self, hub_url: str, rasa_url: str, lang: str, identity: Optional[Identity] = None) -> None:
+        super().__init__(hub_url)
+        self.rasa_url, self.lang = rasa_url, lang
+        self.seen: List[tuple] = []  # (sender, text) as the client saw them, in order
+        token = sign(identity, IDENTITY_SECRET) if identity else None
+        self.start(token=token, language=lang) if token else self.start(language=lang)
+
+    def say(self, text: str, **custom: Any) -> List[Dict[str, Any]]:
+        replies = super().say(text, quiet=1.0, language=self.lang, **custom)
+        self.seen.append(("customer", text))
+        self.seen += [("bot", r.get("text") or "") for r in replies]
+        return replies
+
+    def tracker(self) -> Dict[str, Any]:
+        return requests.get(f"{self.rasa_url}/conversations/{self.session_id}/tracker", timeout=10).json()
+
+    def asked(self) -> Optional[str]:
+        tracker = self.tracker()
+        if not (tracker.get("active_loop") or {}).get("name"):
+            return None
+        return tracker["slots"].get("requested_slot")
+
+    def slot(self, name: str) -> Any:
+        return self.tracker()["slots"].get(name)
+
+    def conversation(self) -> Dict[str, Any]:
+        reply = requests.get(f"{self.url}/api/conversations/{self.session_id}", headers=AUTH, timeout=10)
+        return reply.json()
+
+    def ticket(self, number: str) -> Dict[str, Any]:
+        reply = requests.get(
+            f"{self.url}/api/tickets/{number}", params={"conversation_id": self.session_id}, headers=AUTH, timeout=10
+        )
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+
+def person(lang: str, **changes: Any) -> Identity:
+    tag = uuid.uuid4().hex[:8]
+    values = dict(
+        external_id=f"contact-{tag}",
+        name="Ana",
+        email=f"ana.{tag}@example.com",
+        company="Acme",
+        company_code=f"ACME-{tag}",
+        language=lang,
+    )
+    values.update(changes)
+    return Identity(**values)
+
+
+@pytest.fixture
+def chat(hub_service, rasa_server):
+    opened: List[Chat] = []
+
+    def open_chat(lang: str, identity: Optional[Identity] = None, anonymous: bool = False) -> Chat:
+        c = Chat(hub_service.url, rasa_server, lang, None if anonymous else identity or person(lang))
+        c.url = hub_service.url
+        opened.append(c)
+        return c
+
+    yield open_chat
+    for c in opened:
+        c.close()
+
+
+def buttons(replies: List[Dict[str, Any]]) -> List[str]:
+    return [b["payload"] for r in replies for b in r.get("quick_replies") or r.get("buttons") or []]
+
+
+def number_in(replies: List[Dict[str, Any]]) -> Optional[str]:
+    for reply in replies:
+        found = re.search(r"\b\d{4}-\d{6}\b", reply.get("text") or "")
+        if found:
+            return found.group(0)
+    return None
+
+
+def fill_to_summary(c: Chat, lang: str) -> List[Dict[str, Any]]:
+    """From the first message to the summary, answering every question; returns the last replies."""
+    replies = c.say(REPORT[lang])
+    # Product, version, database and the summary came with the first message.
+    assert c.slot("incident_product") == "Protheus" and c.slot("incident_version") == "12.1.2310"
+    assert c.slot("incident_database") == "Oracle" and c.slot("incident_summary") == REPORT[lang]
+    assert c.asked() == "incident_category"
+    assert inform(incident_category="bug") in buttons(replies)
+    answers = {
+        "incident_category": inform(incident_category="bug"),
+        "incident_routine": ROUTINE[lang],
+        "incident_environment": inform(incident_environment="production"),
+        "incident_cloud": "/deny",
+        "incident_description": DESCRIPTION[lang],
+        "incident_steps": DONT_KNOW[lang],
+        "incident_expected": EXPECTED[lang],
+        "incident_since": SINCE[lang],
+        "incident_after_update": "/deny",
+        "incident_affected_users": inform(incident_affected_users="all"),
+        "incident_operation_stopped": inform(incident_operation_stopped="partly"),
+        "intake_related": "/deny",
+    }
+    asked = []
+    while c.asked() in answers and len(asked) < 20:
+        asked.append(c.asked())
+        replies = c.say(answers[asked[-1]])
+    assert asked[:11] == [s for s in answers if s != "intake_related"], asked
+    assert c.asked() == "intake_confirmed"
+    assert c.slot("incident_steps") == "unknown" and c.slot("incident_since_date")
+    return replies
+
+
+@pytest.mark.parametrize("lang", ["pt", "es", "en"])
+def test_from_i_have_an_error_to_a_ticket_with_the_whole_conversation(chat, mail_server, lang):
+    identity = person(lang)
+    c = chat(lang, identity)
+    summary = fill_to_summary(c, lang)
+    assert "/affirm" in buttons(summary) and "/deny" in buttons(summary)
+    assert any("12.1.2310" in (r.get("text") or "") for r in summary), "the summary shows the gathered fields"
+    done = c.say("/affirm")
+    number = number_in(done)
+    assert number, done
+    assert c.asked() is None and c.slot("incident_summary") is None, "the intake is over and cleared"
+
+    ticket = c.ticket(number)
+    assert ticket["fields"]["product"] == "Protheus" and ticket["fields"]["database"] == "Oracle"
+    assert ticket["fields"]["description"] == DESCRIPTION[lang] and ticket["fields"]["steps"] == "unknown"
+    # affected: all -> impact high; stopped: partly -> urgency medium -> criticality high.
+    assert (ticket["impact"], ticket["urgency"], ticket["criticality"]) == ("high", "medium", "high")
+    assert ticket["language"] == lang and ticket["status"] == "open"
+    # The stored transcript is what the client saw, message by message, up to the confirmation.
+    stored = [(m["sender"], m["text"]) for m in ticket["transcript"]]
+    assert stored == c.seen[: len(stored)] and stored[-1] == ("customer", "/affirm")
+    assert len(stored) == len(c.seen) - len(done)
+    mails = mail_server.to(identity.email)
+    assert len(mails) == 1 and number in mails[0]["Subject"]
+    assert DESCRIPTION[lang] in mails[0].get_content()
+
+
+def test_stop_in_the_middle_creates_nothing(chat):
+    c = chat("es")
+    c.say(REPORT["es"])
+    c.say(inform(incident_category="bug"))
+    c.say("cancela todo, ya no quiero abrir la solicitud")
+    assert c.asked() is None and c.slot("incident_category") is None
+    assert c.slot("incident_product") == "Protheus", "what the customer's installation is stays known"
+    open_tickets = requests.get(
+        f"{c.url}/api/tickets", params={"conversation_id": c.session_id, "similar_to": REPORT["es"]}, headers=AUTH
+    )
+    assert open_tickets.json() == {"tickets": []}
+
+
+def test_a_question_in_the_middle_is_answered_then_the_form_goes_on(chat):
+    c = chat("en")
+    c.say(REPORT["en"])
+    c.say(inform(incident_category="bug"))
+    assert c.asked() == "incident_routine"
+    replies = c.say("what are the support team's opening hours?")
+    assert any("/kb/en/support_hours" in (r.get("text") or "") for r in replies), replies
+    assert c.asked() == "incident_routine", "the same question comes back"
+
+
+def test_a_correction_at_the_summary_changes_the_field(chat):
+    c = chat("pt")
+    fill_to_summary(c, "pt")
+    replies = c.say("na verdade o banco é SQL Server")
+    assert c.slot("incident_database") == "SQL Server"
+    assert c.asked() == "intake_confirmed" and any("SQL Server" in (r.get("text") or "") for r in replies)
+
+
+def test_anonymous_customer_is_asked_to_log_in_and_carries_on_after(chat, hub_service, rasa_server):
+    c = chat("pt", anonymous=True)
+    c.say(REPORT["pt"])
+    assert c.asked() is None
+    assert not c.conversation().get("contact")
+    # Logging in on the same page: the same conversation continues.
+    identity = person("pt")
+    c.client.emit("session_request", {"session_id": c.session_id, "token": sign(identity, IDENTITY_SECRET)})
+    assert c.expect("session_confirm") == c.session_id
+    c.say("quero abrir o chamado agora")
+    assert c.asked() == "incident_category"
+    assert c.slot("incident_product") == "Protheus", "what was said before logging in is kept"
+
+
+def test_blocked_company_is_sent_to_the_financial_centre(chat):
+    c = chat("es", person("es", can_open_tickets=False))
+    c.say(REPORT["es"])
+    assert c.asked() is None
+    assert "CST" in " ".join(text for _, text in c.seen)
+
+
+def test_improvement_suggestion_goes_to_the_collaboration_portal(chat):
+    c = chat("en")
+    c.say("I need to open a ticket")
+    c.say(inform(incident_category="suggestion"))
+    assert c.asked() is None
+    assert "Collaboration" in " ".join(text for _, text in c.seen)
+
+
+def test_same_problem_again_is_added_to_the_open_ticket(chat):
+    identity = person("pt")
+    first = chat("pt", identity)
+    fill_to_summary(first, "pt")
+    number = number_in(first.say("/affirm"))
+    second = chat("pt", identity)
+    second.say("o Protheus continua dando erro ao emitir a nota fiscal de saída, agora na filial 2")
+    answers = {
+        "incident_category": inform(incident_category="bug"),
+        "incident_routine": "faturamento",
+        "incident_version": "12.1.2310",
+        "incident_environment": inform(incident_environment="production"),
+        "incident_database": "Oracle",
+        "incident_cloud": "/deny",
+        "incident_description": DESCRIPTION["pt"] + " também na filial 2",
+        "incident_steps": "não sei",
+        "incident_expected": "não sei",
+        "incident_since": "não sei",
+        "incident_affected_users": inform(incident_affected_users="some"),
+        "incident_operation_stopped": inform(incident_operation_stopped="no"),
+    }
+    for _ in range(len(answers)):
+        if second.asked() not in answers:
+            break
+        second.say(answers[second.asked()])
+    assert second.asked() == "intake_duplicate"
+    assert any(number in text for _, text in second.seen[-2:])
+    replies = second.say("/affirm")
+    assert number in " ".join(r.get("text") or "" for r in replies)
+    ticket = second.ticket(number)
+    assert ticket["updates"] and "filial 2" in ticket["updates"][0]["fields"]["description"]
+
+
+def test_an_article_that_solves_it_opens_no_ticket(chat):
+    c = chat("pt")
+    c.say("preciso abrir um chamado")
+    answers = {
+        "incident_category": inform(incident_category="question"),
+        "incident_product": "Portal do Cliente",
+        "incident_routine": "login no portal",
+        "incident_version": "12.1.2310",
+        "incident_environment": inform(incident_environment="production"),
+        "incident_database": "Oracle",
+        "incident_cloud": "/deny",
+        "incident_summary": "esqueci a senha do portal do cliente",
+        "incident_description": "esqueci minha senha de acesso ao portal do cliente e não consigo redefinir a senha",
+        "incident_steps": "não sei",
+        "incident_expected": "não sei",
+        "incident_since": "não sei",
+        "incident_affected_users": inform(incident_affected_users="one"),
+        "incident_operation_stopped": inform(incident_operation_stopped="no"),
+    }
+    replies: List[Dict[str, Any]] = []
+    for _ in range(len(answers)):
+        if c.asked() not in answers:
+            break
+        replies = c.say(answers[c.asked()])
+    assert c.asked() == "intake_related", c.tracker()["slots"]
+    assert inform(kb_article="forgot_password") in buttons(replies)
+    c.say(inform(kb_article="forgot_password"))
+    assert c.asked() == "intake_solved"
+    c.say("/affirm")
+    assert c.asked() is None
+    assert c.conversation()["deflections"] == ["forgot_password"]
+
+
+def test_status_of_a_ticket_only_for_the_own_company(chat):
+    identity = person("en")
+    owner = chat("en", identity)
+    fill_to_summary(owner, "en")
+    number = number_in(owner.say("/affirm"))
+    replies = owner.say(f"what's the status of ticket {number}?")
+    assert number in " ".join(r.get("text") or "" for r in replies)
+    stranger = chat("en")
+    replies = stranger.say(f"any news on ticket {number}?")
+    texts = " ".join(r.get("text") or "" for r in replies)
+    assert number in texts and stranger.slot("ticket_number") is None, "not found, not revealed"
+
+
+def test_follow_up_of_a_closed_ticket(chat):
+    identity = person("es")
+    c = chat("es", identity)
+    fill_to_summary(c, "es")
+    number = number_in(c.say("/affirm"))
+    requests.post(f"{c.url}/api/tickets/{number}/status", json={"status": "closed"}, headers=AUTH, timeout=10)
+    c.say(f"quiero reabrir el ticket {number}, el error volvió")
+    assert c.asked() == "followup_description"
+    replies = c.say("después de aplicar la corrección el error de clave duplicada volvió en la factura")
+    numbers = re.findall(r"\d{4}-\d{6}", " ".join(r.get("text") or "" for r in replies))
+    new = next(n for n in numbers if n != number)
+    ticket = c.ticket(new)
+    assert ticket["parent"]["number"] == number and ticket["parent"]["transcript"]
+    assert ticket["fields"]["description"].startswith("después de aplicar")
