@@ -188,27 +188,52 @@ def test_from_i_have_an_error_to_a_ticket_with_the_whole_conversation(chat, mail
     assert DESCRIPTION[lang] in mails[0].get_content()
 
 
-def test_stop_in_the_middle_creates_nothing(chat):
-    c = chat("es")
-    c.say(REPORT["es"])
+STOP = {
+    "pt": "cancela tudo, não quero mais abrir o chamado",
+    "es": "cancela todo, ya no quiero abrir la solicitud",
+    "en": "never mind, I don't want to open a ticket anymore",
+}
+QUESTION = {
+    "pt": "qual é o horário de atendimento do suporte técnico?",
+    "es": "¿cuál es el horario de atención del soporte técnico?",
+    "en": "what are the support team's opening hours?",
+}
+
+
+@pytest.mark.parametrize("lang", ["pt", "es", "en"])
+def test_stop_in_the_middle_creates_nothing(chat, lang):
+    c = chat(lang)
+    c.say(REPORT[lang])
     c.say(inform(incident_category="bug"))
-    c.say("cancela todo, ya no quiero abrir la solicitud")
+    c.say(STOP[lang])
     assert c.asked() is None and c.slot("incident_category") is None
     assert c.slot("incident_product") == "Protheus", "what the customer's installation is stays known"
     open_tickets = requests.get(
-        f"{c.url}/api/tickets", params={"conversation_id": c.session_id, "similar_to": REPORT["es"]}, headers=AUTH
+        f"{c.url}/api/tickets", params={"conversation_id": c.session_id, "similar_to": REPORT[lang]}, headers=AUTH
     )
     assert open_tickets.json() == {"tickets": []}
 
 
-def test_a_question_in_the_middle_is_answered_then_the_form_goes_on(chat):
-    c = chat("en")
-    c.say(REPORT["en"])
+@pytest.mark.parametrize("lang", ["pt", "es", "en"])
+def test_a_question_in_the_middle_is_answered_then_the_form_goes_on(chat, lang):
+    c = chat(lang)
+    c.say(REPORT[lang])
     c.say(inform(incident_category="bug"))
     assert c.asked() == "incident_routine"
-    replies = c.say("what are the support team's opening hours?")
-    assert any("/kb/en/support_hours" in (r.get("text") or "") for r in replies), replies
+    replies = c.say(QUESTION[lang])
+    assert any(f"/kb/{lang}/support_hours" in (r.get("text") or "") for r in replies), replies
     assert c.asked() == "incident_routine", "the same question comes back"
+
+
+def test_an_unknown_product_offers_the_closest(chat):
+    c = chat("es")
+    c.say("necesito abrir una solicitud")
+    c.say(inform(incident_category="question"))
+    assert c.asked() == "incident_product"
+    replies = c.say("Protheos")
+    assert inform(product="Protheus") in buttons(replies) and c.asked() == "incident_product"
+    c.say(inform(product="Protheus"))
+    assert c.slot("incident_product") == "Protheus" and c.asked() == "incident_routine"
 
 
 def test_a_correction_at_the_summary_changes_the_field(chat):
@@ -219,33 +244,43 @@ def test_a_correction_at_the_summary_changes_the_field(chat):
     assert c.asked() == "intake_confirmed" and any("SQL Server" in (r.get("text") or "") for r in replies)
 
 
-def test_anonymous_customer_is_asked_to_log_in_and_carries_on_after(chat, hub_service, rasa_server):
-    c = chat("pt", anonymous=True)
-    c.say(REPORT["pt"])
+LOGGED_IN_AGAIN = {
+    "pt": "quero abrir o chamado agora",
+    "es": "quiero abrir la solicitud ahora",
+    "en": "I want to open the ticket now",
+}
+
+
+@pytest.mark.parametrize("lang", ["pt", "es", "en"])
+def test_anonymous_customer_is_asked_to_log_in_and_carries_on_after(chat, lang):
+    c = chat(lang, anonymous=True)
+    c.say(REPORT[lang])
     assert c.asked() is None
     assert not c.conversation().get("contact")
     # Logging in on the same page: the same conversation continues.
-    identity = person("pt")
+    identity = person(lang)
     c.client.emit("session_request", {"session_id": c.session_id, "token": sign(identity, IDENTITY_SECRET)})
     assert c.expect("session_confirm") == c.session_id
-    c.say("quero abrir o chamado agora")
+    c.say(LOGGED_IN_AGAIN[lang])
     assert c.asked() == "incident_category"
     assert c.slot("incident_product") == "Protheus", "what was said before logging in is kept"
 
 
-def test_blocked_company_is_sent_to_the_financial_centre(chat):
-    c = chat("es", person("es", can_open_tickets=False))
-    c.say(REPORT["es"])
+@pytest.mark.parametrize("lang", ["pt", "es", "en"])
+def test_blocked_company_is_sent_to_the_financial_centre(chat, lang):
+    c = chat(lang, person(lang, can_open_tickets=False))
+    c.say(REPORT[lang])
     assert c.asked() is None
     assert "CST" in " ".join(text for _, text in c.seen)
 
 
-def test_improvement_suggestion_goes_to_the_collaboration_portal(chat):
-    c = chat("en")
-    c.say("I need to open a ticket")
+@pytest.mark.parametrize("lang,marker", [("pt", "Colaboração"), ("es", "Colaboración"), ("en", "Collaboration")])
+def test_improvement_suggestion_goes_to_the_collaboration_portal(chat, lang, marker):
+    c = chat(lang)
+    c.say(LOGGED_IN_AGAIN[lang])
     c.say(inform(incident_category="suggestion"))
     assert c.asked() is None
-    assert "Collaboration" in " ".join(text for _, text in c.seen)
+    assert marker in " ".join(text for _, text in c.seen)
 
 
 def test_same_problem_again_is_added_to_the_open_ticket(chat):
