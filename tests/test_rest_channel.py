@@ -104,6 +104,12 @@ def test_language_follows_a_customer_who_writes_another_language(rasa_server):
 
 
 def test_honest_about_what_she_cannot_do_yet(rasa_server):
-    replies = say(rasa_server, f"test-{uuid.uuid4()}", "quero abrir um chamado")
+    replies = say(rasa_server, f"test-{uuid.uuid4()}", "quero falar com um atendente")
     assert replies[0]["text"] in TEXTS["pt"]
     assert "ainda não consigo" in replies[0]["text"].lower()
+
+
+def test_asking_for_a_ticket_starts_the_intake(rasa_server):
+    replies = say(rasa_server, f"test-{uuid.uuid4()}", "I need to open a ticket")
+    assert language_of_reply(replies[0]["text"]) == "en"
+    assert '/inform{"incident_category": "bug"}' in [b["payload"] for b in replies[0].get("buttons", [])]
