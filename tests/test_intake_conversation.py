@@ -59,7 +59,7 @@ class Chat(Customer):
         self.start(token=token, language=lang) if token else self.start(language=lang)
 
     def say(self, text: str, **custom: Any) -> List[Dict[str, Any]]:
-        replies = super().say(text, quiet=1.0, language=self.lang, **custom)
+        replies = super().say(text, quiet=0.5, language=self.lang, **custom)
         self.seen.append(("customer", text))
         self.seen += [("bot", r.get("text") or "") for r in replies]
         return replies
