@@ -13,6 +13,9 @@ from actions.config import public_url
 from bot.kb.answer import decide, selector_ranking
 from bot.kb.search import default_index
 
+# Articles about opening a ticket: Carolina can do it herself, so she offers to.
+INTAKE_ARTICLES = ("open_ticket",)
+
 
 def chosen_article(message: Dict[str, Any]) -> str | None:
     """The article the customer picked from suggestion buttons, if any."""
@@ -20,6 +23,10 @@ def chosen_article(message: Dict[str, Any]) -> str | None:
         if entity.get("entity") == "kb_article":
             return str(entity.get("value"))
     return None
+
+
+def in_form(tracker: Tracker) -> bool:
+    return bool((tracker.active_loop or {}).get("name"))
 
 
 def article_link(lang: str, article_id: str) -> str:
@@ -48,6 +55,8 @@ class ActionAnswerKb(Action):
                     for suggested in decision.suggestions
                 ]
                 dispatcher.utter_message(response="utter_kb_suggestions", buttons=buttons)
+                if set(decision.suggestions) & set(INTAKE_ARTICLES) and not in_form(tracker):
+                    dispatcher.utter_message(response="utter_kb_offer_intake")
                 return [SlotSet("kb_article", None)]
             if decision.kind == "none":
                 dispatcher.utter_message(response="utter_kb_no_answer")
@@ -60,9 +69,11 @@ class ActionAnswerKb(Action):
             title=article.title,
             link=article_link(lang, article.id),
         )
-        if (tracker.active_loop or {}).get("name"):
+        if in_form(tracker):
             # A question in the middle of a form: the form asks its question next.
             return [SlotSet("kb_article", article.id)]
+        if article.id in INTAKE_ARTICLES:
+            dispatcher.utter_message(response="utter_kb_offer_intake")
         dispatcher.utter_message(response="utter_kb_did_it_help")
         return [SlotSet("kb_article", article.id), SlotSet("kb_helpful", None)]
 

@@ -212,6 +212,9 @@ def hub_service(tmp_path_factory, rasa_service, server_env, portal_server, hub_p
         CAROLINA_ACTIONS_TOKEN=ACTIONS_TOKEN,
         CAROLINA_ALLOWED_ORIGINS=f"{PORTAL_ORIGIN},{portal_server.origin}",
         SMTP_URL=f"smtp://127.0.0.1:{mail_server.port}",
+        # Scripted customers answer faster than people; the burst (what the flood
+        # test exceeds) stays at its default of 10.
+        CAROLINA_RATE_PER_MINUTE="120",
     )
     service = Service("hub", [sys.executable, "-m", "bot", "serve"], port, "/api/health", env, workdir)
     try:

@@ -113,3 +113,9 @@ def test_asking_for_a_ticket_starts_the_intake(rasa_server):
     replies = say(rasa_server, f"test-{uuid.uuid4()}", "I need to open a ticket")
     assert language_of_reply(replies[0]["text"]) == "en"
     assert '/inform{"incident_category": "bug"}' in [b["payload"] for b in replies[0].get("buttons", [])]
+
+
+def test_asking_how_to_open_a_ticket_also_offers_to_open_it_here(rasa_server):
+    replies = say(rasa_server, f"test-{uuid.uuid4()}", "como abro um chamado no portal?")
+    assert "/kb/pt/open_ticket" in replies[0]["text"]
+    assert "/open_ticket" in [b["payload"] for r in replies for b in r.get("buttons", [])]
