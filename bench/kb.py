@@ -46,8 +46,20 @@ MODEL = ROOT / "models" / "carolina.tar.gz"
 RESULTS = ROOT / "bench" / "results"
 
 
-def parse_all(questions: Sequence[Question], model: Path) -> List[tuple]:
-    """(parse result, seconds) per question, from the trained model in-process."""
+def parse_all(questions: Sequence[Question], model: Path, rasa_url: str | None = None) -> List[tuple]:
+    """(parse result, seconds) per question, from the trained model in-process,
+    or from a running Rasa server's /model/parse (times then include HTTP)."""
+    if rasa_url:
+        import requests
+
+        with requests.Session() as http:
+            rows = []
+            for q in questions:
+                start = time.perf_counter()
+                parsed = http.post(f"{rasa_url.rstrip('/')}/model/parse", json={"text": q.text}, timeout=60).json()
+                rows.append((parsed, time.perf_counter() - start))
+            return rows
+
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))
@@ -182,6 +194,7 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--tune", action="store_true")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--model", type=Path, default=MODEL)
+    parser.add_argument("--rasa-url", help="parse with this running Rasa server instead of loading --model")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)
@@ -191,7 +204,7 @@ def main(argv: Sequence[str]) -> int:
     questions = load_questions(split=split)
     if args.quick:
         questions = questions[:12]
-    parses = parse_all(questions, args.model)
+    parses = parse_all(questions, args.model, args.rasa_url)
     default_index()  # built once before timing
     searches = search_all(questions)
 

@@ -10,9 +10,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_kb_benchmark_runs_and_reports(model_path, tmp_path):
+def test_kb_benchmark_runs_and_reports(rasa_server, tmp_path):
+    # Against the session's running Rasa: loading the model a second time would
+    # add a minute to every test run.
     result = subprocess.run(
-        [sys.executable, "-m", "bench", "kb", "--quick", "--model", str(model_path), "--out", str(tmp_path)],
+        [sys.executable, "-m", "bench", "kb", "--quick", "--rasa-url", rasa_server, "--out", str(tmp_path)],
         cwd=ROOT,
         capture_output=True,
         text=True,
