@@ -17,7 +17,7 @@ from actions import hub_client, incident
 from actions.hub_client import HubError
 from actions.knowledge import article_link
 from bot import clock
-from bot.kb.answer import decide, selector_ranking
+from bot.kb.answer import DEFAULT_THRESHOLDS, decide, selector_ranking
 from bot.kb.search import default_index
 from components.catalog import load_catalog
 from components.language import words
@@ -94,12 +94,13 @@ def related_articles(state: Dict[str, Any], lang: str) -> List[str]:
         return []
     index = default_index()
     hits = index.search(text, lang)
-    half = 4.0  # bot/kb/answer.py's BM25 squashing constant
+    half = DEFAULT_THRESHOLDS.bm25_half
     return [h.article_id for h in hits if h.score / (h.score + half) >= RELATED_MIN][:RELATED_MAX]
 
 
 def fields_complete(state: Dict[str, Any]) -> bool:
-    return incident.next_slot(state) in incident.STEPS or incident.next_slot(state) is None
+    following = incident.next_slot(state)
+    return following is None or following in incident.STEPS
 
 
 async def eligibility(conversation_id: str) -> str:

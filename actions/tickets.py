@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import hub_client
 from actions.hub_client import HubError
-from actions.intake import form_turn, label, language
+from actions.intake import eligibility, form_turn, label, language
 from bot.tickets import STATUSES
 from components.language import words
 
@@ -30,10 +30,7 @@ def named_ticket(tracker: Tracker) -> str | None:
 
 
 async def is_anonymous(conversation_id: str) -> bool:
-    try:
-        return not (await hub_client.conversation(conversation_id)).get("contact")
-    except HubError:
-        return False
+    return await eligibility(conversation_id) == "anonymous"
 
 
 class ValidateTicketStatusForm(FormValidationAction):

@@ -113,8 +113,11 @@ def queue_for(fields: Mapping[str, Any]) -> str:
     return "cloud" if fields.get("cloud") is True else "technical_support"
 
 
-def body_hash(body: Any) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+def body_hash(body: Mapping[str, Any]) -> str:
+    """What makes two requests "the same" for their idempotency key: the body
+    without form_turn, which is part of the key itself."""
+    same = {k: v for k, v in body.items() if k != "form_turn"}
+    return hashlib.sha256(json.dumps(same, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def format_number(year: int, sequence: int) -> str:

@@ -9,6 +9,7 @@ import logging
 from typing import Any, Awaitable, Callable, Dict, Optional, TypeVar
 
 from aiohttp import web
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot import clock, keys, mailer, tickets
@@ -113,7 +114,7 @@ async def create_ticket(request: web.Request) -> web.Response:
     conversation_id = conversation_of(body)
     key = idempotency_key(request, body, "ticket")
     parsed = TicketRequest.parse(body)
-    digest = tickets.body_hash({k: v for k, v in body.items() if k != "form_turn"})
+    digest = tickets.body_hash(body)
     when = clock.now()
     ticket, created = await in_transaction(
         request, lambda session: tickets.create_ticket(session, conversation_id, parsed, key, digest, when)
@@ -175,7 +176,7 @@ async def add_update(request: web.Request) -> web.Response:
     fields = body.get("fields")
     if not isinstance(fields, dict):
         raise TicketError(422, "invalid", "fields must be an object")
-    digest = tickets.body_hash({k: v for k, v in body.items() if k != "form_turn"})
+    digest = tickets.body_hash(body)
 
     async def work(session: Any) -> Any:
         _, contact = await tickets.conversation_contact(session, conversation_id)
@@ -200,7 +201,7 @@ async def follow_up(request: web.Request) -> web.Response:
     description = body.get("description")
     if not isinstance(description, str):
         raise TicketError(422, "invalid", "description is required")
-    digest = tickets.body_hash({k: v for k, v in body.items() if k != "form_turn"})
+    digest = tickets.body_hash(body)
     when = clock.now()
 
     async def work(session: Any) -> Any:
@@ -228,8 +229,6 @@ async def change_status(request: web.Request) -> web.Response:
     body = await json_body(request)
 
     async def work(session: Any) -> Ticket:
-        from sqlalchemy import select
-
         found = (await session.execute(select(Ticket).where(Ticket.number == number))).scalar_one_or_none()
         if found is None:
             raise TicketError(404, "no_ticket", "no such ticket")
