@@ -37,20 +37,6 @@ async def conversation(conversation_id: str) -> Dict[str, Any]:
     return await call("GET", f"/api/conversations/{conversation_id}")
 
 
-async def create_ticket(
-    conversation_id: str, fields: Dict[str, Any], impact: str, urgency: str, language: str, form_turn: str
-) -> Dict[str, Any]:
-    body = {
-        "conversation_id": conversation_id,
-        "fields": fields,
-        "impact": impact,
-        "urgency": urgency,
-        "language": language,
-        "form_turn": form_turn,
-    }
-    return await call("POST", "/api/tickets", body=body)
-
-
 async def similar_tickets(conversation_id: str, text: str, product: Optional[str]) -> List[Dict[str, Any]]:
     params = {"conversation_id": conversation_id, "similar_to": text}
     if product:
@@ -86,3 +72,25 @@ async def follow_up(
 
 async def record_deflection(conversation_id: str, article_id: str) -> None:
     await call("POST", "/api/deflections", body={"conversation_id": conversation_id, "article_id": article_id})
+
+
+async def escalate(
+    conversation_id: str,
+    queue: Optional[str],
+    reason: str,
+    language: str,
+    form_turn: str,
+    ticket: Optional[Dict[str, Any]] = None,
+) -> Dict[str, Any]:
+    """The hub decides: {"outcome": "handoff" | "ticket" | "unavailable", "decision": {...}, ...}."""
+    body: Dict[str, Any] = {
+        "conversation_id": conversation_id,
+        "reason": reason,
+        "language": language,
+        "form_turn": form_turn,
+    }
+    if queue:
+        body["queue"] = queue
+    if ticket is not None:
+        body["ticket"] = ticket
+    return await call("POST", "/api/escalations", body=body)

@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import hub_client, incident
 from actions.hub_client import HubError
 from actions.knowledge import article_link
+from actions.replies import label, say_queued, say_ticket_created, say_why
 from bot import clock
 from bot.kb.answer import DEFAULT_THRESHOLDS, decide, selector_ranking
 from bot.kb.search import default_index
@@ -35,20 +36,6 @@ RELATED_MAX = 3
 def language(tracker: Tracker) -> str:
     value = tracker.get_slot("language")
     return value if value in ("pt", "es", "en") else "pt"
-
-
-def label(domain: Dict[str, Any], key: str, lang: str) -> str:
-    """A response's text in `lang`, for the words actions put inside other
-    responses (all language stays in domain.yml)."""
-    variants = (domain.get("responses") or {}).get(key if key.startswith("utter_") else f"utter_label_{key}") or []
-    default = key
-    for variant in variants:
-        conditions = variant.get("condition") or []
-        if not conditions:
-            default = variant.get("text", default)
-        elif any(c.get("name") == "language" and c.get("value") == lang for c in conditions):
-            return variant.get("text", default)
-    return default
 
 
 def slots_before_latest_message(tracker: Tracker) -> Dict[str, Any]:
@@ -300,8 +287,10 @@ class ActionSubmitIncident(Action):
                 dispatcher.utter_message(response="utter_intake_cancelled")
                 return reset()
             impact, urgency = incident.impact_and_urgency(state)
-            ticket = await hub_client.create_ticket(
-                conversation_id, incident.ticket_fields(state), impact, urgency, lang, form_turn(tracker)
+            ticket = {"fields": incident.ticket_fields(state), "impact": impact, "urgency": urgency, "language": lang}
+            # The hub decides: an analyst now, if one can take it, or the ticket.
+            result = await hub_client.escalate(
+                conversation_id, None, str(state.get("incident_summary") or ""), lang, form_turn(tracker), ticket
             )
         except HubError as error:
             logger.warning("Intake of %s could not end (%s): %s", conversation_id, ending, error)
@@ -313,16 +302,11 @@ class ActionSubmitIncident(Action):
                 dispatcher.utter_message(response="utter_ticket_failed")
             # Everything gathered stays, so asking again goes straight to the summary.
             return reset(keep_fields=True)
-        criticality = label(domain, f"criticality_{ticket['criticality']}", lang)
-        if ticket.get("email"):
-            dispatcher.utter_message(
-                response="utter_ticket_created", number=ticket["number"], criticality=criticality, email=ticket["email"]
-            )
-        else:
-            dispatcher.utter_message(
-                response="utter_ticket_created_portal", number=ticket["number"], criticality=criticality
-            )
-        return reset() + [SlotSet("ticket_number", ticket["number"])]
+        if result["outcome"] == "handoff":
+            say_queued(dispatcher, result)
+            return reset()
+        say_why(dispatcher, result.get("decision") or {})
+        return reset() + say_ticket_created(dispatcher, domain, result["ticket"], lang)
 
 
 class ActionCancelIntake(Action):
@@ -333,4 +317,11 @@ class ActionCancelIntake(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         dispatcher.utter_message(response="utter_intake_cancelled")
-        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("followup_description", None), *reset()]
+        handoff_slots = [SlotSet(slot, None) for slot in ("handoff_topic", "handoff_gather", "handoff_reason")]
+        return [
+            ActiveLoop(None),
+            SlotSet("requested_slot", None),
+            SlotSet("followup_description", None),
+            *handoff_slots,
+            *reset(),
+        ]

@@ -12,7 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import hub_client
 from actions.hub_client import HubError
-from actions.intake import eligibility, form_turn, label, language
+from actions.intake import eligibility, form_turn, language
+from actions.replies import label
 from bot.tickets import STATUSES
 from components.language import words
 

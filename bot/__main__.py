@@ -2,6 +2,9 @@
 
 kb build            regenerate the FAQ training data from data/kb/
 kb search Q [-l L]  search the knowledge base (debugging, operators)
+agents create ...   add an analyst (--admin for an administrator); the password
+                    comes from --password or, better, CAROLINA_AGENT_PASSWORD
+agents list         the analysts, their queues and presence
 """
 
 from __future__ import annotations
@@ -22,7 +25,20 @@ def main(argv: List[str] | None = None) -> int:
     search = kb.add_parser("search", help="search the knowledge base")
     search.add_argument("query")
     search.add_argument("-l", "--lang", default="pt", choices=["pt", "es", "en"])
+    people = commands.add_parser("agents", help="analysts").add_subparsers(dest="agents_command", required=True)
+    create = people.add_parser("create", help="add an analyst")
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--password", help="default: $CAROLINA_AGENT_PASSWORD")
+    create.add_argument("--queues", default="technical_support", help="comma-separated queue names")
+    create.add_argument("--admin", action="store_true", help="an administrator (sees every queue)")
+    people.add_parser("list", help="list the analysts")
     args = parser.parse_args(argv)
+
+    if args.command == "agents":
+        import asyncio
+
+        return asyncio.run(run_agents(args))
 
     if args.command in ("serve", "db"):
         import logging
@@ -50,6 +66,48 @@ def main(argv: List[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 2
     return 1
+
+
+async def run_agents(args: argparse.Namespace) -> int:
+    import asyncio
+    import os
+
+    from sqlalchemy import select
+
+    from bot import agents
+    from bot.db.migrate import upgrade
+    from bot.db.models import Agent
+    from bot.db.session import make_engine, make_sessions
+    from bot.settings import Settings
+
+    settings = Settings.from_env()
+    # Alembic runs its own event loop: not on this one.
+    await asyncio.to_thread(upgrade, settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessions(engine).begin() as session:
+            if args.agents_command == "list":
+                for agent in (await session.execute(select(Agent).order_by(Agent.id))).scalars():
+                    queues = ",".join(agent.queues or [])
+                    print(f"{agent.id:4}  {agent.email:32} {agent.role:6} {agent.presence:8} {queues}  {agent.name}")
+                return 0
+            password = args.password or os.environ.get("CAROLINA_AGENT_PASSWORD", "")
+            try:
+                agent = await agents.create_agent(
+                    session,
+                    args.email,
+                    args.name,
+                    password,
+                    args.queues.split(","),
+                    "admin" if args.admin else "agent",
+                )
+            except agents.AuthError as error:
+                print(f"error: {error.message}", file=sys.stderr)
+                return 2
+            print(f"created {agent.role} {agent.email} (id {agent.id}) for {', '.join(agent.queues)}")
+            return 0
+    finally:
+        await engine.dispose()
 
 
 def run_kb(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import AsyncIterator
@@ -10,10 +11,10 @@ import aiohttp
 import socketio
 from aiohttp import web
 
-from bot import keys
+from bot import keys, live_chat
 from bot.db.session import make_engine, make_sessions
 from bot.settings import Settings
-from bot.web import api, pages, tickets_api, widget
+from bot.web import agent_api, api, escalation_api, pages, tickets_api, widget
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -26,6 +27,16 @@ async def database(app: web.Application) -> AsyncIterator[None]:
     await engine.dispose()
 
 
+async def live(app: web.Application) -> AsyncIterator[None]:
+    """Live chat's timers and the closed-queue check run as long as the hub does."""
+    chat = live_chat.LiveChat(app[keys.SIO], app[keys.SESSIONS], app[keys.SETTINGS])
+    app[keys.LIVE] = chat
+    sweeper = asyncio.ensure_future(chat.run_sweeper())
+    yield
+    sweeper.cancel()
+    chat.stop()
+
+
 async def http_client(app: web.Application) -> AsyncIterator[None]:
     async with aiohttp.ClientSession() as session:
         app[keys.HTTP] = session
@@ -35,11 +46,12 @@ async def http_client(app: web.Application) -> AsyncIterator[None]:
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=256 * 1024)
     app[keys.SETTINGS] = settings
-    app.cleanup_ctx.extend([database, http_client])
+    app.cleanup_ctx.extend([database, http_client, live])
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         # Only the portal's pages may open a socket (cross-site WebSocket hijacking).
-        cors_allowed_origins=list(settings.allowed_origins),
+        # The agent console is served by the hub itself, so its own origin is allowed too.
+        cors_allowed_origins=list(dict.fromkeys([*settings.allowed_origins, settings.public_url])),
         # The largest legitimate event is a message of max_message_chars; leave room for JSON.
         max_http_buffer_size=64 * 1024,
         logger=bool(os.environ.get("CAROLINA_DEBUG_SOCKETIO")),
@@ -48,8 +60,11 @@ def create_app(settings: Settings) -> web.Application:
     sio.attach(app, socketio_path="socket.io")
     app[keys.SIO] = sio
     widget.attach(app, sio)
+    live_chat.attach(app, sio)
     app.add_routes(api.routes)
     app.add_routes(tickets_api.routes)
+    app.add_routes(escalation_api.routes)
+    app.add_routes(agent_api.routes)
     app.add_routes(pages.routes)
     app.router.add_static("/static/", STATIC, name="static")
     return app

@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional
 import aiohttp
 from sqlalchemy.orm import sessionmaker
 
-from bot import rasa_client
+from bot import clock, handoffs, rasa_client
 from bot.db import queries
 from bot.db.models import Conversation, Message
 from bot.settings import Settings
@@ -40,6 +40,7 @@ class Outcome:
     customer: Message
     replies: List[Message] = field(default_factory=list)
     duplicate: bool = False  # the same client message id was already handled
+    destination: str = "bot"  # who the message went to: bot | analyst
 
 
 def clean_text(raw: Any, limit: int) -> str:
@@ -105,10 +106,19 @@ async def handle_customer_message(
             # Until Carolina has decided, the page's locale says which language to apologise in.
             language = conversation.language or normalise_code((metadata or {}).get("language"))
             destination = route(conversation)
+            # The answer to the satisfaction survey after a live chat is the hub's to keep.
+            score = None
+            if destination == "bot":
+                score = await handoffs.record_survey(session, conversation, text, clock.now())
+            if score is not None:
+                thanks = await queries.add_message(
+                    session, conversation_id, "system", hub_text("survey_thanks", language), {"satisfaction": score}
+                )
+                return Outcome(customer, [thanks])
 
         if destination == "analyst":
-            # The analyst side (handoffs) reads the stored message; nothing to answer here.
-            return Outcome(customer)
+            # bot/live_chat.py passes it on to the analyst; Carolina stays out of it.
+            return Outcome(customer, destination="analyst")
 
         meta = dict(metadata or {})
         if language and "language" not in meta:

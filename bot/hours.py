@@ -36,6 +36,7 @@ class Calendar:
     zone: ZoneInfo
     holiday_country: str
     max_wait_minutes: int
+    minutes_per_chat: int = 10
     queues: Mapping[str, Queue] = field(default_factory=dict)
 
     def holiday(self, day: date) -> Optional[str]:
@@ -108,6 +109,7 @@ def parse_calendar(raw: Mapping) -> Calendar:
         ZoneInfo(raw.get("timezone", "America/Sao_Paulo")),
         raw.get("holiday_country", "BR"),
         int(raw.get("max_wait_minutes", 15)),
+        int(raw.get("minutes_per_chat", 10)),
         queues,
     )
 

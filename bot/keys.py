@@ -14,3 +14,5 @@ ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONS = web.AppKey("sessions", sessionmaker)
 HTTP = web.AppKey("http", ClientSession)
 SIO = web.AppKey("sio", AsyncServer)
+# bot.live_chat.LiveChat (typed loosely: it imports the web modules that read these keys).
+LIVE = web.AppKey("live", object)

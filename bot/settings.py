@@ -60,6 +60,12 @@ class Settings:
     smtp_timeout: float = 10.0
     mail_from: str = "Carolina <carolina@localhost>"
     outbox_dir: str = str(ROOT / "var" / "outbox")
+    # Live chat: how long an analyst's dropped connection may last before their
+    # chats go back to the queue; how long a customer may be gone before a
+    # waiting or live chat counts as abandoned; how often closed queues are checked.
+    agent_grace_seconds: float = 60.0
+    abandon_seconds: float = 300.0
+    queue_check_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -83,4 +89,7 @@ class Settings:
             smtp_url=env.get("SMTP_URL") or None,
             mail_from=env.get("CAROLINA_MAIL_FROM", defaults.mail_from),
             outbox_dir=env.get("CAROLINA_OUTBOX", defaults.outbox_dir),
+            agent_grace_seconds=float(env.get("CAROLINA_AGENT_GRACE_SECONDS", defaults.agent_grace_seconds)),
+            abandon_seconds=float(env.get("CAROLINA_ABANDON_SECONDS", defaults.abandon_seconds)),
+            queue_check_seconds=float(env.get("CAROLINA_QUEUE_CHECK_SECONDS", defaults.queue_check_seconds)),
         )

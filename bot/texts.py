@@ -5,6 +5,7 @@ the hub must say when Rasa cannot, or before a message reaches it."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Dict, Optional
 
 TEXTS: Dict[str, Dict[str, str]] = {
@@ -68,9 +69,100 @@ TEXTS: Dict[str, Dict[str, str]] = {
         "en": "Follow it under My Tickets in the customer portal ({url}), or reply to this e-mail.",
     },
     "sender_customer": {"pt": "Você", "es": "Tú", "en": "You"},
+    # Live chat (bot/live_chat.py): what the hub says while an analyst holds the conversation.
+    "agent_joined": {
+        "pt": "{name}, do {queue}, entrou na conversa e já leu o que você contou.",
+        "es": "{name}, de {queue}, entró en la conversación y ya leyó lo que contaste.",
+        "en": "{name} from {queue} has joined the chat and has read what you told me.",
+    },
+    "agent_lost": {
+        "pt": "A conexão do analista caiu. Você voltou para a fila, na posição {position}; "
+        "seu histórico continua aqui.",
+        "es": "Se cayó la conexión del analista. Volviste a la fila, en la posición {position}; "
+        "tu historial sigue aquí.",
+        "en": "The analyst's connection dropped. You're back in the queue at position {position}; "
+        "your history is still here.",
+    },
+    "transferred": {
+        "pt": "Transferi sua conversa para a fila de {queue}: posição {position}.",
+        "es": "Transferí tu conversación a la fila de {queue}: posición {position}.",
+        "en": "Your chat has been transferred to the {queue} queue: position {position}.",
+    },
+    "queue_closed": {
+        "pt": "A fila de {queue} encerrou o atendimento por hoje antes de chegar a sua vez. "
+        "Posso abrir um chamado com tudo o que você já contou.",
+        "es": "La fila de {queue} terminó la atención por hoy antes de llegar tu turno. "
+        "Puedo abrir una solicitud con todo lo que ya contaste.",
+        "en": "The {queue} queue has closed for today before your turn came. "
+        "I can open a ticket with everything you've told me.",
+    },
+    "open_ticket_button": {"pt": "Abrir chamado", "es": "Abrir solicitud", "en": "Open a ticket"},
+    "ticket_from_chat": {
+        "pt": "Abri o chamado {number} com toda a conversa. Você acompanha em Meus Chamados, no Portal do Cliente.",
+        "es": "Abrí la solicitud {number} con toda la conversación. "
+        "La sigues en Mis Solicitudes, en el Portal del Cliente.",
+        "en": "I've opened ticket {number} with the whole conversation. "
+        "Follow it under My Tickets in the customer portal.",
+    },
+    "ticket_failed": {
+        "pt": "Não consegui abrir o chamado agora. Nada se perdeu: tente de novo em alguns minutos.",
+        "es": "No pude abrir la solicitud ahora. No se perdió nada: inténtalo de nuevo en unos minutos.",
+        "en": "I couldn't open the ticket just now. Nothing is lost: please try again in a few minutes.",
+    },
+    "returned_to_bot": {
+        "pt": "O analista encerrou a parte dele. Sou eu de novo, a Carolina: se precisar de algo mais, é só escrever.",
+        "es": "El analista terminó su parte. Soy yo otra vez, Carolina: si necesitas algo más, escríbeme.",
+        "en": "The analyst has finished their part. It's me again, Carolina: write if you need anything else.",
+    },
+    "survey_question": {
+        "pt": "Obrigada pelo contato! Uma pergunta rápida: de 0 a 10, quanto você recomendaria o nosso atendimento "
+        "a um colega?",
+        "es": "¡Gracias por contactarnos! Una pregunta rápida: de 0 a 10, ¿cuánto recomendarías nuestra atención "
+        "a un colega?",
+        "en": "Thank you for getting in touch! One quick question: from 0 to 10, how likely are you to recommend "
+        "our support to a colleague?",
+    },
+    "queue_technical_support": {"pt": "suporte técnico", "es": "soporte técnico", "en": "technical support"},
+    "queue_administrative": {
+        "pt": "administrativo e financeiro",
+        "es": "administrativo y financiero",
+        "en": "billing and administration",
+    },
+    "queue_communication": {"pt": "canal de comunicação", "es": "canal de comunicación", "en": "communication channel"},
+    "queue_cloud": {"pt": "clientes Cloud", "es": "clientes Cloud", "en": "Cloud customers"},
+    # When a closed queue opens again: "<weekday> dd/mm at hh:mm".
+    "opens_at": {
+        "pt": "{weekday}, {day}, às {time} (horário de Brasília)",
+        "es": "el {weekday} {day} a las {time} (hora de Brasilia)",
+        "en": "on {weekday} {day} at {time} Brasília time",
+    },
+    "weekdays": {
+        "pt": "segunda-feira,terça-feira,quarta-feira,quinta-feira,sexta-feira,sábado,domingo",
+        "es": "lunes,martes,miércoles,jueves,viernes,sábado,domingo",
+        "en": "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday",
+    },
+    "survey_thanks": {
+        "pt": "Obrigada pela nota! Ela ajuda a melhorar o atendimento.",
+        "es": "¡Gracias por la nota! Nos ayuda a mejorar la atención.",
+        "en": "Thanks for the score! It helps us improve our support.",
+    },
 }
 
 
 def text(key: str, language: Optional[str], **values: object) -> str:
     variants = TEXTS[key]
     return variants.get(language or "pt", variants["pt"]).format(**values)
+
+
+def queue_name(queue: str, language: Optional[str]) -> str:
+    key = f"queue_{queue}"
+    return text(key, language) if key in TEXTS else queue
+
+
+def opens_at(moment: Optional[datetime], language: Optional[str]) -> str:
+    """When a queue opens again, in the customer's words (moment is local time)."""
+    if moment is None:
+        return ""
+    weekday = text("weekdays", language).split(",")[moment.weekday()]
+    day = moment.strftime("%m/%d") if language == "en" else moment.strftime("%d/%m")
+    return text("opens_at", language, weekday=weekday, day=day, time=moment.strftime("%H:%M"))

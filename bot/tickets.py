@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import queries
 from bot.db.models import Contact, Conversation, Deflection, Message, Ticket, TicketUpdate, now
+from bot.hours import load_calendar
 from components.language import words
 
 STATUSES = ("open", "in_progress", "awaiting_customer", "customer_validation", "closed")
@@ -72,6 +73,8 @@ class TicketRequest:
     impact: str
     urgency: str
     language: Optional[str] = None
+    # Which queue answers it; by default technical support (or cloud, from the fields).
+    queue: Optional[str] = None
 
     @classmethod
     def parse(cls, body: Any) -> TicketRequest:
@@ -101,7 +104,10 @@ class TicketRequest:
         if impact not in LEVELS or urgency not in LEVELS:
             raise TicketError(422, "invalid", "impact and urgency must be low, medium or high")
         language = body.get("language")
-        return cls(dict(fields), impact, urgency, language if language in ("pt", "es", "en") else None)
+        queue = body.get("queue")
+        if queue is not None and queue not in load_calendar().queues:
+            raise TicketError(422, "invalid", f"queue must be one of {', '.join(load_calendar().queues)}")
+        return cls(dict(fields), impact, urgency, language if language in ("pt", "es", "en") else None, queue)
 
 
 def criticality(impact: str, urgency: str) -> str:
@@ -151,10 +157,12 @@ async def conversation_contact(session: AsyncSession, conversation_id: str) -> T
     return conversation, contact
 
 
-def check_may_open(contact: Optional[Contact]) -> Contact:
+def check_may_open(contact: Optional[Contact], queue: Optional[str] = None) -> Contact:
+    """Tickets are for logged-in customers; a company blocked for pending
+    payments may still write to the administrative queue, which unblocks it."""
     if contact is None:
         raise TicketError(403, "anonymous", "the customer is not logged in to the portal")
-    if not contact.can_open_tickets:
+    if not contact.can_open_tickets and queue != "administrative":
         raise TicketError(403, "blocked", "the company has pending financial issues and cannot open product tickets")
     return contact
 
@@ -190,7 +198,8 @@ async def create_ticket(
     if existing is not None:
         return same_request(existing, request_hash), False
     conversation, contact = await conversation_contact(session, conversation_id)
-    contact = check_may_open(contact)
+    queue = request.queue or queue_for(request.fields)
+    contact = check_may_open(contact, queue)
     messages = await queries.transcript(session, conversation.id)
     sequence = await _next_sequence(session, when.year)
     ticket = Ticket(
@@ -202,7 +211,7 @@ async def create_ticket(
         company_code=contact.company_code,
         conversation_id=conversation.id,
         parent_id=parent.id if parent else None,
-        queue=queue_for(request.fields),
+        queue=queue,
         category=request.fields.get("category"),
         summary=str(request.fields["summary"]).strip(),
         fields=request.fields,

@@ -96,27 +96,36 @@ def tracker(slots: Dict[str, Any], text: str = "/affirm", intent: str = "affirm"
     return Tracker("conv-1", slots, message, events, False, None, {}, "action_listen")
 
 
+CLOSED = {"live": False, "why": "closed", "queue_name": "suporte técnico", "opens": "segunda-feira, 07/12, às 07:00"}
+
+
 def test_a_confirmed_intake_opens_a_ticket_with_impact_and_urgency(monkeypatch):
-    hub = FakeHub(
-        {
-            ("POST", "/api/tickets"): (
-                201,
-                {"number": "2026-000042", "criticality": "high", "email": "ana@example.com"},
-            )
-        }
-    )
+    ticket = {"number": "2026-000042", "criticality": "high", "email": "ana@example.com"}
+    hub = FakeHub({("POST", "/api/escalations"): (201, {"outcome": "ticket", "decision": CLOSED, "ticket": ticket})})
     names, messages, events = run(hub, intake.ActionSubmitIncident(), tracker(FILLED), monkeypatch)
-    assert names == ["utter_ticket_created"]
-    assert messages[0]["number"] == "2026-000042" and messages[0]["criticality"] == "alta"
+    assert names == ["utter_handoff_closed", "utter_ticket_created"], "why nobody can chat, then the ticket"
+    assert messages[0]["opens"] == CLOSED["opens"]
+    assert messages[1]["number"] == "2026-000042" and messages[1]["criticality"] == "alta"
     sent = hub.requests[0]
     assert sent["auth"] == "Bearer fake-token"
-    assert (sent["body"]["impact"], sent["body"]["urgency"]) == ("medium", "high")
-    assert sent["body"]["fields"]["cloud"] is True and sent["body"]["fields"]["product"] == "RM"
+    assert (sent["body"]["ticket"]["impact"], sent["body"]["ticket"]["urgency"]) == ("medium", "high")
+    assert sent["body"]["ticket"]["fields"]["cloud"] is True and sent["body"]["ticket"]["fields"]["product"] == "RM"
+    assert "queue" not in sent["body"], "the hub picks the queue from the fields (cloud)"
     assert SlotSet("incident_summary", None) in events, "the intake is cleared for the next one"
     assert SlotSet("incident_product", None) not in events, "the installation stays known"
+    assert SlotSet("ticket_number", "2026-000042") in events
     # A retried action (same tracker) makes the same request: the hub's idempotency key.
     run(hub, intake.ActionSubmitIncident(), tracker(FILLED), monkeypatch)
     assert hub.requests[1]["body"]["form_turn"] == sent["body"]["form_turn"]
+
+
+def test_a_confirmed_intake_goes_to_an_analyst_when_one_can_take_it(monkeypatch):
+    decision = {"live": True, "queue_name": "clientes Cloud", "wait_minutes": 10}
+    hub = FakeHub({("POST", "/api/escalations"): (201, {"outcome": "handoff", "position": 2, "decision": decision})})
+    names, messages, events = run(hub, intake.ActionSubmitIncident(), tracker(FILLED), monkeypatch)
+    assert names == ["utter_handoff_queued"]
+    assert (messages[0]["queue"], messages[0]["position"], messages[0]["wait"]) == ("clientes Cloud", 2, 10)
+    assert SlotSet("incident_summary", None) in events
 
 
 @pytest.mark.parametrize(
@@ -124,7 +133,7 @@ def test_a_confirmed_intake_opens_a_ticket_with_impact_and_urgency(monkeypatch):
     [(403, "anonymous", "utter_intake_login"), (403, "blocked", "utter_intake_financial_block"), (500, "x", None)],
 )
 def test_a_refused_or_failed_ticket_says_why_and_keeps_the_answers(monkeypatch, status, error, expected):
-    hub = FakeHub({("POST", "/api/tickets"): (status, {"error": error})})
+    hub = FakeHub({("POST", "/api/escalations"): (status, {"error": error})})
     names, _, events = run(hub, intake.ActionSubmitIncident(), tracker(FILLED), monkeypatch)
     assert names == [expected or "utter_ticket_failed"]
     assert SlotSet("incident_summary", None) not in events, "nothing the customer said is lost"

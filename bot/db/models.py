@@ -39,6 +39,14 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def utc(moment: datetime) -> datetime:
+    """A time to store or compare: SQLite keeps no offset, so everything the
+    hub compares is stored in UTC and read back as UTC."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
 def new_id() -> str:
     return uuid.uuid4().hex
 
@@ -67,6 +75,11 @@ class Conversation(Base):
     channel = Column(String(20), nullable=False, default="widget")
     started_at = Column(DateTime(timezone=True), nullable=False, default=now)
     ended_at = Column(DateTime(timezone=True))
+    # The satisfaction survey after a live chat: asked when the analyst closes,
+    # answered 0-10 (the seeds' NPS question) with the customer's next message.
+    survey_asked_at = Column(DateTime(timezone=True))
+    satisfaction = Column(Integer)
+    satisfaction_at = Column(DateTime(timezone=True))
 
 
 class Message(Base):
@@ -91,11 +104,20 @@ class Handoff(Base):
     __tablename__ = "handoffs"
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(32), ForeignKey("conversations.id"), nullable=False, index=True)
-    queue = Column(String(40), nullable=False)
+    queue = Column(String(40), nullable=False, index=True)
     reason = Column(Text)
+    # The incident fields Carolina gathered (the ticket's, if it becomes one).
     fields = Column(JSON)
+    impact = Column(String(10))
+    urgency = Column(String(10))
+    language = Column(String(5))
     status = Column(String(12), nullable=False, default="queued")  # queued | accepted | closed | abandoned
+    # How a closed handoff ended: resolved | returned (to Carolina) | ticket | queue_closed
+    resolution = Column(String(20))
     agent_id = Column(Integer, ForeignKey("agents.id"))
+    ticket_id = Column(Integer, ForeignKey("tickets.id"))
+    # When the customer was offered a ticket because the queue closed (once).
+    ticket_offered_at = Column(DateTime(timezone=True))
     created_at = Column(DateTime(timezone=True), nullable=False, default=now)
     accepted_at = Column(DateTime(timezone=True))
     closed_at = Column(DateTime(timezone=True))
@@ -169,4 +191,20 @@ class Agent(Base):
     role = Column(String(10), nullable=False, default="agent")  # agent | admin
     queues = Column(JSON)
     presence = Column(String(10), nullable=False, default="offline")
+    # Lockout after repeated failed logins.
+    failed_logins = Column(Integer, nullable=False, default=0)
+    locked_until = Column(DateTime(timezone=True))
     created_at = Column(DateTime(timezone=True), nullable=False, default=now)
+
+
+class AgentSession(Base):
+    """A logged-in analyst: the cookie (or bearer token) holds the secret, the
+    table only its SHA-256, so a copy of the database logs nobody in."""
+
+    __tablename__ = "agent_sessions"
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    csrf_token = Column(String(64), nullable=False)
+    agent_id = Column(Integer, ForeignKey("agents.id"), nullable=False, index=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=now)
+    expires_at = Column(DateTime(timezone=True), nullable=False)

@@ -72,6 +72,8 @@ async def conversation(request: web.Request) -> web.Response:
                 "can_open_tickets": contact.can_open_tickets,
             },
             "mode": found.mode,
+            # The 0-10 answer to the survey after a live chat (null: not asked or not answered).
+            "satisfaction": found.satisfaction,
             # Articles that solved the customer's problem during an intake (no ticket).
             "deflections": list(deflections),
             "language": found.language,

@@ -95,6 +95,13 @@ async def _email(request: web.Request, ticket: Ticket, contact_email: Optional[s
 async def _created(
     request: web.Request, ticket: Ticket, created: bool, parent: Optional[Ticket] = None
 ) -> web.Response:
+    return web.json_response(await created_json(request, ticket, created, parent), status=201 if created else 200)
+
+
+async def created_json(
+    request: web.Request, ticket: Ticket, created: bool, parent: Optional[Ticket] = None
+) -> Dict[str, Any]:
+    """The ticket as its creator sees it; a new ticket is e-mailed to the customer first."""
     emailed = None
     async with request.app[keys.SESSIONS]() as session:
         contact = await session.get(Contact, ticket.contact_id) if ticket.contact_id else None
@@ -104,7 +111,7 @@ async def _created(
     data.update(
         created=created, emailed=bool(emailed) or ticket.emailed_at is not None, email=contact and contact.email
     )
-    return web.json_response(data, status=201 if created else 200)
+    return data
 
 
 @routes.post("/api/tickets", name="create_ticket")

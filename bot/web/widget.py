@@ -104,7 +104,14 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
             },
         )
         await sio.enter_room(sid, conversation_id)
+        app[keys.LIVE].customer_connected(conversation_id, sid)
         await sio.emit("session_confirm", conversation_id, to=sid)
+
+    @sio.on("disconnect")
+    async def disconnect(sid: str, *args: Any) -> None:
+        conversation_id = (await sio.get_session(sid)).get("conversation_id")
+        if conversation_id:
+            app[keys.LIVE].customer_disconnected(conversation_id, sid)
 
     @sio.on("user_uttered")
     async def user_uttered(sid: str, data: Any) -> None:
@@ -139,6 +146,8 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
         # Everyone in the conversation's room sees the customer's message (other
         # tabs, later the analyst), then the replies, each already stored.
         await sio.emit("user_stored", bot_uttered(outcome.customer), room=conversation_id)
+        if outcome.destination == "analyst" and not outcome.duplicate:
+            await app[keys.LIVE].customer_said(conversation_id, outcome.customer)
         for reply in outcome.replies:
             await sio.emit("bot_uttered", bot_uttered(reply), room=conversation_id)
 

@@ -1,0 +1,63 @@
+"""What Carolina says about the hub's answers (tickets, handoffs), shared by
+the intake and the handoff actions. All the words are in domain.yml; the
+hub adds the ones it owns (queue names, opening times) in the customer's language."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Mapping
+
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+
+def label(domain: Dict[str, Any], key: str, lang: str) -> str:
+    """A response's text in `lang`, for the words actions put inside other
+    responses (all language stays in domain.yml)."""
+    variants = (domain.get("responses") or {}).get(key if key.startswith("utter_") else f"utter_label_{key}") or []
+    default = key
+    for variant in variants:
+        conditions = variant.get("condition") or []
+        if not conditions:
+            default = variant.get("text", default)
+        elif any(c.get("name") == "language" and c.get("value") == lang for c in conditions):
+            return variant.get("text", default)
+    return default
+
+
+def say_ticket_created(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], ticket: Mapping[str, Any], lang: str
+) -> List[EventType]:
+    criticality = label(domain, f"criticality_{ticket['criticality']}", lang)
+    if ticket.get("email"):
+        dispatcher.utter_message(
+            response="utter_ticket_created", number=ticket["number"], criticality=criticality, email=ticket["email"]
+        )
+    else:
+        dispatcher.utter_message(
+            response="utter_ticket_created_portal", number=ticket["number"], criticality=criticality
+        )
+    return [SlotSet("ticket_number", ticket["number"])]
+
+
+def say_why(dispatcher: CollectingDispatcher, decision: Mapping[str, Any]) -> None:
+    """Why nobody can chat now, and when the queue opens again."""
+    why = decision.get("why")
+    values = {"queue": decision.get("queue_name"), "opens": decision.get("opens"), "wait": decision.get("wait_minutes")}
+    if why == "holiday":
+        dispatcher.utter_message(response="utter_handoff_holiday", holiday=decision.get("holiday"), **values)
+    elif why == "closed":
+        dispatcher.utter_message(response="utter_handoff_closed", **values)
+    elif why == "busy":
+        dispatcher.utter_message(response="utter_handoff_busy", **values)
+    else:
+        dispatcher.utter_message(response="utter_handoff_nobody", **values)
+
+
+def say_queued(dispatcher: CollectingDispatcher, result: Mapping[str, Any]) -> None:
+    decision = result.get("decision") or {}
+    dispatcher.utter_message(
+        response="utter_handoff_queued",
+        queue=decision.get("queue_name"),
+        position=result.get("position"),
+        wait=decision.get("wait_minutes", 0),
+    )

@@ -1,0 +1,236 @@
+"""Handoffs: a conversation waiting for an analyst (`queued`), held by one
+(`accepted`), or over (`closed`, `abandoned`). Plain functions over a database
+session that change the record and return what changed; bot/live_chat.py tells
+the customer and the analysts. The conversation's `mode` follows the handoff:
+queued -> "queued", accepted -> "agent", over -> "bot" (Carolina again)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Dict, List, Optional, Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import escalation, tickets
+from bot.agents import serves
+from bot.db import queries
+from bot.db.models import Agent, Contact, Conversation, Handoff, Message, Ticket, utc
+from bot.hours import Calendar
+from bot.tickets import TicketRequest
+
+LIVE = ("queued", "accepted")
+DEFAULT_LEVEL = "medium"  # impact/urgency of a ticket made from a chat that gathered none
+
+
+class HandoffError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+async def online_count(session: AsyncSession, queue: str) -> int:
+    agents = (await session.execute(select(Agent).where(Agent.presence == "online"))).scalars()
+    return sum(1 for agent in agents if queue in (agent.queues or []))
+
+
+async def waiting_count(session: AsyncSession, queue: str) -> int:
+    query = select(func.count(Handoff.id)).where(Handoff.queue == queue, Handoff.status == "queued")
+    return int((await session.execute(query)).scalar() or 0)
+
+
+async def position(session: AsyncSession, handoff: Handoff) -> int:
+    """1 = next to be taken."""
+    query = select(func.count(Handoff.id)).where(
+        Handoff.queue == handoff.queue, Handoff.status == "queued", Handoff.id <= handoff.id
+    )
+    return int((await session.execute(query)).scalar() or 0)
+
+
+async def decide_for(session: AsyncSession, calendar: Calendar, queue: str, when: datetime) -> escalation.Decision:
+    online, waiting = await online_count(session, queue), await waiting_count(session, queue)
+    return escalation.decide(calendar, queue, when, online, waiting)
+
+
+async def live_handoff(session: AsyncSession, conversation_id: str) -> Optional[Handoff]:
+    query = select(Handoff).where(Handoff.conversation_id == conversation_id, Handoff.status.in_(LIVE))
+    return (await session.execute(query.order_by(Handoff.id.desc()))).scalars().first()
+
+
+async def get(session: AsyncSession, handoff_id: int) -> Handoff:
+    handoff = await session.get(Handoff, handoff_id)
+    if handoff is None:
+        raise HandoffError(404, "no_handoff", "no such handoff")
+    return handoff
+
+
+async def start(
+    session: AsyncSession,
+    conversation: Conversation,
+    queue: str,
+    reason: str,
+    request: Optional[TicketRequest],
+    when: datetime,
+) -> Handoff:
+    """Queue the conversation for an analyst (the decision was live)."""
+    existing = await live_handoff(session, conversation.id)
+    if existing is not None:
+        return existing
+    handoff = Handoff(
+        conversation_id=conversation.id,
+        queue=queue,
+        reason=reason,
+        fields=request.fields if request else None,
+        impact=request.impact if request else None,
+        urgency=request.urgency if request else None,
+        language=(request and request.language) or conversation.language,
+        status="queued",
+        created_at=utc(when),
+    )
+    session.add(handoff)
+    conversation.mode = "queued"
+    await session.flush()
+    return handoff
+
+
+async def accept(session: AsyncSession, handoff_id: int, agent: Agent, when: datetime) -> Handoff:
+    """Exactly one analyst wins: the update only applies while the handoff is still queued."""
+    handoff = await get(session, handoff_id)
+    if not serves(agent, handoff.queue):
+        raise HandoffError(403, "forbidden", "this handoff is not in your queues")
+    result = await session.execute(
+        update(Handoff)
+        .where(Handoff.id == handoff_id, Handoff.status == "queued")
+        .values(status="accepted", agent_id=agent.id, accepted_at=utc(when))
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise HandoffError(409, "taken", "another analyst took this handoff, or it is no longer waiting")
+    await session.refresh(handoff)
+    conversation = await session.get(Conversation, handoff.conversation_id)
+    conversation.mode = "agent"
+    return handoff
+
+
+def held_by(handoff: Handoff, agent: Agent) -> None:
+    if handoff.status != "accepted" or handoff.agent_id != agent.id:
+        raise HandoffError(409, "not_yours", "you are not chatting in this handoff")
+
+
+async def requeue(session: AsyncSession, handoff: Handoff, queue: Optional[str] = None) -> Handoff:
+    """Back in line (the analyst dropped, or transferred it): behind nobody who
+    waited less, since its id keeps its place."""
+    handoff.status, handoff.agent_id, handoff.accepted_at = "queued", None, None
+    if queue:
+        handoff.queue = queue
+    conversation = await session.get(Conversation, handoff.conversation_id)
+    conversation.mode = "queued"
+    await session.flush()
+    return handoff
+
+
+async def finish(session: AsyncSession, handoff: Handoff, status: str, resolution: str, when: datetime) -> Handoff:
+    """Closed or abandoned; the conversation goes back to Carolina. A chat the
+    analyst resolved asks the satisfaction survey."""
+    handoff.status, handoff.resolution, handoff.closed_at = status, resolution, utc(when)
+    conversation = await session.get(Conversation, handoff.conversation_id)
+    conversation.mode = "bot"
+    if resolution == "resolved":
+        conversation.survey_asked_at = utc(when)
+    await session.flush()
+    return handoff
+
+
+def ticket_request(handoff: Handoff) -> TicketRequest:
+    """What the handoff gathered, as a ticket: the incident fields if Carolina
+    noted them, otherwise the reason the customer gave."""
+    fields: Dict[str, Any] = dict(handoff.fields or {})
+    if not fields.get("summary"):
+        reason = (handoff.reason or "").strip() or "Live chat"
+        fields["summary"] = reason[:200]
+        fields.setdefault("description", reason)
+    return TicketRequest(
+        fields,
+        handoff.impact or DEFAULT_LEVEL,
+        handoff.urgency or DEFAULT_LEVEL,
+        handoff.language,
+        queue=handoff.queue,
+    )
+
+
+async def to_ticket(session: AsyncSession, handoff: Handoff, when: datetime) -> Ticket:
+    """The handoff's ticket, with the transcript as it is now; one per handoff,
+    however often it is asked for."""
+    if handoff.ticket_id:
+        return await session.get(Ticket, handoff.ticket_id)
+    request = ticket_request(handoff)
+    ticket, _ = await tickets.create_ticket(
+        session, handoff.conversation_id, request, f"handoff:{handoff.id}", "", when
+    )
+    handoff.ticket_id = ticket.id
+    return ticket
+
+
+async def record_survey(session: AsyncSession, conversation: Conversation, text: str, when: datetime) -> Optional[int]:
+    """The customer's 0-10 answer to the survey asked at the end of a chat, if
+    this message is one; anything else means they moved on (asked once)."""
+    if conversation.survey_asked_at is None or conversation.satisfaction is not None:
+        return None
+    answer = text.strip().rstrip(".!")
+    conversation.survey_asked_at = None
+    if answer.isdigit() and 0 <= int(answer) <= 10:
+        conversation.satisfaction, conversation.satisfaction_at = int(answer), utc(when)
+        return conversation.satisfaction
+    return None
+
+
+async def queued_in(session: AsyncSession, queues: Sequence[str]) -> List[Handoff]:
+    query = select(Handoff).where(Handoff.status == "queued", Handoff.queue.in_(list(queues)))
+    return list((await session.execute(query.order_by(Handoff.id))).scalars())
+
+
+async def held_by_agent(session: AsyncSession, agent_id: int) -> List[Handoff]:
+    query = select(Handoff).where(Handoff.status == "accepted", Handoff.agent_id == agent_id)
+    return list((await session.execute(query.order_by(Handoff.id))).scalars())
+
+
+async def closing_queues(session: AsyncSession, calendar: Calendar, when: datetime) -> List[Handoff]:
+    """Queued handoffs whose queue has closed and whose customer was not yet offered a ticket."""
+    query = select(Handoff).where(Handoff.status == "queued", Handoff.ticket_offered_at.is_(None))
+    return [h for h in (await session.execute(query)).scalars() if not calendar.is_open(h.queue, when)]
+
+
+async def add_message(
+    session: AsyncSession, conversation_id: str, sender: str, text: str, payload: Optional[Dict[str, Any]] = None
+) -> Message:
+    return await queries.add_message(session, conversation_id, sender, text, payload)
+
+
+async def handoff_json(session: AsyncSession, handoff: Handoff, public_url: str) -> Dict[str, Any]:
+    """A handoff as the analysts' API shows it: who, what, where in line, and the link to the transcript."""
+    conversation = await session.get(Conversation, handoff.conversation_id)
+    contact = await session.get(Contact, conversation.contact_id) if conversation and conversation.contact_id else None
+    agent = await session.get(Agent, handoff.agent_id) if handoff.agent_id else None
+    ticket = await session.get(Ticket, handoff.ticket_id) if handoff.ticket_id else None
+    impact, urgency = handoff.impact, handoff.urgency
+    return {
+        "id": handoff.id,
+        "conversation_id": handoff.conversation_id,
+        "queue": handoff.queue,
+        "status": handoff.status,
+        "resolution": handoff.resolution,
+        "reason": handoff.reason,
+        "fields": handoff.fields,
+        "impact": impact,
+        "urgency": urgency,
+        "criticality": tickets.criticality(impact, urgency) if impact and urgency else None,
+        "language": handoff.language,
+        "position": await position(session, handoff) if handoff.status == "queued" else None,
+        "customer": contact and {"name": contact.name, "email": contact.email, "company": contact.company},
+        "agent": agent and {"id": agent.id, "name": agent.name},
+        "ticket": ticket and ticket.number,
+        "created_at": utc(handoff.created_at).isoformat(),
+        "accepted_at": handoff.accepted_at and utc(handoff.accepted_at).isoformat(),
+        "closed_at": handoff.closed_at and utc(handoff.closed_at).isoformat(),
+        "transcript_url": f"{public_url}/api/agent/handoffs/{handoff.id}",
+    }

@@ -1,0 +1,219 @@
+"""The analysts' API under /api/agent: log in and out, presence, the queue,
+and a chat's life (accept, messages, transfer, close, give back to Carolina,
+turn into a ticket). Thin handlers over bot/agents.py and bot/live_chat.py.
+
+A session is a cookie (HTTP-only, SameSite=Strict) for the console, or the
+same token as `Authorization: Bearer` for scripts. Requests that change
+something and come with the cookie must also carry the session's
+`X-CSRF-Token` (given at login and by /api/agent/me); bearer requests need not,
+since no browser sends that header by itself."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any, Awaitable, Callable, Dict, Tuple
+
+from aiohttp import web
+
+from bot import agents, clock, handoffs, keys
+from bot.agents import AuthError
+from bot.conversations import InputError, clean_text
+from bot.db.models import Agent, AgentSession
+from bot.handoffs import HandoffError
+from bot.live_chat import COOKIE
+from bot.tickets import TicketError
+
+routes = web.RouteTableDef()
+Handler = Callable[[web.Request, Agent], Awaitable[web.Response]]
+
+
+def problem(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": code, "message": message}, status=status)
+
+
+def _token(request: web.Request) -> Tuple[str, bool]:
+    """(token, whether it came in the cookie)."""
+    bearer = request.headers.get("Authorization", "")
+    if bearer.startswith("Bearer "):
+        return bearer.removeprefix("Bearer ").strip(), False
+    return request.cookies.get(COOKIE, ""), True
+
+
+async def current(request: web.Request) -> Tuple[Agent, AgentSession]:
+    token, from_cookie = _token(request)
+    async with request.app[keys.SESSIONS]() as session:
+        agent, row = await agents.authenticate(session, token, clock.now())
+    if from_cookie and request.method not in ("GET", "HEAD", "OPTIONS"):
+        given = request.headers.get("X-CSRF-Token", "")
+        if not given or not hmac.compare_digest(given, row.csrf_token):
+            raise AuthError(403, "csrf", "missing or wrong X-CSRF-Token header")
+    return agent, row
+
+
+def signed_in(handler: Handler) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def wrapper(request: web.Request) -> web.Response:
+        try:
+            agent, _ = await current(request)
+            return await handler(request, agent)
+        except (AuthError, HandoffError, TicketError) as error:
+            return problem(error.status, error.code, error.message)
+        except InputError as error:
+            return problem(422, error.key, "the text is empty, too long or not text")
+
+    return wrapper
+
+
+async def body_of(request: web.Request) -> Dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError as error:
+        raise HandoffError(400, "invalid", "the body must be JSON") from error
+    if not isinstance(body, dict):
+        raise HandoffError(422, "invalid", "the body must be a JSON object")
+    return body
+
+
+def handoff_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["id"])
+    except ValueError as error:
+        raise HandoffError(404, "no_handoff", "no such handoff") from error
+
+
+async def visible(request: web.Request, agent: Agent) -> int:
+    """The handoff's id, if it is in one of the analyst's queues (admins: any)."""
+    number = handoff_id(request)
+    async with request.app[keys.SESSIONS]() as session:
+        handoff = await handoffs.get(session, number)
+        if not agents.serves(agent, handoff.queue) and handoff.agent_id != agent.id:
+            raise HandoffError(403, "forbidden", "this handoff is not in your queues")
+    return number
+
+
+@routes.post("/api/agent/login", name="agent_login")
+async def login(request: web.Request) -> web.Response:
+    try:
+        body = await body_of(request)
+    except HandoffError as error:
+        return problem(error.status, error.code, error.message)
+    failure = None
+    # The failed-login count must be committed even when the login fails.
+    async with request.app[keys.SESSIONS].begin() as session:
+        try:
+            agent, token, csrf = await agents.login(session, body.get("email"), body.get("password"), clock.now())
+            data = agents.agent_json(agent)
+        except AuthError as error:
+            failure = error
+    if failure is not None:
+        return problem(failure.status, failure.code, failure.message)
+    reply = web.json_response({"agent": data, "token": token, "csrf_token": csrf})
+    reply.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="Strict",
+        secure=request.app[keys.SETTINGS].public_url.startswith("https://"),
+        path="/",
+        max_age=agents.SESSION_HOURS * 3600,
+    )
+    return reply
+
+
+@routes.post("/api/agent/logout", name="agent_logout")
+@signed_in
+async def logout(request: web.Request, agent: Agent) -> web.Response:
+    async with request.app[keys.SESSIONS].begin() as session:
+        await agents.logout(session, _token(request)[0])
+    reply = web.json_response({"ok": True})
+    reply.del_cookie(COOKIE, path="/")
+    return reply
+
+
+@routes.get("/api/agent/me", name="agent_me")
+async def me(request: web.Request) -> web.Response:
+    try:
+        agent, row = await current(request)
+    except AuthError as error:
+        return problem(error.status, error.code, error.message)
+    return web.json_response({"agent": agents.agent_json(agent), "csrf_token": row.csrf_token})
+
+
+@routes.put("/api/agent/presence", name="agent_presence")
+@signed_in
+async def presence(request: web.Request, agent: Agent) -> web.Response:
+    wanted = (await body_of(request)).get("presence")
+    if wanted not in ("online", "offline"):
+        raise HandoffError(422, "invalid", "presence must be online or offline")
+    async with request.app[keys.SESSIONS].begin() as session:
+        stored = await session.get(Agent, agent.id)
+        stored.presence = wanted
+        data = agents.agent_json(stored)
+    return web.json_response({"agent": data})
+
+
+@routes.get("/api/agent/handoffs", name="agent_handoffs")
+@signed_in
+async def queue(request: web.Request, agent: Agent) -> web.Response:
+    """Waiting in the analyst's queues (oldest first), and the chats they hold."""
+    live = request.app[keys.LIVE]
+    served = list(live.calendar.queues) if agent.role == "admin" else list(agent.queues or [])
+    public_url = request.app[keys.SETTINGS].public_url
+    async with request.app[keys.SESSIONS]() as session:
+        waiting = [
+            await handoffs.handoff_json(session, h, public_url) for h in await handoffs.queued_in(session, served)
+        ]
+        mine = [
+            await handoffs.handoff_json(session, h, public_url) for h in await handoffs.held_by_agent(session, agent.id)
+        ]
+    return web.json_response({"queued": waiting, "mine": mine})
+
+
+@routes.get("/api/agent/handoffs/{id}", name="agent_handoff")
+@signed_in
+async def show(request: web.Request, agent: Agent) -> web.Response:
+    number = await visible(request, agent)
+    return web.json_response(await request.app[keys.LIVE].describe(number, with_transcript=True))
+
+
+@routes.post("/api/agent/handoffs/{id}/accept", name="agent_accept")
+@signed_in
+async def accept(request: web.Request, agent: Agent) -> web.Response:
+    return web.json_response(await request.app[keys.LIVE].accept(agent, handoff_id(request)))
+
+
+@routes.post("/api/agent/handoffs/{id}/messages", name="agent_message")
+@signed_in
+async def message(request: web.Request, agent: Agent) -> web.Response:
+    text = clean_text((await body_of(request)).get("text"), request.app[keys.SETTINGS].max_message_chars)
+    sent = await request.app[keys.LIVE].agent_says(agent, handoff_id(request), text)
+    return web.json_response({"id": sent.id, "text": sent.text}, status=201)
+
+
+@routes.post("/api/agent/handoffs/{id}/transfer", name="agent_transfer")
+@signed_in
+async def transfer(request: web.Request, agent: Agent) -> web.Response:
+    target = (await body_of(request)).get("queue")
+    return web.json_response(await request.app[keys.LIVE].transfer(agent, handoff_id(request), str(target)))
+
+
+@routes.post("/api/agent/handoffs/{id}/close", name="agent_close")
+@signed_in
+async def close(request: web.Request, agent: Agent) -> web.Response:
+    """The chat is over: Carolina thanks the customer and asks the survey."""
+    return web.json_response(await request.app[keys.LIVE].close(agent, handoff_id(request), "resolved"))
+
+
+@routes.post("/api/agent/handoffs/{id}/release", name="agent_release")
+@signed_in
+async def release(request: web.Request, agent: Agent) -> web.Response:
+    """Give the conversation back to Carolina, without the survey."""
+    return web.json_response(await request.app[keys.LIVE].close(agent, handoff_id(request), "returned"))
+
+
+@routes.post("/api/agent/handoffs/{id}/ticket", name="agent_ticket")
+@signed_in
+async def ticket(request: web.Request, agent: Agent) -> web.Response:
+    """A chat that did not solve it becomes a ticket with the transcript (one per handoff)."""
+    number = await visible(request, agent)
+    await request.app[keys.LIVE].make_ticket(number, resolution="ticket", agent=agent)
+    return web.json_response(await request.app[keys.LIVE].describe(number), status=201)

@@ -1,0 +1,85 @@
+"""POST /api/escalations: a conversation needs a person. The action server
+asks; the hub decides (bot/escalation.py) and either queues the conversation
+for an analyst or, with the gathered ticket in the request, opens it. Without
+a ticket in the request, "unavailable" says why, so Carolina can gather one.
+
+Retried with the same form turn, it returns the same handoff or ticket."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+from aiohttp import web
+
+from bot import clock, handoffs, keys, tickets
+from bot.escalation import Decision
+from bot.texts import opens_at, queue_name
+from bot.tickets import TicketError, TicketRequest
+from bot.web.tickets_api import conversation_of, created_json, handled, idempotency_key, in_transaction, json_body
+
+routes = web.RouteTableDef()
+
+
+def explain(decision: Decision, language: Optional[str]) -> Dict[str, Any]:
+    """The decision, with the words Carolina needs in the customer's language."""
+    data = decision.as_json()
+    local = decision.opens_at.astimezone(clock.ZONE) if decision.opens_at else None
+    data.update(queue_name=queue_name(decision.queue, language), opens=opens_at(local, language))
+    return data
+
+
+@routes.post("/api/escalations", name="escalate")
+@handled
+async def escalate(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    conversation_id = conversation_of(body)
+    reason = str(body.get("reason") or "").strip()[:2000]
+    ticket_body = body.get("ticket")
+    parsed: Optional[TicketRequest] = None
+    if ticket_body is not None:
+        parsed = TicketRequest.parse({**ticket_body, "queue": body.get("queue") or ticket_body.get("queue")})
+    queue = body.get("queue") or (parsed and parsed.queue) or tickets.queue_for(parsed.fields if parsed else {})
+    live = request.app[keys.LIVE]
+    if queue not in live.calendar.queues:
+        raise TicketError(422, "invalid", f"queue must be one of {', '.join(live.calendar.queues)}")
+    language = body.get("language") if body.get("language") in ("pt", "es", "en") else None
+    when = clock.now()
+
+    async def work(session: Any) -> Dict[str, Any]:
+        conversation, contact = await tickets.conversation_contact(session, conversation_id)
+        tickets.check_may_open(contact, queue)
+        lang = language or conversation.language
+        existing = await handoffs.live_handoff(session, conversation_id)
+        if existing is not None:
+            return {
+                "outcome": "handoff",
+                "handoff_id": existing.id,
+                "position": await handoffs.position(session, existing),
+            }
+        decision = await handoffs.decide_for(session, live.calendar, queue, when)
+        result: Dict[str, Any] = {"decision": explain(decision, lang)}
+        if decision.live:
+            handoff = await handoffs.start(session, conversation, queue, reason, parsed, when)
+            return {**result, "outcome": "handoff", "handoff_id": handoff.id, "position": decision.position}
+        if parsed is None:
+            return {**result, "outcome": "unavailable"}
+        key = idempotency_key(request, body, "ticket")
+        ticket, created = await tickets.create_ticket(
+            session,
+            conversation_id,
+            TicketRequest(parsed.fields, parsed.impact, parsed.urgency, parsed.language, queue),
+            key,
+            tickets.body_hash(ticket_body),
+            when,
+        )
+        return {**result, "outcome": "ticket", "ticket_obj": ticket, "created": created}
+
+    result = await in_transaction(request, work)
+    if result["outcome"] == "handoff":
+        await live.queued(result["handoff_id"])
+        return web.json_response(result, status=201)
+    if result["outcome"] == "ticket":
+        created = result.pop("created")
+        ticket = await created_json(request, result.pop("ticket_obj"), created)
+        return web.json_response({**result, "ticket": ticket}, status=201 if created else 200)
+    return web.json_response(result)
