@@ -13,6 +13,8 @@ import argparse
 import sys
 from typing import List
 
+SHUTDOWN_SECONDS = 5.0
+
 
 def main(argv: List[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Carolina's hub and tools")
@@ -55,7 +57,11 @@ def main(argv: List[str] | None = None) -> int:
 
         from bot.app import create_app
 
-        web.run_app(create_app(settings), host=settings.host, port=settings.port)
+        # A connection that had a WebSocket on it keeps aiohttp's shutdown waiting
+        # for its whole timeout (60 s by default) even after the socket closed;
+        # requests in flight get SHUTDOWN_SECONDS (messages are stored before they
+        # are forwarded, and the widget resyncs, so a cut-off reply is not lost).
+        web.run_app(create_app(settings), host=settings.host, port=settings.port, shutdown_timeout=SHUTDOWN_SECONDS)
         return 0
     if args.command == "kb":
         from bot.kb.articles import KnowledgeBaseError

@@ -43,6 +43,11 @@ async def http_client(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def close_sockets(app: web.Application) -> None:
+    """Stop socket.io's background tasks before the server stops (python-socketio asks for it)."""
+    await app[keys.SIO].shutdown()
+
+
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=256 * 1024)
     app[keys.SETTINGS] = settings
@@ -59,6 +64,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     sio.attach(app, socketio_path="socket.io")
     app[keys.SIO] = sio
+    app.on_shutdown.append(close_sockets)
     widget.attach(app, sio)
     live_chat.attach(app, sio)
     app.add_routes(api.routes)

@@ -215,6 +215,9 @@ def hub_service(tmp_path_factory, rasa_service, server_env, portal_server, hub_p
         # Scripted customers answer faster than people; the burst (what the flood
         # test exceeds) stays at its default of 10.
         CAROLINA_RATE_PER_MINUTE="120",
+        # A Wednesday at 12:30 in Brasília: technical support open, the
+        # administrative queue at lunch (tests/test_handoff_conversation.py).
+        CAROLINA_CLOCK="2026-12-02T12:30:00-03:00",
     )
     service = Service("hub", [sys.executable, "-m", "bot", "serve"], port, "/api/health", env, workdir)
     try:

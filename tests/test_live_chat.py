@@ -7,6 +7,7 @@ goes through the real model."""
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import queue
 import sys
@@ -18,6 +19,9 @@ import pytest
 import requests
 import socketio
 
+from bot.agents import create_agent
+from bot.db.migrate import upgrade
+from bot.db.session import make_engine, make_sessions
 from bot.identity import Identity, sign
 from tests.conftest import ACTIONS_TOKEN, IDENTITY_SECRET, PORTAL_ORIGIN, Service, free_port
 from tests.test_hub_widget import Customer
@@ -46,32 +50,29 @@ def start_hub(tmp_path_factory, server_env, name: str, clock: str, **extra: str)
         CAROLINA_ABANDON_SECONDS="1",
         **extra,
     )
-    for email, queues in (
-        ("ana@support.example", "technical_support,cloud"),
-        ("bruno@support.example", "technical_support"),
-        ("carla@support.example", "administrative"),
-    ):
-        import subprocess
-
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bot",
-                "agents",
-                "create",
-                "--email",
-                email,
-                "--name",
-                email.split("@")[0].title(),
-                "--queues",
-                queues,
-            ],
-            env={**env, "CAROLINA_AGENT_PASSWORD": PASSWORD},
-            check=True,
-            capture_output=True,
-        )
+    create_analysts(env["DATABASE_URL"])
     return Service(name, [sys.executable, "-m", "bot", "serve"], port, "/api/health", env, workdir).start(timeout=60)
+
+
+ANALYSTS = (
+    ("ana@support.example", "Ana", ["technical_support", "cloud"]),
+    ("bruno@support.example", "Bruno", ["technical_support"]),
+    ("carla@support.example", "Carla", ["administrative"]),
+)
+
+
+def create_analysts(database_url: str) -> None:
+    """What `python -m bot agents create` does, for three analysts in one go."""
+    upgrade(database_url)
+
+    async def create() -> None:
+        engine = make_engine(database_url)
+        async with make_sessions(engine).begin() as session:
+            for email, name, queues in ANALYSTS:
+                await create_agent(session, email, name, PASSWORD, queues)
+        await engine.dispose()
+
+    asyncio.run(create())
 
 
 @pytest.fixture(scope="module")
@@ -378,7 +379,7 @@ def test_the_queue_closes_while_the_customer_waits(tmp_path_factory, server_env)
         tmp_path_factory,
         server_env,
         "closing-hub",
-        "2026-12-02T18:59:50-03:00",
+        "2026-12-02T18:59:54-03:00",
         CAROLINA_CLOCK_RUNNING="1",
         CAROLINA_QUEUE_CHECK_SECONDS="0.5",
     )

@@ -1,0 +1,120 @@
+"""Asking for a person, end to end: a socket.io customer, the hub, the real
+Rasa model and the action server, and an analyst on the agent API. The hub's
+clock is fixed (tests/conftest.py) at a Wednesday 12:30 in Brasília: technical
+support is open, the administrative queue is at lunch until 13:30."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from tests.test_intake_conversation import (
+    DESCRIPTION,
+    DONT_KNOW,
+    EXPECTED,
+    REPORT,
+    ROUTINE,
+    SINCE,
+    buttons,
+    chat,  # noqa: F401 - the fixture
+    inform,
+    number_in,
+)
+from tests.test_live_chat import Analyst, create_analysts, expect_text
+
+
+@pytest.fixture(scope="module")
+def analysts(hub_service) -> None:
+    create_analysts(hub_service.env["DATABASE_URL"])
+
+
+@pytest.fixture
+def ana(hub_service, analysts) -> Iterator[Analyst]:
+    analyst = Analyst(hub_service.url, "ana@support.example")
+    yield analyst
+    analyst.close()  # offline again: the other tests' intakes end in tickets
+
+
+def texts(replies) -> str:
+    return " | ".join(r.get("text") or "" for r in replies)
+
+
+def test_inside_hours_with_an_analyst_the_details_go_to_a_live_chat(chat, ana):
+    ana.presence("online")
+    c = chat("pt")
+    replies = c.say("quero falar com um atendente humano")
+    assert c.asked() == "handoff_topic" and inform(handoff_topic="technical") in buttons(replies)
+    c.say(inform(handoff_topic="technical"))
+    assert c.asked() == "handoff_gather"
+    c.say("/affirm")  # note the details first, so the analyst starts with them
+    answers = {
+        "incident_category": inform(incident_category="bug"),
+        "incident_product": "Protheus",
+        "incident_routine": ROUTINE["pt"],
+        "incident_version": "12.1.2310",
+        "incident_environment": inform(incident_environment="production"),
+        "incident_database": "Oracle",
+        "incident_cloud": "/deny",
+        "incident_summary": REPORT["pt"],
+        "incident_description": DESCRIPTION["pt"],
+        "incident_steps": DONT_KNOW["pt"],
+        "incident_expected": EXPECTED["pt"],
+        "incident_since": SINCE["pt"],
+        "incident_after_update": "/deny",
+        "incident_affected_users": inform(incident_affected_users="one"),
+        "incident_operation_stopped": inform(incident_operation_stopped="no"),
+        "intake_related": "/deny",
+        "intake_confirmed": "/affirm",
+    }
+    asked = []
+    while c.asked() in answers and len(asked) < 25:
+        asked.append(c.asked())
+        replies = c.say(answers[asked[-1]])
+    assert asked[0] == "incident_category" and asked[-1] == "intake_confirmed", asked
+    assert "posição 1" in texts(replies) and "/open_ticket" in buttons(replies), texts(replies)
+
+    handoff = ana.expect("handoff_queued", where=lambda h: h["conversation_id"] == c.session_id)
+    assert handoff["fields"]["product"] == "Protheus" and handoff["fields"]["description"] == DESCRIPTION["pt"]
+    assert handoff["criticality"] == "low" and handoff["queue"] == "technical_support"
+    taken = ana.post(f"/handoffs/{handoff['id']}/accept").json()
+    assert [m["text"] for m in taken["transcript"]][:1] == ["quero falar com um atendente humano"]
+    assert any(m["intent"] == "request_human" for m in taken["transcript"]), "what Carolina understood is there"
+    assert "Ana" in expect_text(c, "system")["text"]
+
+    ana.post(f"/handoffs/{handoff['id']}/messages", {"text": "Olá! Vou verificar a tabela SF2 com você."})
+    assert expect_text(c, "agent")["metadata"]["agent_name"] == "Ana"
+    c.client.emit("user_uttered", {"message": "obrigado, aguardo", "session_id": c.session_id, "message_id": "m-1"})
+    assert ana.expect("message", where=lambda m: m["metadata"]["from"] == "customer")["text"] == "obrigado, aguardo"
+    assert c.conversation()["mode"] == "agent"
+
+    ana.post(f"/handoffs/{handoff['id']}/close")
+    assert "0 a 10" in expect_text(c, "system")["text"]
+    c.say("10")
+    assert c.conversation()["satisfaction"] == 10 and c.conversation()["mode"] == "bot"
+
+
+def test_outside_hours_a_ticket_with_the_whole_conversation(chat):
+    c = chat("en")
+    c.say("I want to talk to a person")
+    c.say(inform(handoff_topic="administrative"))
+    assert c.asked() == "handoff_reason"
+    replies = c.say("I need a second copy of last month's invoice")
+    assert "13:30" in texts(replies), "when the queue opens again"
+    number = number_in(replies)
+    assert number, texts(replies)
+    ticket = c.ticket(number)
+    assert ticket["queue"] == "administrative" and ticket["summary"] == "I need a second copy of last month's invoice"
+    assert [m["text"] for m in ticket["transcript"]][:1] == ["I want to talk to a person"]
+    assert c.asked() is None and c.conversation()["mode"] == "bot"
+
+
+def test_inside_hours_with_nobody_online_carolina_gathers_a_ticket(chat, analysts):
+    c = chat("es")
+    c.say("quiero hablar con un agente humano")
+    c.say(inform(handoff_topic="technical"))
+    c.say("/deny")
+    replies = c.say("el sistema se traba al grabar la factura")
+    assert "No hay analista" in texts(replies)
+    assert c.asked() == "incident_category", "the intake starts, to open the ticket"
+    assert c.conversation()["mode"] == "bot"
