@@ -9,6 +9,7 @@ from typing import Iterator
 
 import pytest
 
+from tests import test_intake_conversation
 from tests.test_intake_conversation import (
     DESCRIPTION,
     DONT_KNOW,
@@ -17,11 +18,13 @@ from tests.test_intake_conversation import (
     ROUTINE,
     SINCE,
     buttons,
-    chat,  # noqa: F401 - the fixture
     inform,
     number_in,
 )
 from tests.test_live_chat import Analyst, create_analysts, expect_text
+
+# The intake tests' customer with a portal identity, as a fixture here too.
+chat = test_intake_conversation.chat
 
 
 @pytest.fixture(scope="module")
