@@ -103,10 +103,11 @@ def test_language_follows_a_customer_who_writes_another_language(rasa_server):
     assert language_of_reply(replies[0]["text"]) == "en"
 
 
-def test_honest_about_what_she_cannot_do_yet(rasa_server):
+def test_asking_for_a_person_asks_which_queue(rasa_server):
     replies = say(rasa_server, f"test-{uuid.uuid4()}", "quero falar com um atendente")
     assert replies[0]["text"] in TEXTS["pt"]
-    assert "ainda não consigo" in replies[0]["text"].lower()
+    payloads = [b["payload"] for b in replies[0].get("buttons", [])]
+    assert '/inform{"handoff_topic": "administrative"}' in payloads and len(payloads) == 3
 
 
 def test_asking_for_a_ticket_starts_the_intake(rasa_server):

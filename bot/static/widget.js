@@ -13,9 +13,9 @@
   var lang = (document.documentElement.lang || navigator.language || "pt").slice(0, 2).toLowerCase();
   if (["pt", "es", "en"].indexOf(lang) < 0) lang = "pt";
   var T = {
-    pt: { title: "Carolina · Suporte", open: "Abrir o chat com a Carolina", close: "Fechar o chat", placeholder: "Escreva sua mensagem…", send: "Enviar", typing: "Carolina está digitando…", log: "Conversa com a Carolina", offline: "Reconectando…" },
-    es: { title: "Carolina · Soporte", open: "Abrir el chat con Carolina", close: "Cerrar el chat", placeholder: "Escribe tu mensaje…", send: "Enviar", typing: "Carolina está escribiendo…", log: "Conversación con Carolina", offline: "Reconectando…" },
-    en: { title: "Carolina · Support", open: "Open the chat with Carolina", close: "Close the chat", placeholder: "Type your message…", send: "Send", typing: "Carolina is typing…", log: "Conversation with Carolina", offline: "Reconnecting…" }
+    pt: { title: "Carolina · Suporte", open: "Abrir o chat com a Carolina", close: "Fechar o chat", placeholder: "Escreva sua mensagem…", send: "Enviar", typing: "Carolina está digitando…", log: "Conversa com a Carolina", offline: "Reconectando…", position: "Você é o {n}º da fila" },
+    es: { title: "Carolina · Soporte", open: "Abrir el chat con Carolina", close: "Cerrar el chat", placeholder: "Escribe tu mensaje…", send: "Enviar", typing: "Carolina está escribiendo…", log: "Conversación con Carolina", offline: "Reconectando…", position: "Eres el {n}º en la fila" },
+    en: { title: "Carolina · Support", open: "Open the chat with Carolina", close: "Close the chat", placeholder: "Type your message…", send: "Send", typing: "Carolina is typing…", log: "Conversation with Carolina", offline: "Reconnecting…", position: "You are number {n} in the queue" }
   }[lang];
   var KEY = "carolina.session";
   var sessionId = localStorage.getItem(KEY);
@@ -125,9 +125,13 @@
         Object.keys(pending).forEach(function (id) { emit("user_uttered", { message: pending[id], message_id: id, session_id: sessionId, customData: { language: lang } }); });
       } else if (event === "user_stored") {
         delete pending[(data.metadata || {}).client_message_id];
-        show(data); typing(true);
+        show(data);
+        // An analyst answers when they answer; only Carolina gets a typing indicator.
+        if ((data.metadata || {}).to !== "analyst") typing(true);
       } else if (event === "bot_uttered") {
         typing(false); show(data);
+      } else if (event === "queue_position") {
+        statusLine.textContent = T.position.replace("{n}", data.position);
       }
     };
     ws.onclose = function () {

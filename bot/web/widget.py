@@ -145,7 +145,10 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
             return
         # Everyone in the conversation's room sees the customer's message (other
         # tabs, later the analyst), then the replies, each already stored.
-        await sio.emit("user_stored", bot_uttered(outcome.customer), room=conversation_id)
+        stored = bot_uttered(outcome.customer)
+        if outcome.destination == "analyst":
+            stored["metadata"]["to"] = "analyst"
+        await sio.emit("user_stored", stored, room=conversation_id)
         if outcome.destination == "analyst" and not outcome.duplicate:
             await app[keys.LIVE].customer_said(conversation_id, outcome.customer)
         for reply in outcome.replies:
