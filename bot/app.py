@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from pathlib import Path
 from typing import AsyncIterator
@@ -10,21 +11,38 @@ from typing import AsyncIterator
 import aiohttp
 import socketio
 from aiohttp import web
+from sqlalchemy import func, select
 
-from bot import keys, live_chat
+from bot import agents, keys, live_chat
+from bot.db.models import Agent
 from bot.db.session import make_engine, make_sessions
 from bot.settings import Settings
-from bot.web import agent_api, api, escalation_api, pages, tickets_api, widget
+from bot.web import agent_api, api, console_api, escalation_api, pages, tickets_api, widget
 
 STATIC = Path(__file__).resolve().parent / "static"
+logger = logging.getLogger(__name__)
 
 
 async def database(app: web.Application) -> AsyncIterator[None]:
     engine = make_engine(app[keys.SETTINGS].database_url)
     app[keys.ENGINE] = engine
     app[keys.SESSIONS] = make_sessions(engine)
+    await first_admin(app)
     yield
     await engine.dispose()
+
+
+async def first_admin(app: web.Application) -> None:
+    """CAROLINA_ADMIN_EMAIL and CAROLINA_ADMIN_PASSWORD make the first
+    administrator when there is none yet (or use `python -m bot agents create --admin`)."""
+    email, password = os.environ.get("CAROLINA_ADMIN_EMAIL"), os.environ.get("CAROLINA_ADMIN_PASSWORD")
+    if not email or not password:
+        return
+    async with app[keys.SESSIONS].begin() as session:
+        if (await session.execute(select(func.count(Agent.id)).where(Agent.role == "admin"))).scalar():
+            return
+        await agents.create_agent(session, email, os.environ.get("CAROLINA_ADMIN_NAME", "Admin"), password, [], "admin")
+        logger.info("Created the first administrator, %s", email)
 
 
 async def live(app: web.Application) -> AsyncIterator[None]:
@@ -71,6 +89,7 @@ def create_app(settings: Settings) -> web.Application:
     app.add_routes(tickets_api.routes)
     app.add_routes(escalation_api.routes)
     app.add_routes(agent_api.routes)
+    app.add_routes(console_api.routes)
     app.add_routes(pages.routes)
     app.router.add_static("/static/", STATIC, name="static")
     return app

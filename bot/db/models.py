@@ -208,3 +208,16 @@ class AgentSession(Base):
     agent_id = Column(Integer, ForeignKey("agents.id"), nullable=False, index=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=now)
     expires_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class AuditEntry(Base):
+    """Who looked at or changed what, when: every transcript an analyst opens or
+    exports, every ticket status they change, every analyst an admin creates."""
+
+    __tablename__ = "audit_log"
+    id = Column(Integer, primary_key=True)
+    agent_id = Column(Integer, ForeignKey("agents.id"), nullable=False, index=True)
+    action = Column(String(40), nullable=False)
+    target = Column(String(100), nullable=False)
+    detail = Column(JSON)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=now)

@@ -1,4 +1,5 @@
-"""The demo portal page (`/`) that embeds the widget, and the OpenAPI description."""
+"""The demo portal page (`/`) that embeds the widget, the agent console
+(`/console`, one page over the agent API), and the OpenAPI description."""
 
 from __future__ import annotations
 
@@ -14,6 +15,18 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 @routes.get("/", name="demo")
 async def demo(request: web.Request) -> web.Response:
     return web.FileResponse(STATIC / "demo.html")
+
+
+@routes.get("/console", name="console")
+async def console(request: web.Request) -> web.Response:
+    reply = web.FileResponse(STATIC / "console.html")
+    # Customer text is escaped by the console's code; this is the second line of defence.
+    reply.headers["Content-Security-Policy"] = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self' ws: wss:; frame-ancestors 'none'"
+    )
+    reply.headers["X-Frame-Options"] = "DENY"
+    return reply
 
 
 @routes.get("/api/openapi.json", name="openapi")

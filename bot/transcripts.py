@@ -1,0 +1,212 @@
+"""Handed-off and ticketed conversations as the analysts see them: who may see
+which (their queues; admins all), search, one transcript with its handoffs and
+tickets, exports, and the audit log every view is written to."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Dict, List, Optional
+
+from sqlalchemy import func, select, union
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import tickets
+from bot.agents import serves
+from bot.db import queries
+from bot.db.models import Agent, AuditEntry, Contact, Conversation, Handoff, Message, Ticket, utc
+from bot.handoffs import HandoffError
+from bot.hours import load_calendar
+from bot.web.api import message_json
+
+LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Filters:
+    number: str = ""  # ticket number
+    contact: str = ""  # name or e-mail, any part
+    company: str = ""
+    words: str = ""  # in any message
+    language: str = ""
+    since: Optional[date] = None
+    until: Optional[date] = None
+
+    @classmethod
+    def parse(cls, query: Dict[str, str]) -> Filters:
+        def day(key: str) -> Optional[date]:
+            value = (query.get(key) or "").strip()
+            if not value:
+                return None
+            try:
+                return date.fromisoformat(value)
+            except ValueError as error:
+                raise HandoffError(422, "invalid", f"{key} must be a date like 2026-12-01") from error
+
+        return cls(
+            number=(query.get("number") or "").strip(),
+            contact=(query.get("contact") or "").strip(),
+            company=(query.get("company") or "").strip(),
+            words=(query.get("q") or "").strip(),
+            language=(query.get("language") or "").strip(),
+            since=day("since"),
+            until=day("until"),
+        )
+
+
+def queues_of(agent: Agent) -> List[str]:
+    return list(load_calendar().queues) if agent.role == "admin" else list(agent.queues or [])
+
+
+def _visible_ids(agent: Agent) -> Any:
+    """Conversations with a handoff or a ticket in one of the analyst's queues."""
+    queues = queues_of(agent)
+    return union(
+        select(Handoff.conversation_id).where(Handoff.queue.in_(queues)),
+        select(Ticket.conversation_id).where(Ticket.queue.in_(queues), Ticket.conversation_id.is_not(None)),
+    )
+
+
+def _like(column: Any, text: str) -> Any:
+    return func.lower(column).contains(text.lower(), autoescape=True)
+
+
+async def search(session: AsyncSession, agent: Agent, filters: Filters) -> List[Dict[str, Any]]:
+    query = (
+        select(Conversation, Contact)
+        .outerjoin(Contact, Contact.id == Conversation.contact_id)
+        .where(Conversation.id.in_(_visible_ids(agent)))
+    )
+    if filters.number:
+        query = query.where(Conversation.id.in_(select(Ticket.conversation_id).where(Ticket.number == filters.number)))
+    if filters.contact:
+        query = query.where(_like(Contact.name, filters.contact) | _like(Contact.email, filters.contact))
+    if filters.company:
+        query = query.where(_like(Contact.company, filters.company))
+    if filters.language:
+        query = query.where(Conversation.language == filters.language)
+    if filters.since:
+        query = query.where(Conversation.started_at >= datetime.combine(filters.since, time.min))
+    if filters.until:
+        query = query.where(Conversation.started_at < datetime.combine(filters.until + timedelta(days=1), time.min))
+    if filters.words:
+        query = query.where(
+            Conversation.id.in_(select(Message.conversation_id).where(_like(Message.text, filters.words)))
+        )
+    rows = (await session.execute(query.order_by(Conversation.started_at.desc()).limit(LIMIT))).all()
+    found = []
+    for conversation, contact in rows:
+        numbers = (
+            await session.execute(select(Ticket.number).where(Ticket.conversation_id == conversation.id))
+        ).scalars()
+        queues = (
+            await session.execute(select(Handoff.queue).where(Handoff.conversation_id == conversation.id))
+        ).scalars()
+        found.append(
+            {
+                "conversation_id": conversation.id,
+                "started_at": utc(conversation.started_at).isoformat(),
+                "language": conversation.language,
+                "contact": contact and {"name": contact.name, "email": contact.email, "company": contact.company},
+                "tickets": list(numbers),
+                "queues": sorted(set(queues)),
+                "satisfaction": conversation.satisfaction,
+            }
+        )
+    return found
+
+
+async def check_visible(session: AsyncSession, agent: Agent, conversation_id: str) -> Conversation:
+    conversation = await queries.get_conversation(session, conversation_id)
+    if conversation is None:
+        raise HandoffError(404, "no_conversation", "no such conversation")
+    visible = _visible_ids(agent).subquery()
+    allowed = (
+        await session.execute(
+            select(func.count()).select_from(visible).where(visible.c.conversation_id == conversation_id)
+        )
+    ).scalar()
+    if not allowed:
+        raise HandoffError(403, "forbidden", "this conversation is not in your queues")
+    return conversation
+
+
+async def transcript(session: AsyncSession, agent: Agent, conversation_id: str) -> Dict[str, Any]:
+    conversation = await check_visible(session, agent, conversation_id)
+    contact = await session.get(Contact, conversation.contact_id) if conversation.contact_id else None
+    handoffs = (
+        await session.execute(select(Handoff).where(Handoff.conversation_id == conversation_id).order_by(Handoff.id))
+    ).scalars()
+    numbers = (
+        await session.execute(
+            select(Ticket.number).where(Ticket.conversation_id == conversation_id).order_by(Ticket.id)
+        )
+    ).scalars()
+    return {
+        "conversation_id": conversation.id,
+        "language": conversation.language,
+        "started_at": utc(conversation.started_at).isoformat(),
+        "satisfaction": conversation.satisfaction,
+        "contact": contact and {"name": contact.name, "email": contact.email, "company": contact.company},
+        "handoffs": [
+            {
+                "id": h.id,
+                "queue": h.queue,
+                "status": h.status,
+                "resolution": h.resolution,
+                "reason": h.reason,
+                "fields": h.fields,
+            }
+            for h in handoffs
+        ],
+        "tickets": list(numbers),
+        "messages": [message_json(m) for m in await queries.transcript(session, conversation_id)],
+    }
+
+
+SENDER = {"customer": "Customer", "bot": "Carolina", "agent": "Analyst", "system": "System"}
+
+
+def as_text(record: Dict[str, Any]) -> str:
+    """The plain-text export: a header, then one line per message."""
+    contact = record.get("contact") or {}
+    lines = [
+        f"Conversation {record['conversation_id']}",
+        f"Customer: {contact.get('name') or '-'} <{contact.get('email') or '-'}>, {contact.get('company') or '-'}",
+        f"Started: {record['started_at']}   Language: {record.get('language') or '-'}",
+        f"Tickets: {', '.join(record.get('tickets') or []) or '-'}",
+        "",
+    ]
+    for message in record["messages"]:
+        who = (message.get("payload") or {}).get("agent_name") or SENDER.get(message["sender"], message["sender"])
+        understood = f"  [{message['intent']} {message['confidence']:.2f}]" if message.get("intent") else ""
+        lines.append(f"{message['created_at']}  {who}: {message['text']}{understood}")
+    return "\n".join(lines) + "\n"
+
+
+def as_json(record: Dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, indent=2)
+
+
+async def audit(session: AsyncSession, agent: Agent, action: str, target: str, detail: Optional[Dict] = None) -> None:
+    session.add(AuditEntry(agent_id=agent.id, action=action, target=target[:100], detail=detail))
+    await session.flush()
+
+
+async def ticket_list(session: AsyncSession, agent: Agent, query: Dict[str, str]) -> List[Dict[str, Any]]:
+    selected = select(Ticket).where(Ticket.queue.in_(queues_of(agent)))
+    for column, key in ((Ticket.status, "status"), (Ticket.queue, "queue"), (Ticket.criticality, "criticality")):
+        if query.get(key):
+            selected = selected.where(column == query[key])
+    rows = (await session.execute(selected.order_by(Ticket.id.desc()).limit(LIMIT))).scalars()
+    return [tickets.ticket_json(t) for t in rows]
+
+
+async def ticket_for(session: AsyncSession, agent: Agent, number: str) -> Ticket:
+    found = (await session.execute(select(Ticket).where(Ticket.number == number))).scalar_one_or_none()
+    if found is None:
+        raise HandoffError(404, "no_ticket", "no such ticket")
+    if not serves(agent, found.queue):
+        raise HandoffError(403, "forbidden", "this ticket is not in your queues")
+    return found
