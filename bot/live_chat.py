@@ -336,8 +336,20 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
                 agent, _ = await agents.authenticate(session, session_token(environ, auth), clock.now())
             except agents.AuthError as error:
                 raise socketio.exceptions.ConnectionRefusedError(error.code) from error
-        await sio.save_session(sid, {"agent_id": agent.id}, namespace=NAMESPACE)
+        await sio.save_session(sid, {"agent_id": agent.id, "name": agent.name}, namespace=NAMESPACE)
         await live.agent_connected(agent, sid)
+
+    @sio.on("typing", namespace=NAMESPACE)
+    async def typing(sid: str, data: Any = None) -> None:
+        """The analyst is typing in a chat they hold: the customer's widget says so."""
+        state = await sio.get_session(sid, namespace=NAMESPACE)
+        conversation_id = data.get("conversation_id") if isinstance(data, dict) else None
+        if (
+            state.get("agent_id")
+            and conversation_id
+            and f"conv:{conversation_id}" in sio.rooms(sid, namespace=NAMESPACE)
+        ):
+            await sio.emit("agent_typing", {"name": state.get("name")}, room=conversation_id)
 
     @sio.on("disconnect", namespace=NAMESPACE)
     async def disconnect(sid: str, *args: Any) -> None:

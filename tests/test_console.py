@@ -65,8 +65,11 @@ def test_an_analyst_takes_a_chat_in_the_browser_and_finds_the_transcript(hub, br
     page.locator(".msg.system", has_text="Ana").wait_for()
     box = page.get_by_label("Mensagem")
     box.fill("Olá Marta, qual o número da nota?")
+    assert customer.expect("agent_typing")["name"] == "Ana", "the widget says the analyst is typing"
     box.press("Enter")
     assert expect_text(customer, "agent")["text"] == "Olá Marta, qual o número da nota?"
+    customer.client.emit("typing", {})
+    page.locator(".typing", has_text="digitando").wait_for(timeout=15000)
     send(customer, XSS)
     page.locator(".msg.customer", has_text="onerror").wait_for(timeout=15000)
     assert page.evaluate("window.__pwned") is None, "customer HTML must not run"

@@ -129,7 +129,7 @@ class Analyst:
 
 def logged_customer(hub_url: str, language: str = "pt") -> Customer:
     customer = Customer(hub_url)
-    for name in ("queue_position",):
+    for name in ("queue_position", "agent_typing"):
         customer.client.on(name, lambda data=None, name=name: customer.events.put((name, data)))
     token = sign(
         Identity(

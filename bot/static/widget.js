@@ -13,15 +13,15 @@
   var lang = (document.documentElement.lang || navigator.language || "pt").slice(0, 2).toLowerCase();
   if (["pt", "es", "en"].indexOf(lang) < 0) lang = "pt";
   var T = {
-    pt: { title: "Carolina · Suporte", open: "Abrir o chat com a Carolina", close: "Fechar o chat", placeholder: "Escreva sua mensagem…", send: "Enviar", typing: "Carolina está digitando…", log: "Conversa com a Carolina", offline: "Reconectando…", position: "Você é o {n}º da fila" },
-    es: { title: "Carolina · Soporte", open: "Abrir el chat con Carolina", close: "Cerrar el chat", placeholder: "Escribe tu mensaje…", send: "Enviar", typing: "Carolina está escribiendo…", log: "Conversación con Carolina", offline: "Reconectando…", position: "Eres el {n}º en la fila" },
-    en: { title: "Carolina · Support", open: "Open the chat with Carolina", close: "Close the chat", placeholder: "Type your message…", send: "Send", typing: "Carolina is typing…", log: "Conversation with Carolina", offline: "Reconnecting…", position: "You are number {n} in the queue" }
+    pt: { title: "Carolina · Suporte", open: "Abrir o chat com a Carolina", close: "Fechar o chat", placeholder: "Escreva sua mensagem…", send: "Enviar", typing: "Carolina está digitando…", log: "Conversa com a Carolina", offline: "Reconectando…", position: "Você é o {n}º da fila", agentTyping: "{name} está digitando…" },
+    es: { title: "Carolina · Soporte", open: "Abrir el chat con Carolina", close: "Cerrar el chat", placeholder: "Escribe tu mensaje…", send: "Enviar", typing: "Carolina está escribiendo…", log: "Conversación con Carolina", offline: "Reconectando…", position: "Eres el {n}º en la fila", agentTyping: "{name} está escribiendo…" },
+    en: { title: "Carolina · Support", open: "Open the chat with Carolina", close: "Close the chat", placeholder: "Type your message…", send: "Send", typing: "Carolina is typing…", log: "Conversation with Carolina", offline: "Reconnecting…", position: "You are number {n} in the queue", agentTyping: "{name} is typing…" }
   }[lang];
   var KEY = "carolina.session";
   var sessionId = localStorage.getItem(KEY);
   var lastId = 0;
   var pending = {}; // message_id -> text, until the hub confirms it stored it
-  var ws = null, connected = false, retry = 0;
+  var ws = null, connected = false, retry = 0, typingTimer = null, typedAt = 0;
 
   // ---- DOM -----------------------------------------------------------------
   var css = document.createElement("link");
@@ -130,6 +130,10 @@
         if ((data.metadata || {}).to !== "analyst") typing(true);
       } else if (event === "bot_uttered") {
         typing(false); show(data);
+      } else if (event === "agent_typing") {
+        statusLine.textContent = T.agentTyping.replace("{name}", data.name || "");
+        clearTimeout(typingTimer);
+        typingTimer = setTimeout(function () { statusLine.textContent = ""; }, 3000);
       } else if (event === "queue_position") {
         statusLine.textContent = T.position.replace("{n}", data.position);
       }
@@ -156,6 +160,10 @@
     if (!text) return;
     send(text);
     input.value = "";
+  });
+  // An analyst holding the chat sees "typing…" (at most one event every 2 s).
+  input.addEventListener("input", function () {
+    if (Date.now() - typedAt > 2000) { typedAt = Date.now(); emit("typing", {}); }
   });
   input.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }

@@ -154,6 +154,15 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
         for reply in outcome.replies:
             await sio.emit("bot_uttered", bot_uttered(reply), room=conversation_id)
 
+    @sio.on("typing")
+    async def typing(sid: str, data: Any = None) -> None:
+        """The customer is typing: the analyst holding the chat sees it (Carolina needs no warning)."""
+        conversation_id = (await sio.get_session(sid)).get("conversation_id")
+        if conversation_id:
+            await sio.emit(
+                "typing", {"conversation_id": conversation_id}, room=f"conv:{conversation_id}", namespace="/agent"
+            )
+
     @sio.on("sync")
     async def sync(sid: str, data: Any) -> None:
         state = await sio.get_session(sid)
