@@ -1,4 +1,6 @@
-"""python -m bench kb [--tune] [--quick]"""
+"""python -m bench kb [--tune] [--quick]
+python -m bench load [--hub-url URL] [--rasa-url URL] [--levels 1,10,50,200] [--quick]
+python -m bench nlu [--quick --rasa-url URL]"""
 
 from __future__ import annotations
 
@@ -13,7 +15,15 @@ def main(argv: list) -> int:
         from bench.kb import main as kb_main
 
         return kb_main(argv[1:])
-    print(f"unknown benchmark {argv[0]!r}; try: kb", file=sys.stderr)
+    if argv[0] == "load":
+        from bench.load import main as load_main
+
+        return load_main(argv[1:])
+    if argv[0] == "nlu":
+        from bench.nlu import main as nlu_main
+
+        return nlu_main(argv[1:])
+    print(f"unknown benchmark {argv[0]!r}; try: kb, load, nlu", file=sys.stderr)
     return 2
 
 

@@ -24,3 +24,50 @@ def test_kb_benchmark_runs_and_reports(rasa_server, tmp_path):
     report = json.loads((tmp_path / "kb-quick.json").read_text())
     assert set(report) >= {"Carolina", "plain BM25", "ResponseSelector alone", "thresholds"}
     assert "| Carolina |" in (tmp_path / "kb-quick.md").read_text()
+
+
+def test_load_benchmark_runs_and_reports(hub_service, rasa_server, tmp_path):
+    from tests.conftest import PORTAL_ORIGIN
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "load",
+            "--quick",
+            "--hub-url",
+            hub_service.url,
+            "--rasa-url",
+            rasa_server,
+            "--origin",
+            PORTAL_ORIGIN,
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((tmp_path / "load-quick.json").read_text())
+    assert [row["concurrency"] for row in report["levels"]] == [1, 2]
+    assert {"hub", "rasa_rest", "p50_ratio_hub_to_rasa"} <= set(report["levels"][0])
+    assert "| concurrent |" in (tmp_path / "load-quick.md").read_text()
+    assert (tmp_path / "load-quick.png").stat().st_size > 0
+
+
+def test_nlu_benchmark_runs_and_reports(rasa_server, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "nlu", "--quick", "--rasa-url", rasa_server, "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((tmp_path / "nlu-quick.json").read_text())
+    languages = report["pipelines"]["Carolina (running model)"]["languages"]
+    assert set(languages) == {"pt", "es", "en"} and all(row["messages"] == 5 for row in languages.values())
+    assert (tmp_path / "nlu-quick.png").stat().st_size > 0
