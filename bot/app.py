@@ -49,6 +49,7 @@ async def live(app: web.Application) -> AsyncIterator[None]:
     """Live chat's timers and the closed-queue check run as long as the hub does."""
     chat = live_chat.LiveChat(app[keys.SIO], app[keys.SESSIONS], app[keys.SETTINGS])
     app[keys.LIVE] = chat
+    await chat.recover()
     sweeper = asyncio.ensure_future(chat.run_sweeper())
     yield
     sweeper.cancel()

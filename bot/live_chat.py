@@ -24,11 +24,12 @@ from typing import Any, Dict, Optional, Set
 
 import socketio
 from aiohttp import web
+from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from bot import agents, clock, handoffs, keys
 from bot.db import queries
-from bot.db.models import Agent, Message
+from bot.db.models import Agent, Handoff, Message
 from bot.hours import load_calendar
 from bot.settings import Settings
 from bot.texts import queue_name
@@ -219,6 +220,24 @@ class LiveChat:
         task = self.timers.pop(key, None)
         if task is not None:
             task.cancel()
+
+    async def recover(self) -> None:
+        """After a restart nobody is connected yet: analysts marked online and
+        customers in a live handoff get the usual time to come back."""
+        async with self.sessions() as session:
+            online = (await session.execute(select(Agent.id).where(Agent.presence == "online"))).scalars().all()
+            waiting = (
+                await session.execute(select(Handoff.conversation_id).where(Handoff.status.in_(handoffs.LIVE)))
+            ).scalars()
+            conversations = set(waiting)
+        for agent_id in online:
+            self._schedule(
+                f"agent:{agent_id}", self.settings.agent_grace_seconds, lambda a=agent_id: self._agent_gone(a)
+            )
+        for conversation_id in conversations:
+            self._schedule(
+                f"customer:{conversation_id}", self.settings.abandon_seconds, lambda c=conversation_id: self._abandon(c)
+            )
 
     def customer_connected(self, conversation_id: str, sid: str) -> None:
         self.customer_sids[conversation_id].add(sid)

@@ -403,3 +403,15 @@ def test_the_queue_closes_while_the_customer_waits(tmp_path_factory, server_env)
 
 def names(items: List[Dict[str, Any]]) -> List[str]:
     return [i["text"] for i in items]
+
+
+def test_after_a_hub_restart_analysts_who_do_not_come_back_go_offline(hub):
+    bruno = Analyst(hub.url, "bruno@support.example")
+    bruno.socket.disconnect()
+    time.sleep(1.5)  # the grace period after the socket dropped is over
+    bruno.presence("online")  # marked online, with no socket and no timer running
+    hub.stop()
+    hub.start(timeout=60)
+    time.sleep(2.5)  # the grace period (1 s here) runs again from the restart
+    me = bruno.http.get(f"{hub.url}/api/agent/me", timeout=10).json()["agent"]
+    assert me["presence"] == "offline"
