@@ -73,7 +73,14 @@ def free_port() -> int:
 
 
 def train_and_evaluate(config: Path, examples: Dict[str, List[Tuple[str, str]]], workdir: Path) -> Dict[str, Any]:
-    env = dict(os.environ, TF_DETERMINISTIC_OPS="1", TF_CPP_MIN_LOG_LEVEL="2")
+    # As `make train`: one TensorFlow thread, deterministic ops, so runs compare.
+    env = dict(
+        os.environ,
+        TF_DETERMINISTIC_OPS="1",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        TF_INTER_OP_PARALLELISM_THREADS="1",
+        TF_INTRA_OP_PARALLELISM_THREADS="1",
+    )
     start = time.perf_counter()
     subprocess.run(
         [str(BIN / "rasa"), "train", "nlu", "--config", str(config), "--nlu", "data/nlu", "--out", str(workdir),
