@@ -17,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export RASA_TELEMETRY_ENABLED ?= false
 
-.PHONY: help setup run test train validate kb lint lock clean
+.PHONY: help setup run test train validate kb lint lock clean bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ run: $(MODEL) ## set up, train if needed, start Rasa, the action server and the 
 test: $(MODEL) ## set up, train if needed, then lint, validate the data and run the whole test suite
 	$(VENV)/bin/ruff check bot actions components channels rasa_sdk_plugins tests bench
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(MODEL) ## every benchmark (stop `make run` first): bench/results/report.md
+	$(PY) -m bench all
 
 train: $(MODEL) ## train the model if its training data or config changed
 

@@ -1,6 +1,8 @@
 """python -m bench kb [--tune] [--quick]
 python -m bench load [--hub-url URL] [--rasa-url URL] [--levels 1,10,50,200] [--quick]
-python -m bench nlu [--quick --rasa-url URL]"""
+python -m bench nlu [--quick --rasa-url URL]
+python -m bench coldstart
+python -m bench all [--skip-nlu]     (also `make bench`)"""
 
 from __future__ import annotations
 
@@ -23,7 +25,11 @@ def main(argv: list) -> int:
         from bench.nlu import main as nlu_main
 
         return nlu_main(argv[1:])
-    print(f"unknown benchmark {argv[0]!r}; try: kb, load, nlu", file=sys.stderr)
+    if argv[0] in ("coldstart", "all"):
+        from importlib import import_module
+
+        return import_module(f"bench.{argv[0]}").main(argv[1:])
+    print(f"unknown benchmark {argv[0]!r}; try: kb, load, nlu, coldstart, all", file=sys.stderr)
     return 2
 
 

@@ -1,0 +1,54 @@
+"""python -m bench all [--skip-nlu]: every benchmark in one run, one report.
+
+Starts the stack (cold start), runs the load benchmark against it, stops it,
+then the knowledge-base and NLU benchmarks; writes bench/results/report.md and
+report.json with every figure, next to each benchmark's own files and plots.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from pathlib import Path
+from typing import Any, Dict, List
+
+from bench import coldstart, kb, load, nlu
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def machine() -> str:
+    cores = len([line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("processor")])
+    return f"{platform.machine()}, {cores} cores, Python {platform.python_version()}"
+
+
+def main(argv: List[str]) -> int:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    report: Dict[str, Any] = {"date": time.strftime("%Y-%m-%d"), "machine": machine()}
+    cold, stack = coldstart.measure(keep=True)
+    report["coldstart"] = cold
+    (RESULTS / "coldstart.json").write_text(json.dumps(cold, indent=2))
+    (RESULTS / "coldstart.md").write_text(coldstart.markdown(cold))
+    if stack is None:
+        print("the stack did not answer; see bench/results/coldstart-servers.log")
+        return 1
+    try:
+        load.main(["--hub-url", coldstart.HUB, "--rasa-url", "http://127.0.0.1:5005"])
+    finally:
+        coldstart.stop_stack(stack)
+    kb.main([])
+    if "--skip-nlu" not in argv:
+        nlu.main([])
+    sections = [f"# Benchmarks ({report['date']}, {report['machine']})", ""]
+    for name in ("coldstart", "load", "kb", "nlu"):
+        path = RESULTS / f"{name}.md"
+        if path.exists():
+            report[name] = json.loads((RESULTS / f"{name}.json").read_text())
+            sections.append(path.read_text().replace("\n# ", "\n## ").replace("# ", "## ", 1))
+            if (RESULTS / f"{name}.png").exists():
+                sections.append(f"![{name}]({name}.png)\n")
+    (RESULTS / "report.md").write_text("\n".join(sections))
+    (RESULTS / "report.json").write_text(json.dumps(report, indent=2))
+    print(f"wrote {RESULTS / 'report.md'}")
+    return 0
