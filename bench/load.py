@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import json
+import queue
 import statistics
 import time
 import uuid
@@ -28,7 +30,6 @@ import aiohttp
 import socketio
 
 RESULTS = Path(__file__).resolve().parent / "results"
-ORIGIN_HEADER = "Origin"
 SCRIPTS = {
     "pt": [
         "oi, bom dia",
@@ -84,26 +85,25 @@ def summary(latencies: List[float], errors: int, seconds: float) -> Dict[str, An
     }
 
 
-async def widget_customer(hub_url: str, origin: str, lang: str, script: List[str], latencies: List[float]) -> int:
-    """One conversation over socket.io; returns the number of failed messages."""
-    replies: asyncio.Queue = asyncio.Queue()
-    client = socketio.AsyncClient(reconnection=False)
-    confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
-    client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
-    client.on("bot_uttered", lambda data: replies.put_nowait(data))
+def widget_customer(hub_url: str, origin: str, lang: str, script: List[str], latencies: List[float]) -> int:
+    """One conversation over socket.io (in its own thread); returns the number of failed messages."""
+    replies: queue.Queue = queue.Queue()
+    confirmed: queue.Queue = queue.Queue()
+    # websocket-client sends its own Origin header: set it rather than add a second one.
+    client = socketio.Client(reconnection=False, websocket_extra_options={"origin": origin})
+    client.on("session_confirm", confirmed.put)
+    client.on("bot_uttered", replies.put)
     errors = 0
     try:
-        await client.connect(hub_url, transports=["websocket"], headers={ORIGIN_HEADER: origin}, wait_timeout=20)
-        await client.emit("session_request", {"session_id": None, "language": lang})
-        session_id = await asyncio.wait_for(confirmed, TIMEOUT)
+        client.connect(hub_url, transports=["websocket"], wait_timeout=20)
+        client.emit("session_request", {"session_id": None, "language": lang})
+        session_id = confirmed.get(timeout=TIMEOUT)
         for text in script:
             sent = time.perf_counter()
-            await client.emit(
-                "user_uttered", {"message": text, "session_id": session_id, "message_id": uuid.uuid4().hex}
-            )
+            client.emit("user_uttered", {"message": text, "session_id": session_id, "message_id": uuid.uuid4().hex})
             try:
-                first = await asyncio.wait_for(replies.get(), TIMEOUT)
-            except asyncio.TimeoutError:
+                first = replies.get(timeout=TIMEOUT)
+            except queue.Empty:
                 errors += 1
                 continue
             if (first.get("metadata") or {}).get("error"):
@@ -112,13 +112,13 @@ async def widget_customer(hub_url: str, origin: str, lang: str, script: List[str
                 latencies.append(time.perf_counter() - sent)
             while True:  # the rest of this turn's replies
                 try:
-                    await asyncio.wait_for(replies.get(), QUIET)
-                except asyncio.TimeoutError:
+                    replies.get(timeout=QUIET)
+                except queue.Empty:
                     break
-    except (socketio.exceptions.ConnectionError, asyncio.TimeoutError):
+    except (socketio.exceptions.ConnectionError, queue.Empty):
         errors += len(script)
     finally:
-        await client.disconnect()
+        client.disconnect()
     return errors
 
 
@@ -151,7 +151,10 @@ async def run_level(hub_url: str, rasa_url: str, origin: str, level: int, turns:
     scripts = scripts_for(level, turns)
     latencies: List[float] = []
     start = time.perf_counter()
-    errors = sum(await asyncio.gather(*(widget_customer(hub_url, origin, lang, s, latencies) for lang, s in scripts)))
+    # One thread per customer: python-socketio's asyncio client needs a newer aiohttp than Rasa pins.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=level) as pool:
+        futures = [pool.submit(widget_customer, hub_url, origin, lang, s, latencies) for lang, s in scripts]
+        errors = sum(f.result() for f in futures)
     hub = summary(latencies, errors, time.perf_counter() - start)
     latencies = []
     timeout = aiohttp.ClientTimeout(total=TIMEOUT)
