@@ -31,7 +31,7 @@ def main(argv: List[str]) -> int:
     (RESULTS / "coldstart.json").write_text(json.dumps(cold, indent=2))
     (RESULTS / "coldstart.md").write_text(coldstart.markdown(cold))
     if stack is None:
-        print("the stack did not answer; see bench/results/coldstart-servers.log")
+        print("the stack did not answer; see var/bench-servers.log")
         return 1
     try:
         load.main(["--hub-url", coldstart.HUB, "--rasa-url", "http://127.0.0.1:5005"])

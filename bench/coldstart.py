@@ -37,13 +37,14 @@ def port_taken(port: int) -> bool:
 
 def answered_once() -> bool:
     """One try: a new conversation says "oi"; True if Carolina (not the hub's apology) answers."""
-    client = socketio.Client(reconnection=False)
+    # websocket-client sends its own Origin header: set it rather than add a second one.
+    client = socketio.Client(reconnection=False, websocket_extra_options={"origin": "http://localhost:8000"})
     answers: List[Dict[str, Any]] = []
     confirmed: List[str] = []
     client.on("session_confirm", lambda sid: confirmed.append(sid))
     client.on("bot_uttered", lambda data: answers.append(data))
     try:
-        client.connect(HUB, transports=["websocket"], headers={"Origin": "http://localhost:8000"}, wait_timeout=5)
+        client.connect(HUB, transports=["websocket"], wait_timeout=5)
         client.emit("session_request", {"session_id": None, "language": "pt"})
         wait_until(lambda: bool(confirmed), 10)
         client.emit("user_uttered", {"message": "oi", "session_id": confirmed[0]})
@@ -76,7 +77,8 @@ def start_stack() -> Tuple[subprocess.Popen, float]:
         raise SystemExit(f"ports {taken} are in use: stop `make run` first")
     if not MODEL.exists():
         raise SystemExit("no trained model: run `make train` first")
-    log = open(RESULTS / "coldstart-servers.log", "w")  # noqa: SIM115 - lives as long as the servers
+    (ROOT / "var").mkdir(exist_ok=True)
+    log = open(ROOT / "var" / "bench-servers.log", "w")  # noqa: SIM115 - lives as long as the servers
     started = time.monotonic()
     process = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "honcho"), "start"],
