@@ -2,6 +2,7 @@
 python -m bench load [--hub-url URL] [--rasa-url URL] [--levels 1,10,50,200] [--quick]
 python -m bench nlu [--quick --rasa-url URL]
 python -m bench coldstart
+python -m bench soak [--hub-url URL] [--minutes 10] [--conversations 50] [--quick]
 python -m bench all [--skip-nlu]     (also `make bench`)"""
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ def main(argv: list) -> int:
         from bench.nlu import main as nlu_main
 
         return nlu_main(argv[1:])
-    if argv[0] in ("coldstart", "all"):
+    if argv[0] in ("coldstart", "soak", "all"):
         from importlib import import_module
 
         return import_module(f"bench.{argv[0]}").main(argv[1:])
-    print(f"unknown benchmark {argv[0]!r}; try: kb, load, nlu, coldstart, all", file=sys.stderr)
+    print(f"unknown benchmark {argv[0]!r}; try: kb, load, nlu, coldstart, soak, all", file=sys.stderr)
     return 2
 
 

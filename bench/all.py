@@ -1,6 +1,6 @@
-"""python -m bench all [--skip-nlu]: every benchmark in one run, one report.
+"""python -m bench all [--skip-nlu] [--skip-soak]: every benchmark in one run, one report.
 
-Starts the stack (cold start), runs the load benchmark against it, stops it,
+Starts the stack (cold start), runs the load and soak benchmarks against it, stops it,
 then the knowledge-base and NLU benchmarks; writes bench/results/report.md and
 report.json with every figure, next to each benchmark's own files and plots.
 """
@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List
 
-from bench import coldstart, kb, load, nlu
+from bench import coldstart, kb, load, nlu, soak
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -35,13 +35,15 @@ def main(argv: List[str]) -> int:
         return 1
     try:
         load.main(["--hub-url", coldstart.HUB, "--rasa-url", "http://127.0.0.1:5005"])
+        if "--skip-soak" not in argv:
+            soak.main(["--hub-url", coldstart.HUB])
     finally:
         coldstart.stop_stack(stack)
     kb.main([])
     if "--skip-nlu" not in argv:
         nlu.main([])
     sections = [f"# Benchmarks ({report['date']}, {report['machine']})", ""]
-    for name in ("coldstart", "load", "kb", "nlu"):
+    for name in ("coldstart", "load", "soak", "kb", "nlu"):
         path = RESULTS / f"{name}.md"
         if path.exists():
             report[name] = json.loads((RESULTS / f"{name}.json").read_text())

@@ -71,3 +71,19 @@ def test_nlu_benchmark_runs_and_reports(rasa_server, tmp_path):
     languages = report["pipelines"]["Carolina (running model)"]["languages"]
     assert set(languages) == {"pt", "es", "en"} and all(row["messages"] == 5 for row in languages.values())
     assert (tmp_path / "nlu-quick.png").stat().st_size > 0
+
+
+def test_soak_benchmark_runs_and_checks_the_record(hub_service, tmp_path):
+    from tests.conftest import ACTIONS_TOKEN, PORTAL_ORIGIN
+
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "soak", "--quick", "--hub-url", hub_service.url, "--origin", PORTAL_ORIGIN]
+        + ["--token", ACTIONS_TOKEN, "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    report = json.loads((tmp_path / "soak-quick.json").read_text())
+    assert report["conversations"] >= 2 and report["messages_sent"] >= 7, report
+    assert result.returncode == 0 and report["conversations_with_problems"] == 0, report["problems"]
