@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import hub_client, incident
 from actions.hub_client import HubError
-from actions.intake import form_turn
+from actions.intake import form_turn, language
 from actions.replies import say_queued, say_ticket_created, say_why
 from components.language import words
 
@@ -100,11 +100,6 @@ class ValidateHandoffForm(FormValidationAction):
             updates["handoff_reason"] = text
         following = next_slot({**state, **updates})
         return [SlotSet(k, v) for k, v in updates.items()] + [SlotSet("requested_slot", following)]
-
-
-def language(tracker: Tracker) -> str:
-    value = tracker.get_slot("language")
-    return value if value in ("pt", "es", "en") else "pt"
 
 
 class ActionEscalate(Action):

@@ -14,8 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import escalation, tickets
 from bot.agents import serves
-from bot.db import queries
-from bot.db.models import Agent, Contact, Conversation, Handoff, Message, Ticket, utc
+from bot.db.models import Agent, Contact, Conversation, Handoff, Ticket, utc
 from bot.hours import Calendar
 from bot.tickets import TicketRequest
 
@@ -198,12 +197,6 @@ async def closing_queues(session: AsyncSession, calendar: Calendar, when: dateti
     """Queued handoffs whose queue has closed and whose customer was not yet offered a ticket."""
     query = select(Handoff).where(Handoff.status == "queued", Handoff.ticket_offered_at.is_(None))
     return [h for h in (await session.execute(query)).scalars() if not calendar.is_open(h.queue, when)]
-
-
-async def add_message(
-    session: AsyncSession, conversation_id: str, sender: str, text: str, payload: Optional[Dict[str, Any]] = None
-) -> Message:
-    return await queries.add_message(session, conversation_id, sender, text, payload)
 
 
 async def handoff_json(session: AsyncSession, handoff: Handoff, public_url: str) -> Dict[str, Any]:

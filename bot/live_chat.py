@@ -77,7 +77,7 @@ class LiveChat:
     async def system(self, conversation_id: str, key: str, language: Optional[str], **values: Any) -> Message:
         payload = values.pop("payload", None)
         async with self.sessions.begin() as session:
-            message = await handoffs.add_message(
+            message = await queries.add_message(
                 session, conversation_id, "system", hub_text(key, language, **values), payload
             )
         await self.to_conversation(message)
@@ -121,7 +121,7 @@ class LiveChat:
         async with self.sessions.begin() as session:
             handoff = await handoffs.get(session, handoff_id)
             handoffs.held_by(handoff, agent)
-            message = await handoffs.add_message(
+            message = await queries.add_message(
                 session, handoff.conversation_id, "agent", text, {"agent_name": agent.name}
             )
         await self.to_conversation(message)

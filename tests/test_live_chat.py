@@ -13,7 +13,7 @@ import queue
 import sys
 import time
 import uuid
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, Optional
 
 import pytest
 import requests
@@ -399,10 +399,6 @@ def test_the_queue_closes_while_the_customer_waits(tmp_path_factory, server_env)
         analyst.close()
     finally:
         evening.stop()
-
-
-def names(items: List[Dict[str, Any]]) -> List[str]:
-    return [i["text"] for i in items]
 
 
 def test_after_a_hub_restart_analysts_who_do_not_come_back_go_offline(hub):

@@ -7,6 +7,7 @@ Retried with the same form turn, it returns the same handoff or ticket."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Dict, Optional
 
 from aiohttp import web
@@ -67,7 +68,7 @@ async def escalate(request: web.Request) -> web.Response:
         ticket, created = await tickets.create_ticket(
             session,
             conversation_id,
-            TicketRequest(parsed.fields, parsed.impact, parsed.urgency, parsed.language, queue),
+            dataclasses.replace(parsed, queue=queue),
             key,
             tickets.body_hash(ticket_body),
             when,
