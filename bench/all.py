@@ -1,8 +1,9 @@
-"""python -m bench all [--skip-nlu] [--skip-soak]: every benchmark in one run, one report.
+"""python -m bench all [--skip-nlu] [--skip-soak] [--skip-faults]: every benchmark in one run, one report.
 
 Starts the stack (cold start), runs the load and soak benchmarks against it, stops it,
-then the knowledge-base and NLU benchmarks; writes bench/results/report.md and
-report.json with every figure, next to each benchmark's own files and plots.
+then the fault runs (which start their own stack), the knowledge-base and NLU
+benchmarks; writes bench/results/report.md and report.json with every figure, next
+to each benchmark's own files and plots.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List
 
-from bench import coldstart, kb, load, nlu, soak
+from bench import coldstart, faults, kb, load, nlu, soak
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -39,11 +40,13 @@ def main(argv: List[str]) -> int:
             soak.main(["--hub-url", coldstart.HUB])
     finally:
         coldstart.stop_stack(stack)
+    if "--skip-faults" not in argv:
+        faults.main([])
     kb.main([])
     if "--skip-nlu" not in argv:
         nlu.main([])
     sections = [f"# Benchmarks ({report['date']}, {report['machine']})", ""]
-    for name in ("coldstart", "load", "soak", "kb", "nlu"):
+    for name in ("coldstart", "load", "soak", "faults", "kb", "nlu"):
         path = RESULTS / f"{name}.md"
         if path.exists():
             report[name] = json.loads((RESULTS / f"{name}.json").read_text())

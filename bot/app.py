@@ -46,12 +46,15 @@ async def first_admin(app: web.Application) -> None:
 
 
 async def live(app: web.Application) -> AsyncIterator[None]:
-    """Live chat's timers and the closed-queue check run as long as the hub does."""
+    """Live chat's timers and the closed-queue check run as long as the hub does;
+    at start, the answers a crash left owed are caught up."""
     chat = live_chat.LiveChat(app[keys.SIO], app[keys.SESSIONS], app[keys.SETTINGS])
     app[keys.LIVE] = chat
     await chat.recover()
     sweeper = asyncio.ensure_future(chat.run_sweeper())
+    catch_up = asyncio.ensure_future(widget.answer_unanswered(app))
     yield
+    catch_up.cancel()
     sweeper.cancel()
     chat.stop()
 

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import weakref
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Dict, List, Optional
 
 import aiohttp
@@ -19,7 +20,8 @@ from sqlalchemy.orm import sessionmaker
 
 from bot import clock, handoffs, rasa_client
 from bot.db import queries
-from bot.db.models import Conversation, Message
+from bot.db.models import Contact, Conversation, Message, now
+from bot.identity import Identity
 from bot.settings import Settings
 from bot.texts import text as hub_text
 from components.language import normalise_code
@@ -123,33 +125,105 @@ async def handle_customer_message(
         meta = dict(metadata or {})
         if language and "language" not in meta:
             meta["language"] = language
-        try:
-            reply = await rasa_client.send(
-                http, settings.rasa_url, conversation_id, text, meta, str(customer.id), settings.rasa_timeout
-            )
-        except rasa_client.RasaUnavailable as error:
-            logger.warning("Rasa unavailable for conversation %s: %s", conversation_id, error)
-            async with sessions.begin() as session:
-                apology = await queries.add_message(
-                    session, conversation_id, "bot", hub_text("rasa_down", language), {"error": "rasa_unavailable"}
-                )
-            return Outcome(customer, [apology])
+        return Outcome(customer, await ask_carolina(sessions, http, settings, customer, language, meta))
 
+
+async def ask_carolina(
+    sessions: sessionmaker,
+    http: aiohttp.ClientSession,
+    settings: Settings,
+    customer: Message,
+    language: Optional[str],
+    metadata: Dict[str, Any],
+) -> List[Message]:
+    """Forwards a stored customer message to Rasa and stores what Carolina says:
+    her replies, or the apology when Rasa (or the action server behind it) fails."""
+    conversation_id = customer.conversation_id
+    try:
+        reply = await rasa_client.send(
+            http, settings.rasa_url, conversation_id, customer.text, metadata, str(customer.id), settings.rasa_timeout
+        )
+    except rasa_client.RasaUnavailable as error:
+        logger.warning("Rasa unavailable for conversation %s: %s", conversation_id, error)
         async with sessions.begin() as session:
-            understood = reply.understood
-            await queries.record_understanding(
-                session, customer.id, understood.intent, understood.confidence, understood.language
+            return [await apology(session, conversation_id, language, "rasa_unavailable")]
+
+    async with sessions.begin() as session:
+        await record_understood(session, customer, reply.understood)
+        # An action failed (the action server is down): what Rasa said next, without
+        # it, would mislead. And Carolina always says something: silence is a failure too.
+        if reply.failed_actions or not reply.messages:
+            logger.warning(
+                "Rasa could not answer conversation %s (failed actions: %s)", conversation_id, reply.failed_actions
             )
-            customer.intent, customer.confidence, customer.language = (
-                understood.intent,
-                understood.confidence,
-                understood.language,
-            )
-            if reply.language:
+            failure = "action_failed" if reply.failed_actions else "no_answer"
+            return [await apology(session, conversation_id, language, failure)]
+        if reply.language:
+            conversation = await queries.get_conversation(session, conversation_id)
+            conversation.language = reply.language
+        return [
+            await queries.add_message(session, conversation_id, "bot", m.get("text") or "", reply_payload(m))
+            for m in reply.messages
+        ]
+
+
+async def apology(session: Any, conversation_id: str, language: Optional[str], failure: str) -> Message:
+    """Carolina could not answer: the customer is told their message is kept and offered a ticket."""
+    return await queries.add_message(
+        session, conversation_id, "bot", hub_text("rasa_down", language), {"error": failure}
+    )
+
+
+async def record_understood(session: Any, customer: Message, understood: rasa_client.Understood) -> None:
+    await queries.record_understanding(
+        session, customer.id, understood.intent, understood.confidence, understood.language
+    )
+    customer.intent, customer.confidence, customer.language = (
+        understood.intent,
+        understood.confidence,
+        understood.language,
+    )
+
+
+def identity_of(contact: Contact) -> Identity:
+    """The identity the portal last signed for a stored contact."""
+    return Identity(
+        contact.external_id,
+        contact.name,
+        contact.email,
+        contact.company,
+        contact.company_code,
+        contact.language,
+        contact.can_open_tickets,
+    )
+
+
+# A message older than this that nobody answered belongs to a customer long gone.
+UNANSWERED_WINDOW = timedelta(minutes=15)
+
+
+async def answer_unanswered(
+    sessions: sessionmaker, http: aiohttp.ClientSession, settings: Settings
+) -> Dict[str, List[Message]]:
+    """After a crash: the customer messages the hub stored but stopped before
+    storing Carolina's answer to (the last message of a conversation still with
+    her) are asked again, so every customer gets an answer or the apology. Rasa
+    may so see a message twice; a reply that never arrives is the worse fault.
+    Returns the new replies by conversation, for the caller to send."""
+    async with sessions() as session:
+        waiting = await queries.unanswered_customer_messages(session, now() - UNANSWERED_WINDOW)
+    answered: Dict[str, List[Message]] = {}
+    for message_id, conversation_id in waiting:
+        async with _lock(conversation_id):
+            async with sessions() as session:
+                customer = await session.get(Message, message_id)
                 conversation = await queries.get_conversation(session, conversation_id)
-                conversation.language = reply.language
-            replies = [
-                await queries.add_message(session, conversation_id, "bot", m.get("text") or "", reply_payload(m))
-                for m in reply.messages
-            ]
-        return Outcome(customer, replies)
+                contact = await session.get(Contact, conversation.contact_id) if conversation.contact_id else None
+                if await queries.replies_after(session, customer) or route(conversation) != "bot":
+                    continue  # answered meanwhile, or an analyst has it now
+            language = conversation.language or (contact.language if contact else None)
+            metadata = identity_of(contact).as_metadata() if contact else {}
+            if language:
+                metadata["language"] = language
+            answered[conversation_id] = await ask_carolina(sessions, http, settings, customer, language, metadata)
+    return answered

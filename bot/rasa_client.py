@@ -26,6 +26,7 @@ class RasaReply:
     messages: List[Dict[str, Any]] = field(default_factory=list)
     understood: Understood = Understood()
     language: Optional[str] = None  # the conversation's language Carolina decided
+    failed_actions: List[str] = field(default_factory=list)  # custom actions that failed this turn
 
 
 async def send(
@@ -52,4 +53,21 @@ async def send(
         messages=[m for m in data.get("messages") or [] if isinstance(m, dict)],
         understood=Understood(nlu.get("intent"), nlu.get("confidence"), nlu.get("language")),
         language=data.get("language"),
+        failed_actions=[str(a) for a in data.get("failed_actions") or []],
     )
+
+
+async def wait_ready(http: aiohttp.ClientSession, rasa_url: str, seconds: float) -> bool:
+    """Whether the hub channel of Rasa answers within `seconds` (asked once a second)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        try:
+            async with http.get(f"{rasa_url}/webhooks/hub/", timeout=aiohttp.ClientTimeout(total=5)) as response:
+                if response.status == 200:
+                    return True
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            pass
+        if loop.time() >= deadline:
+            return False
+        await asyncio.sleep(1)

@@ -12,7 +12,14 @@ conversation lock, and returns both:
     -> {"messages": [{"text": ..., "buttons": [...]}, ...],
         "nlu": {"intent": "faq", "confidence": 0.97, "retrieval": "faq/forgot_password",
                 "language": "pt", "entities": [...]},
-        "language": "pt"}   # the conversation's language slot after this turn
+        "language": "pt",   # the conversation's language slot after this turn
+        "failed_actions": []}   # custom actions that failed in this turn (see below)
+
+Rasa logs a custom action that fails (the action server is down, or raised)
+and carries on without it, so the customer would get whatever it predicts next,
+often "I didn't understand". The channel notes those failures for its own
+request (a logging filter and a context variable: each request is its own
+asyncio task) so the hub can apologise instead.
 
 Enabled in credentials.yml as `channels.hub.HubInput`; `rest` stays on for
 people who script Rasa directly.
@@ -21,7 +28,8 @@ people who script Rasa directly.
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional
+from contextvars import ContextVar
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.shared.core.events import UserUttered
@@ -30,6 +38,26 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 logger = logging.getLogger(__name__)
+
+# The failed actions of the request being handled (None outside the hub channel).
+_failed_actions: ContextVar[Optional[List[str]]] = ContextVar("carolina_failed_actions", default=None)
+
+
+class FailedActions(logging.Filter):
+    """Notes the processor's "exception while running action" for the current request."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        failed = _failed_actions.get()
+        message = record.getMessage()
+        if failed is not None and record.exc_info and "while running action" in message:
+            # "Encountered an exception while running action 'action_answer_kb'. ..."
+            failed.append(message.split("'")[1] if message.count("'") >= 2 else message)
+        return True
+
+
+_processor_log = logging.getLogger("rasa.core.processor")
+if not any(isinstance(f, FailedActions) for f in _processor_log.filters):
+    _processor_log.addFilter(FailedActions())
 
 
 def nlu_summary(event: Optional[UserUttered]) -> Dict[str, Any]:
@@ -67,6 +95,8 @@ class HubInput(InputChannel):
                 return response.json({"error": "sender and message are required"}, status=400)
             message_id = body.get("message_id")
             collector = CollectingOutputChannel()
+            failed: List[str] = []
+            _failed_actions.set(failed)
             await on_new_message(
                 UserMessage(
                     text,
@@ -85,6 +115,13 @@ class HubInput(InputChannel):
                         understood = event
                         break
             language = tracker.get_slot("language") if tracker is not None else None
-            return response.json({"messages": collector.messages, "nlu": nlu_summary(understood), "language": language})
+            return response.json(
+                {
+                    "messages": collector.messages,
+                    "nlu": nlu_summary(understood),
+                    "language": language,
+                    "failed_actions": failed,
+                }
+            )
 
         return hub

@@ -87,3 +87,19 @@ def test_soak_benchmark_runs_and_checks_the_record(hub_service, tmp_path):
     report = json.loads((tmp_path / "soak-quick.json").read_text())
     assert report["conversations"] >= 2 and report["messages_sent"] >= 7, report
     assert result.returncode == 0 and report["conversations_with_problems"] == 0, report["problems"]
+
+
+def test_fault_run_kills_a_hub_and_checks_nothing_was_lost(rasa_server, tmp_path):
+    # Its own hub (and database) against the session's Rasa, killed once under two customers.
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "faults", "--quick", "--rasa-url", rasa_server, "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    report = json.loads((tmp_path / "faults-quick.json").read_text())
+    assert result.returncode == 0 and report["problem_count"] == 0, (report, result.stderr[-3000:])
+    hub = report["faults"]["hub"]
+    assert hub["recovery_seconds"] is not None and report["outcomes"]["answered"] >= 3, report
+    assert "| hub |" in (tmp_path / "faults-quick.md").read_text()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import queue
+import socket
+import time
 import uuid
 from typing import Any, Dict, List, Optional
 
@@ -195,6 +197,21 @@ def test_rasa_outage_is_apologised_for_and_nothing_is_lost(hub_service, rasa_ser
     assert texts == ["oi", "esqueci minha senha", "esqueci minha senha do portal"]
 
 
+def test_action_server_outage_is_apologised_for_not_met_with_silence(hub_service, action_service, customer):
+    # Rasa stays up and carries on without the failed action; the hub apologises instead.
+    conversation_id = customer.start(language="pt")
+    action_service.stop()
+    try:
+        reply = customer.say("esqueci minha senha do portal")[0]
+        assert "instabilidade" in reply["text"] and reply["metadata"]["error"] == "action_failed"
+    finally:
+        action_service.start()
+    after = customer.say("esqueci minha senha do portal")
+    assert any("4003-0015" in r["text"] for r in after)
+    senders = [m["sender"] for m in transcript(hub_service.url, conversation_id)["messages"]]
+    assert senders[:2] == ["customer", "bot"] and senders.count("customer") == 2
+
+
 def test_api_needs_the_actions_token(hub_service):
     response = requests.get(f"{hub_service.url}/api/conversations/whatever", timeout=10)
     assert response.status_code == 401
@@ -236,3 +253,56 @@ def test_openapi_describes_the_api(hub_service):
     }
     described = {(method, path) for path, methods in spec["paths"].items() for method in methods}
     assert routes - described == set(), "every API route is in openapi.json"
+
+
+def test_a_message_the_hub_crashed_on_is_answered_after_the_restart(tmp_path_factory, server_env, rasa_server):
+    """The hub stores the message, then dies (SIGKILL) while Rasa thinks: the
+    restarted hub asks Carolina again, and the customer, back, gets the answer."""
+    from tests.test_live_chat import start_hub
+
+    with socket.socket() as silent_rasa:  # accepts connections, never answers: the hub waits
+        silent_rasa.bind(("127.0.0.1", 0))
+        silent_rasa.listen()
+        hub = start_hub(
+            tmp_path_factory,
+            server_env,
+            "crash-hub",
+            "2026-12-02T12:30:00-03:00",
+            RASA_URL=f"http://127.0.0.1:{silent_rasa.getsockname()[1]}",
+            RASA_TIMEOUT="120",
+        )
+        try:
+            before = Customer(hub.url)
+            conversation_id = before.start(language="pt")
+            before.client.emit("user_uttered", {"message": "esqueci minha senha do portal", "message_id": "m-1"})
+            for _ in range(50):  # stored (the hub tells the room only once Carolina has answered)
+                if transcript(hub.url, conversation_id)["messages"]:
+                    break
+                time.sleep(0.1)
+            assert transcript(hub.url, conversation_id)["messages"][0]["text"] == "esqueci minha senha do portal"
+            hub.process.kill()
+            hub.process.wait()
+            before.close()
+        except BaseException:
+            hub.stop()
+            raise
+    hub.env["RASA_URL"] = rasa_server
+    hub.start(timeout=60)
+    try:
+        after = Customer(hub.url)
+        assert after.start(session_id=conversation_id) == conversation_id
+        # Whether the answer came before or after the customer was back, the record has it.
+        replies: List[Dict[str, Any]] = []
+        for _ in range(60):
+            after.client.emit("sync", {"after": 0})
+            replies = [m for m in after.expect("history") if m["metadata"]["from"] == "bot"]
+            if replies:
+                break
+            time.sleep(1)
+        assert replies and "4003-0015" in replies[0]["text"] and not replies[0]["metadata"].get("error")
+        after.close()
+        messages = transcript(hub.url, conversation_id)["messages"]
+        assert [m["sender"] for m in messages][:2] == ["customer", "bot"]
+        assert [m["text"] for m in messages if m["sender"] == "customer"] == ["esqueci minha senha do portal"]
+    finally:
+        hub.stop()

@@ -48,8 +48,8 @@ def start_hub(tmp_path_factory, server_env, name: str, clock: str, **extra: str)
         CAROLINA_RATE_PER_MINUTE="600",
         CAROLINA_AGENT_GRACE_SECONDS="1",
         CAROLINA_ABANDON_SECONDS="1",
-        **extra,
     )
+    env.update(extra)
     create_analysts(env["DATABASE_URL"])
     return Service(name, [sys.executable, "-m", "bot", "serve"], port, "/api/health", env, workdir).start(timeout=60)
 

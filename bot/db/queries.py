@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Optional
+from datetime import datetime
+from typing import Any, List, Optional, Tuple
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Contact, Conversation, Message, now
+from bot.db.models import Contact, Conversation, Message, now, utc
 from bot.identity import Identity
 
 
@@ -92,6 +93,22 @@ async def transcript(session: AsyncSession, conversation_id: str, after_id: int 
             )
         ).scalars()
     )
+
+
+async def unanswered_customer_messages(session: AsyncSession, since: datetime) -> List[Tuple[int, str]]:
+    """(message id, conversation id) of customer messages stored since `since`
+    that are still the last message of a conversation with Carolina."""
+    last = (
+        select(Message.conversation_id, func.max(Message.id).label("id")).group_by(Message.conversation_id).subquery()
+    )
+    rows = await session.execute(
+        select(Message.id, Message.conversation_id)
+        .join(last, Message.id == last.c.id)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(Message.sender == "customer", Message.created_at >= utc(since), Conversation.mode == "bot")
+        .order_by(Message.id)
+    )
+    return [(row.id, row.conversation_id) for row in rows]
 
 
 async def replies_after(session: AsyncSession, message: Message) -> List[Message]:

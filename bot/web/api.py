@@ -39,6 +39,7 @@ def message_json(message: Message) -> Dict[str, Any]:
         "intent": message.intent,
         "confidence": message.confidence,
         "language": message.language,
+        "client_message_id": message.client_message_id,
         "created_at": message.created_at.isoformat() if message.created_at else None,
     }
 

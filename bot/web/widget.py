@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional
 import socketio
 from aiohttp import web
 
-from bot import keys
+from bot import conversations, keys, rasa_client
 from bot.conversations import InputError, handle_customer_message
 from bot.db import queries
 from bot.db.models import Message
@@ -25,6 +25,8 @@ from bot.ratelimit import RateLimiter
 from bot.texts import text as hub_text
 
 logger = logging.getLogger(__name__)
+# How long a restarted Rasa may take to load its model (about a minute on two cores).
+RASA_START_SECONDS = 180.0
 
 
 def bot_uttered(message: Message) -> Dict[str, Any]:
@@ -179,3 +181,22 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
         logger.info("Ignored unknown socket.io event %r from %s", event, sid)
         state = await sio.get_session(sid)
         await error(sid, "bad_request", (state.get("metadata") or {}).get("language"))
+
+
+async def answer_unanswered(app: web.Application) -> None:
+    """At start-up, after a crash: the messages the last run stored but never
+    answered get Carolina's answer (or the apology), sent to whoever is back in
+    the conversation and kept for the widget's sync. Rasa, restarted with the
+    hub, gets a while to load its model first."""
+    settings = app[keys.SETTINGS]
+    await rasa_client.wait_ready(app[keys.HTTP], settings.rasa_url, RASA_START_SECONDS)
+    try:
+        answered = await conversations.answer_unanswered(app[keys.SESSIONS], app[keys.HTTP], settings)
+    except Exception:  # a background task: say what went wrong rather than lose it
+        logger.exception("Could not answer the messages left unanswered by the last run")
+        return
+    for conversation_id, replies in answered.items():
+        for reply in replies:
+            await app[keys.SIO].emit("bot_uttered", bot_uttered(reply), room=conversation_id)
+    if answered:
+        logger.info("Answered %d message(s) left unanswered by the last run", len(answered))

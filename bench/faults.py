@@ -1,0 +1,545 @@
+"""Fault runs: a process of the stack killed in the middle of the load, then
+restarted, and afterwards nothing lost.
+
+python -m bench faults [--customers 10] [--faults actions,rasa,hub] [--quick --rasa-url URL]
+
+Starts the Procfile's three processes, each in its own process group, on their
+usual ports (5005, 5055, 8000: stop `make run` first), with a fresh bench
+database. Simulated customers behave like the widget (bot/static/widget.js):
+they reconnect, ask the hub to `sync` what they missed and resend what it never
+stored; told "sorry, try again", they try again a few seconds later. Each one
+asks a few knowledge-base questions and then reports an incident until the
+ticket is opened, answering whatever the intake form asks (read from Rasa's
+tracker), then starts over in a new conversation.
+
+Each fault in turn: SIGKILL the process (what a crash or the OOM killer does),
+start it again at once (what a supervisor does), and carry on until the stack
+has answered normally for a while. Reported per fault: the share of customer
+turns that failed (the apology, or no answer at all) between the kill and the
+recovery, and the recovery time (from the kill to the first real answer to a
+message sent after it). Afterwards, from the hub's record and database:
+
+- every message a customer sent is stored, exactly once and in order;
+- every customer message got an answer or the apology (which offers a ticket);
+- no conversation has two tickets, and every ticket number a customer was shown exists;
+- every conversation carried on: the last turn of each was answered for real.
+
+--quick (make test): one hub of its own (on a free port, with its own database)
+against an already running Rasa, two customers asking questions only (that
+Rasa's action server works for another hub), the hub killed once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shlex
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import requests
+import socketio
+
+from bot.identity import Identity, sign
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+VAR = ROOT / "var"
+SECRET = "bench-faults-identity-secret-0123456789"
+TOKEN = "bench-faults-actions-token"
+TURN_LIMIT = 120.0  # a turn with no reply at all after this is lost (Rasa takes about a minute to restart)
+RETRY_AFTER = 3.0  # told "sorry, try again", a customer waits this long
+TICKET_NUMBER = re.compile(r"\b\d{4}-\d{6}\b")
+
+QUESTIONS = {
+    "pt": ["bom dia!", "qual é o telefone do suporte?", "como troco a senha do portal?"],
+    "es": ["¡hola!", "¿cuál es el teléfono del soporte?", "¿cómo cambio la contraseña del portal?"],
+    "en": ["hello!", "what is the support phone number?", "how do I change my portal password?"],
+}
+# The incident each customer reports, and its answer to every question the intake form may ask.
+REPORT = {
+    "pt": "o Protheus 12.1.2310 com SQL Server trava ao gerar o relatório de estoque",
+    "es": "el Protheus 12.1.2310 con SQL Server se cuelga al generar el informe de inventario",
+    "en": "Protheus 12.1.2310 on SQL Server hangs while generating the stock report",
+}
+ANSWERS = {
+    "pt": {
+        "incident_routine": "estoque, relatório de saldos",
+        "incident_description": "a tela congela por vários minutos e depois fecha sem mensagem nenhuma",
+        "incident_steps": "não sei",
+        "incident_expected": "o relatório deveria sair em poucos segundos",
+        "incident_since": "desde segunda-feira",
+    },
+    "es": {
+        "incident_routine": "inventario, informe de saldos",
+        "incident_description": "la pantalla se congela varios minutos y luego se cierra sin ningún mensaje",
+        "incident_steps": "no sé",
+        "incident_expected": "el informe debería salir en pocos segundos",
+        "incident_since": "desde el lunes",
+    },
+    "en": {
+        "incident_routine": "inventory, balance report",
+        "incident_description": "the screen freezes for several minutes and then closes without any message",
+        "incident_steps": "I don't know",
+        "incident_expected": "the report should come out in a few seconds",
+        "incident_since": "since Monday",
+    },
+}
+CHOICES = {
+    "incident_product": "Protheus",
+    "incident_version": "12.1.2310",
+    "incident_database": "SQL Server",
+    "incident_category": '/inform{"incident_category": "bug"}',
+    "incident_environment": '/inform{"incident_environment": "production"}',
+    "incident_cloud": "/deny",
+    "incident_after_update": "/deny",
+    "incident_affected_users": '/inform{"incident_affected_users": "some"}',
+    "incident_operation_stopped": '/inform{"incident_operation_stopped": "no"}',
+    "intake_related": "/deny",
+    "intake_confirmed": "/affirm",
+}
+
+
+@dataclass
+class Turn:
+    text: str
+    message_id: str
+    sent: float  # monotonic
+    outcome: str = "waiting"  # answered | apology | lost
+    answered: Optional[float] = None
+
+
+@dataclass
+class Conversation:
+    conversation_id: Optional[str] = None
+    turns: List[Turn] = field(default_factory=list)
+    tickets_shown: set = field(default_factory=set)
+
+
+class Customer:
+    """One widget: a socket.io client that reconnects, syncs and resends, as widget.js does."""
+
+    def __init__(self, hub_url: str, rasa_url: Optional[str], lang: str, index: int, intake: bool) -> None:
+        self.hub_url, self.rasa_url, self.lang, self.intake = hub_url, rasa_url, lang, intake
+        tag = f"{index}-{uuid.uuid4().hex[:6]}"
+        self.token = sign(
+            Identity(f"bench-{tag}", "Bench", f"bench.{tag}@example.com", "Bench", f"BENCH-{tag}", lang),
+            SECRET,
+            ttl_seconds=24 * 3600,
+        )
+        self.lock = threading.Condition()
+        self.conversations: List[Conversation] = []
+        self.seen: Dict[int, Dict[str, Any]] = {}  # seq -> message, as this customer saw it
+        self.stored: Dict[str, int] = {}  # client message id -> seq the hub gave it
+        self.pending: Dict[str, str] = {}  # client message id -> text, not yet stored
+        self.client = socketio.Client(
+            reconnection=True,
+            reconnection_delay=0.5,
+            reconnection_delay_max=2,
+            websocket_extra_options={"origin": hub_url.replace("127.0.0.1", "localhost")},
+        )
+        self.client.on("connect", self._connected)
+        self.client.on("session_confirm", self._confirmed)
+        self.client.on("history", self._history)
+        self.client.on("user_stored", self._message)
+        self.client.on("bot_uttered", self._message)
+
+    # -- the widget's side of the protocol --------------------------------------
+    def _connected(self) -> None:
+        current = self.conversations[-1].conversation_id if self.conversations else None
+        self.client.emit("session_request", {"session_id": current, "token": self.token, "language": self.lang})
+
+    def _confirmed(self, conversation_id: str) -> None:
+        with self.lock:
+            self.conversations[-1].conversation_id = conversation_id
+            self.lock.notify_all()
+        self.client.emit("sync", {"after": max(self.seen, default=0)})
+
+    def _history(self, items: List[Dict[str, Any]]) -> None:
+        """What the hub stored while this customer was away; then what it never got, again."""
+        for message in items:
+            self._message(message)
+        with self.lock:
+            waiting = dict(self.pending)
+        for message_id, text in waiting.items():
+            self._emit(text, message_id)
+
+    def _message(self, message: Dict[str, Any]) -> None:
+        meta = message.get("metadata") or {}
+        with self.lock:
+            if meta.get("seq"):
+                self.seen[meta["seq"]] = message
+            if meta.get("from") == "customer" and meta.get("client_message_id"):
+                self.pending.pop(meta["client_message_id"], None)
+                self.stored[meta["client_message_id"]] = meta["seq"]
+            self.lock.notify_all()
+
+    def _emit(self, text: str, message_id: str) -> None:
+        try:
+            self.client.emit("user_uttered", {"message": text, "message_id": message_id})
+        except socketio.exceptions.BadNamespaceError:
+            pass  # disconnected: resent after the reconnect's sync
+
+    # -- a customer's turns ---------------------------------------------------
+    def say(self, text: str) -> Turn:
+        """Sends one message and waits for the first reply to it (or gives up after TURN_LIMIT)."""
+        turn = Turn(text, uuid.uuid4().hex, time.monotonic())
+        self.conversations[-1].turns.append(turn)
+        with self.lock:
+            self.pending[turn.message_id] = text
+        self._emit(text, turn.message_id)
+        with self.lock:
+            while turn.outcome == "waiting":
+                reply = self._reply_to(turn)
+                if reply is not None:
+                    turn.answered = time.monotonic()
+                    turn.outcome = "apology" if (reply.get("metadata") or {}).get("error") else "answered"
+                    found = TICKET_NUMBER.search(reply.get("text") or "")
+                    if found:
+                        self.conversations[-1].tickets_shown.add(found.group(0))
+                elif time.monotonic() - turn.sent > TURN_LIMIT:
+                    turn.outcome = "lost"
+                else:
+                    self.lock.wait(0.5)
+        return turn
+
+    def _reply_to(self, turn: Turn) -> Optional[Dict[str, Any]]:
+        seq = self.stored.get(turn.message_id)
+        if seq is None:
+            return None
+        later = [
+            s for s, m in sorted(self.seen.items()) if s > seq and (m.get("metadata") or {}).get("from") != "customer"
+        ]
+        return self.seen[later[0]] if later else None
+
+    def asked(self) -> Optional[str]:
+        """What the intake form asks now (None: no form), from Rasa's tracker."""
+        conversation_id = self.conversations[-1].conversation_id
+        for _ in range(int(TURN_LIMIT)):
+            try:
+                tracker = requests.get(f"{self.rasa_url}/conversations/{conversation_id}/tracker", timeout=10).json()
+                break
+            except (requests.RequestException, ValueError):
+                time.sleep(1)  # Rasa is restarting
+        else:
+            return None
+        if (tracker.get("active_loop") or {}).get("name") != "incident_form":
+            return None
+        return tracker["slots"].get("requested_slot")
+
+    def answer(self, slot: Optional[str]) -> str:
+        return ANSWERS[self.lang].get(slot or "") or CHOICES.get(slot or "") or "/deny"
+
+    def persist(self, text: str) -> None:
+        """Says `text` until it is answered for real (a customer told to try again does)."""
+        while self.say(text).outcome != "answered" and not self.done():
+            time.sleep(RETRY_AFTER)
+
+    def done(self) -> bool:
+        return self.stop.is_set() or time.monotonic() > self.deadline
+
+    def conversation(self) -> None:
+        self.conversations.append(Conversation())
+        if self.client.connected:
+            self._connected()
+        else:
+            self.client.connect(self.hub_url, transports=["websocket"], wait_timeout=20)
+        with self.lock:
+            self.lock.wait_for(lambda: self.conversations[-1].conversation_id, timeout=TURN_LIMIT)
+        for text in QUESTIONS[self.lang]:
+            if self.done():
+                return
+            self.persist(text)
+        if not self.intake:
+            return
+        for _ in range(25):  # the form asks about a dozen questions; retries add some
+            if self.conversations[-1].tickets_shown or self.done():
+                return
+            slot = self.asked()
+            self.persist(self.answer(slot) if slot else REPORT[self.lang])
+
+    def run(self, stop: threading.Event, deadline: float) -> None:
+        self.stop, self.deadline = stop, deadline
+        try:
+            while not self.done():
+                self.conversation()
+        finally:
+            self.client.disconnect()
+
+
+# -- the stack -----------------------------------------------------------------
+class Process:
+    """One process of the stack, in its own process group so a kill takes its children too."""
+
+    def __init__(self, name: str, command: str, env: Dict[str, str], ready_url: str) -> None:
+        self.name, self.command, self.env, self.ready_url = name, command, env, ready_url
+        self.log = VAR / f"bench-faults-{name}.log"
+        self.process: Optional[subprocess.Popen] = None
+
+    def start(self) -> None:
+        with self.log.open("a") as out:
+            self.process = subprocess.Popen(
+                ["bash", "-c", self.command],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def ready(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.ready_url, timeout=2).ok:
+                    return True
+            except requests.RequestException:
+                pass
+            time.sleep(0.25)
+        return False
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def procfile() -> Dict[str, str]:
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    return dict(line.split(": ", 1) for line in lines if ": " in line and not line.startswith("#"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bench_env(database: Path, port: int) -> Dict[str, str]:
+    return dict(
+        os.environ,
+        TF_CPP_MIN_LOG_LEVEL="2",
+        DATABASE_URL=f"sqlite+aiosqlite:///{database}",
+        CAROLINA_PORT=str(port),
+        CAROLINA_IDENTITY_SECRET=SECRET,
+        CAROLINA_ACTIONS_TOKEN=TOKEN,
+        # A Wednesday morning, running: the queues are open, nobody is online, so incidents become tickets.
+        CAROLINA_CLOCK="2026-12-02T10:00:00-03:00",
+        CAROLINA_CLOCK_RUNNING="1",
+        CAROLINA_RATE_PER_MINUTE="600",
+        CAROLINA_RATE_BURST="60",
+    )
+
+
+def stack(database: Path, quick_rasa: Optional[str]) -> Dict[str, Process]:
+    if quick_rasa:
+        port = free_port()
+        env = dict(bench_env(database, port), RASA_URL=quick_rasa)
+        hub = Process("hub", f"{shlex.quote(sys.executable)} -m bot serve", env, f"http://127.0.0.1:{port}/api/health")
+        return {"hub": hub}
+    env = bench_env(database, 8000)
+    commands = procfile()
+    return {
+        "actions": Process("actions", commands["actions"], env, "http://127.0.0.1:5055/health"),
+        "rasa": Process("rasa", commands["rasa"], env, "http://127.0.0.1:5005/webhooks/hub/"),
+        "hub": Process("hub", commands["hub"], env, "http://127.0.0.1:8000/api/health"),
+    }
+
+
+# -- the run ---------------------------------------------------------------------
+def all_turns(customers: List[Customer]) -> List[Turn]:
+    return [t for c in customers for conv in c.conversations for t in list(conv.turns)]
+
+
+def wait_recovered(customers: List[Customer], killed: float, limit: float) -> Optional[float]:
+    """When a message sent after the kill was first answered for real (monotonic), or None."""
+    deadline = killed + limit
+    while time.monotonic() < deadline:
+        answered = [t.answered for t in all_turns(customers) if t.sent > killed and t.outcome == "answered"]
+        if answered:
+            return min(answered)
+        time.sleep(0.5)
+    return None
+
+
+def fault_figures(turns: List[Turn], killed: float, recovered: Optional[float]) -> Dict[str, Any]:
+    end = recovered if recovered is not None else float("inf")
+    during = [t for t in turns if killed <= t.sent <= end and t.outcome != "waiting"]
+    failed = [t for t in during if t.outcome != "answered"]
+    return {
+        "recovery_seconds": None if recovered is None else recovered - killed,
+        "turns_during_fault": len(during),
+        "failed_during_fault": len(failed),
+        "failed_share": (len(failed) / len(during)) if during else 0.0,
+        "lost_during_fault": sum(t.outcome == "lost" for t in during),
+    }
+
+
+def check(hub_url: str, database: Path, customers: List[Customer]) -> List[str]:
+    """What the record lacks, repeats or leaves unanswered (empty: nothing)."""
+    problems: List[str] = []
+    for customer in customers:
+        for conv in customer.conversations:
+            if not conv.conversation_id:
+                problems.append("a conversation never started")
+                continue
+            reply = requests.get(
+                f"{hub_url}/api/conversations/{conv.conversation_id}",
+                headers={"Authorization": f"Bearer {TOKEN}"},
+                timeout=30,
+            )
+            messages = reply.json()["messages"]
+            name = conv.conversation_id[:8]
+            stored = [m["client_message_id"] for m in messages if m["sender"] == "customer"]
+            sent = [t.message_id for t in conv.turns]
+            if stored != sent:
+                problems.append(f"{name}: customer messages stored {len(stored)}, sent {len(sent)}, or out of order")
+            for before, after in zip(messages, messages[1:] + [None], strict=True):
+                if before["sender"] == "customer" and (after is None or after["sender"] == "customer"):
+                    problems.append(f"{name}: message {before['id']} has neither an answer nor the apology")
+            if any(t.outcome == "lost" for t in conv.turns):
+                problems.append(f"{name}: a turn got no reply within {TURN_LIMIT:.0f} s")
+    if database.exists():
+        with sqlite3.connect(database) as db:
+            twice = db.execute(
+                "SELECT conversation_id, count(*) FROM tickets GROUP BY conversation_id HAVING count(*) > 1"
+            ).fetchall()
+            numbers = {row[0] for row in db.execute("SELECT number FROM tickets")}
+        problems += [f"{conv_id[:8]}: {count} tickets" for conv_id, count in twice]
+        shown = {n for c in customers for conv in c.conversations for n in conv.tickets_shown}
+        problems += [f"ticket {n} shown but not in the database" for n in sorted(shown - numbers)]
+    return problems
+
+
+def carried_on(customers: List[Customer]) -> Dict[str, int]:
+    """Conversations whose last turn was answered for real, of those with turns."""
+    ended = [conv for c in customers for conv in c.conversations if conv.turns]
+    return {
+        "conversations": len(ended),
+        "last_turn_answered": sum(conv.turns[-1].outcome == "answered" for conv in ended),
+    }
+
+
+def run(customers_count: int, faults: List[str], settle: float, quick_rasa: Optional[str]) -> Dict[str, Any]:
+    VAR.mkdir(exist_ok=True)
+    database = VAR / ("bench-faults-quick.db" if quick_rasa else "bench-faults.db")
+    database.unlink(missing_ok=True)
+    processes = stack(database, quick_rasa)
+    for process in processes.values():
+        process.start()
+    report: Dict[str, Any] = {"date": time.strftime("%Y-%m-%d"), "customers": customers_count, "faults": {}}
+    stop = threading.Event()
+    threads: List[threading.Thread] = []
+    try:
+        for process in processes.values():
+            if not process.ready(300):
+                raise SystemExit(f"{process.name} did not start: see {process.log}")
+        hub_url = processes["hub"].ready_url.rsplit("/api/", 1)[0]
+        rasa_url = quick_rasa or "http://127.0.0.1:5005"
+        languages = list(QUESTIONS)
+        customers = [
+            Customer(hub_url, rasa_url, languages[i % 3], i, intake=not quick_rasa) for i in range(customers_count)
+        ]
+        # Every loop is bounded: the customers stop at this deadline whatever happens.
+        deadline = time.monotonic() + len(faults) * (settle * 2 + 300) + 120
+        for customer in customers:
+            threads.append(threading.Thread(target=customer.run, args=(stop, deadline), daemon=True))
+            threads[-1].start()
+        time.sleep(settle)
+        for name in faults:
+            process = processes[name]
+            killed = time.monotonic()
+            process.kill()
+            process.start()
+            recovered = wait_recovered(customers, killed, 300)
+            report["faults"][name] = fault_figures(all_turns(customers), killed, recovered)
+            print(f"{name}: {json.dumps(report['faults'][name])}", flush=True)
+            time.sleep(settle)
+        stop.set()
+        for thread in threads:
+            thread.join(TURN_LIMIT * 2)
+        turns = all_turns(customers)
+        report["turns"] = len(turns)
+        report["outcomes"] = {kind: sum(t.outcome == kind for t in turns) for kind in ("answered", "apology", "lost")}
+        report["tickets_shown"] = sum(len(conv.tickets_shown) for c in customers for conv in c.conversations)
+        report["carried_on"] = carried_on(customers)
+        problems = check(hub_url, database, customers)
+        report["problems"] = problems[:30]
+        report["problem_count"] = len(problems)
+    finally:
+        stop.set()
+        for process in processes.values():
+            process.kill(signal.SIGTERM)
+    return report
+
+
+def markdown(report: Dict[str, Any]) -> str:
+    lines = [
+        f"# Fault runs ({report['date']})",
+        "",
+        f"{report['customers']} customers the whole time; each process killed (SIGKILL) and restarted at once, "
+        "one after the other.",
+        "",
+        "| killed | recovery (s) | turns during the fault | failed (apology or none) | lost |",
+        "|---|---|---|---|---|",
+    ]
+    for name, row in report["faults"].items():
+        recovery = "not recovered" if row["recovery_seconds"] is None else f"{row['recovery_seconds']:.1f}"
+        lines.append(
+            f"| {name} | {recovery} | {row['turns_during_fault']} | {row['failed_during_fault']} "
+            f"({row['failed_share']:.0%}) | {row['lost_during_fault']} |"
+        )
+    carried = report["carried_on"]
+    outcomes = report["outcomes"]
+    lines += [
+        "",
+        f"All turns: {report['turns']} ({outcomes['answered']} answered, {outcomes['apology']} apologies, "
+        f"{outcomes['lost']} lost); ticket numbers shown: {report['tickets_shown']}. Conversations whose last turn "
+        f"was answered for real: {carried['last_turn_answered']} of {carried['conversations']}. Problems in the "
+        f"record (messages missing, repeated or unanswered, tickets twice): **{report['problem_count']}**.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: List[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench faults")
+    parser.add_argument("--customers", type=int, default=10)
+    parser.add_argument("--faults", default="actions,rasa,hub")
+    parser.add_argument("--settle", type=float, default=30, help="seconds of plain load before and after each fault")
+    parser.add_argument("--quick", action="store_true", help="a hub of its own against --rasa-url, killed once")
+    parser.add_argument("--rasa-url", default=None)
+    parser.add_argument("--out", default=str(RESULTS))
+    args = parser.parse_args(argv)
+    if args.quick:
+        if not args.rasa_url:
+            parser.error("--quick needs --rasa-url (a running Rasa)")
+        report = run(2, ["hub"], 3, args.rasa_url)
+    else:
+        report = run(args.customers, args.faults.split(","), args.settle, None)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    name = "faults-quick" if args.quick else "faults"
+    (out / f"{name}.json").write_text(json.dumps(report, indent=2))
+    (out / f"{name}.md").write_text(markdown(report))
+    print(markdown(report))
+    return 0 if report["problem_count"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
