@@ -381,8 +381,12 @@ def fault_figures(turns: List[Turn], killed: float, recovered: Optional[float]) 
     end = recovered if recovered is not None else float("inf")
     during = [t for t in turns if killed <= t.sent <= end and t.outcome != "waiting"]
     failed = [t for t in during if t.outcome != "answered"]
+    # Sent before the kill, not yet answered: the messages the killed process was working on.
+    in_flight = [t for t in turns if t.sent < killed and (t.answered is None or t.answered >= killed)]
     return {
         "recovery_seconds": None if recovered is None else recovered - killed,
+        "in_flight_at_kill": len(in_flight),
+        "in_flight_answered": sum(t.outcome == "answered" for t in in_flight),
         "turns_during_fault": len(during),
         "failed_during_fault": len(failed),
         "failed_share": (len(failed) / len(during)) if during else 0.0,
@@ -495,13 +499,16 @@ def markdown(report: Dict[str, Any]) -> str:
         f"{report['customers']} customers the whole time; each process killed (SIGKILL) and restarted at once, "
         "one after the other.",
         "",
-        "| killed | recovery (s) | turns during the fault | failed (apology or none) | lost |",
-        "|---|---|---|---|---|",
+        "| killed | recovery (s) | in flight at the kill: answered / not | turns during the fault "
+        "| failed (apology or none) | lost |",
+        "|---|---|---|---|---|---|",
     ]
     for name, row in report["faults"].items():
         recovery = "not recovered" if row["recovery_seconds"] is None else f"{row['recovery_seconds']:.1f}"
         lines.append(
-            f"| {name} | {recovery} | {row['turns_during_fault']} | {row['failed_during_fault']} "
+            f"| {name} | {recovery} | {row['in_flight_answered']} / "
+            f"{row['in_flight_at_kill'] - row['in_flight_answered']} | {row['turns_during_fault']} | "
+            f"{row['failed_during_fault']} "
             f"({row['failed_share']:.0%}) | {row['lost_during_fault']} |"
         )
     carried = report["carried_on"]

@@ -104,10 +104,14 @@ async def handle_customer_message(
                 existing = await queries.find_customer_message(session, conversation_id, client_message_id)
                 if existing is not None:
                     return Outcome(existing, await queries.replies_after(session, existing), duplicate=True)
-            customer = await queries.add_message(session, conversation_id, "customer", text, None, client_message_id)
+            destination = route(conversation)
+            # Kept with the message: the catch-up after a crash must not hand Carolina a line meant for a person.
+            addressed = {"to": "analyst"} if destination == "analyst" else None
+            customer = await queries.add_message(
+                session, conversation_id, "customer", text, addressed, client_message_id
+            )
             # Until Carolina has decided, the page's locale says which language to apologise in.
             language = conversation.language or normalise_code((metadata or {}).get("language"))
-            destination = route(conversation)
             # The answer to the satisfaction survey after a live chat is the hub's to keep.
             score = None
             if destination == "bot":
@@ -219,8 +223,12 @@ async def answer_unanswered(
                 customer = await session.get(Message, message_id)
                 conversation = await queries.get_conversation(session, conversation_id)
                 contact = await session.get(Contact, conversation.contact_id) if conversation.contact_id else None
-                if await queries.replies_after(session, customer) or route(conversation) != "bot":
-                    continue  # answered meanwhile, or an analyst has it now
+                if (
+                    await queries.replies_after(session, customer)
+                    or route(conversation) != "bot"
+                    or (customer.payload or {}).get("to") == "analyst"
+                ):
+                    continue  # answered meanwhile, or it was (or is now) an analyst's
             language = conversation.language or (contact.language if contact else None)
             metadata = identity_of(contact).as_metadata() if contact else {}
             if language:

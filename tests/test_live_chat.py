@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import http.server
+import json
 import queue
 import sys
+import threading
 import time
 import uuid
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 import requests
@@ -412,3 +415,82 @@ def test_after_a_hub_restart_analysts_who_do_not_come_back_go_offline(hub):
     time.sleep(2.5)  # the grace period (1 s here) runs again from the restart
     me = carla.http.get(f"{hub.url}/api/agent/me", timeout=10).json()["agent"]
     assert me["presence"] == "offline"
+
+
+class FakeRasa(http.server.ThreadingHTTPServer):
+    """Rasa's hub channel, played: records what it is asked; a first "wait" keeps the hub waiting."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        self.asked: List[str] = []
+        fake = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the readiness check
+                self.answer({"status": "ok"})
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                fake.asked.append(body["message"])
+                if fake.asked == ["wait"]:  # the first time only
+                    time.sleep(30)
+                self.answer({"messages": [{"text": f"Carolina on {body['message']!r}"}], "nlu": {}})
+
+            def answer(self, data: Dict[str, Any]) -> None:
+                raw = json.dumps(data).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+def test_after_a_crash_carolina_answers_what_she_owed_and_nothing_meant_for_an_analyst(tmp_path_factory, server_env):
+    fake = FakeRasa()
+    hub = start_hub(tmp_path_factory, server_env, "catch-up-hub", WEDNESDAY_LUNCH, RASA_URL=fake.url)
+    try:
+        # A line for the analyst, then the customer leaves: the chat is abandoned, the line is the last one.
+        ana = Analyst(hub.url, "ana@support.example")
+        ana.presence("online")
+        left = logged_customer(hub.url)
+        escalate(hub.url, left.session_id)
+        handoff = ana.expect("handoff_queued", where=lambda h: h["conversation_id"] == left.session_id)
+        assert ana.post(f"/handoffs/{handoff['id']}/accept").status_code == 200
+        send(left, "are you still there?")
+        ana.expect("message", where=lambda m: m["text"] == "are you still there?")
+        left.close()
+        assert ana.expect("handoff_ended", timeout=15)["status"] == "abandoned"
+        ana.close()
+        # A line for Carolina the hub dies on while she thinks.
+        owed = logged_customer(hub.url)
+        send(owed, "wait")
+        for _ in range(100):
+            if "wait" in fake.asked:
+                break
+            time.sleep(0.1)
+        hub.process.kill()
+        hub.process.wait()
+        owed.close()
+        hub.start(timeout=60)
+        for _ in range(100):
+            messages = conversation(hub.url, owed.session_id)["messages"]
+            if len(messages) > 1:
+                break
+            time.sleep(0.2)
+        assert [(m["sender"], m["text"]) for m in messages] == [("customer", "wait"), ("bot", "Carolina on 'wait'")]
+        assert fake.asked == ["wait", "wait"], "asked again once, and never the analyst's line"
+        assert conversation(hub.url, left.session_id)["messages"][-1]["text"] == "are you still there?"
+    finally:
+        hub.stop()
+        fake.shutdown()

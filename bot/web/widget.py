@@ -34,7 +34,8 @@ def bot_uttered(message: Message) -> Dict[str, Any]:
     recognises a message by its exact set of keys ({text}, {text, quick_replies},
     {attachment}), so everything the hub adds goes under `metadata`, which it
     sets aside: `seq` (the place in the transcript), `from` (customer, bot,
-    agent, system), `agent_name`, `client_message_id`, `error`."""
+    agent, system), `agent_name`, `client_message_id`, `error`, `to` (analyst: a
+    customer message for the analyst, not Carolina)."""
     event: Dict[str, Any] = {"text": message.text}
     payload = message.payload or {}
     buttons = payload.get("buttons") or payload.get("quick_replies")
@@ -45,7 +46,7 @@ def bot_uttered(message: Message) -> Dict[str, Any]:
     if payload.get("attachment"):
         event = {"attachment": payload["attachment"]}
     metadata: Dict[str, Any] = {"seq": message.id, "from": message.sender}
-    for key in ("agent_name", "error"):
+    for key in ("agent_name", "error", "to"):
         if payload.get(key):
             metadata[key] = payload[key]
     if message.client_message_id:
@@ -147,10 +148,7 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
             return
         # Everyone in the conversation's room sees the customer's message (other
         # tabs, later the analyst), then the replies, each already stored.
-        stored = bot_uttered(outcome.customer)
-        if outcome.destination == "analyst":
-            stored["metadata"]["to"] = "analyst"
-        await sio.emit("user_stored", stored, room=conversation_id)
+        await sio.emit("user_stored", bot_uttered(outcome.customer), room=conversation_id)
         if outcome.destination == "analyst" and not outcome.duplicate:
             await app[keys.LIVE].customer_said(conversation_id, outcome.customer)
         for reply in outcome.replies:
