@@ -4,7 +4,7 @@ python -m bench nlu [--quick --rasa-url URL]
 python -m bench coldstart
 python -m bench soak [--hub-url URL] [--minutes 10] [--conversations 50] [--quick]
 python -m bench faults [--customers 10] [--faults actions,rasa,hub] [--quick --rasa-url URL]
-python -m bench all [--skip-nlu] [--skip-soak] [--skip-faults]     (also `make bench`)"""
+python -m bench all [--skip-nlu] [--skip-soak] [--skip-faults] [--report-only]     (also `make bench`)"""
 
 from __future__ import annotations
 

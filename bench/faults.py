@@ -465,19 +465,26 @@ def run(customers_count: int, faults: List[str], settle: float, quick_rasa: Opti
             threads.append(threading.Thread(target=customer.run, args=(stop, deadline), daemon=True))
             threads[-1].start()
         time.sleep(settle)
+        moments = {}
         for name in faults:
             process = processes[name]
             killed = time.monotonic()
             process.kill()
             process.start()
-            recovered = wait_recovered(customers, killed, 300)
-            report["faults"][name] = fault_figures(all_turns(customers), killed, recovered)
-            print(f"{name}: {json.dumps(report['faults'][name])}", flush=True)
+            moments[name] = (killed, wait_recovered(customers, killed, 300))
+            recovered = moments[name][1]
+            print(
+                f"{name} killed, restarted, "
+                + ("never recovered" if recovered is None else f"recovered after {recovered - killed:.1f} s"),
+                flush=True,
+            )
             time.sleep(settle)
         stop.set()
         for thread in threads:
             thread.join(TURN_LIMIT * 2)
         turns = all_turns(customers)
+        # Counted once every turn has ended: a message in flight at a kill may be answered well after it.
+        report["faults"] = {name: fault_figures(turns, *moment) for name, moment in moments.items()}
         report["turns"] = len(turns)
         report["outcomes"] = {kind: sum(t.outcome == kind for t in turns) for kind in ("answered", "apology", "lost")}
         report["tickets_shown"] = sum(len(conv.tickets_shown) for c in customers for conv in c.conversations)
