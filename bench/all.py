@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List
 
-from bench import coldstart, faults, kb, load, nlu, soak
+from bench import coldstart, faults, kb, load, nlu, soak, stack
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -30,10 +30,10 @@ def main(argv: List[str]) -> int:
     if "--report-only" in argv:  # after running one benchmark alone: the report from every benchmark's latest files
         write_report()
         return 0
-    cold, stack = coldstart.measure(keep=True)
+    cold, processes = coldstart.measure(keep=True)
     (RESULTS / "coldstart.json").write_text(json.dumps(cold, indent=2))
     (RESULTS / "coldstart.md").write_text(coldstart.markdown(cold))
-    if stack is None:
+    if processes is None:
         print("the stack did not answer; see var/bench-servers.log")
         return 1
     try:
@@ -41,7 +41,7 @@ def main(argv: List[str]) -> int:
         if "--skip-soak" not in argv:
             soak.main(["--hub-url", coldstart.HUB])
     finally:
-        coldstart.stop_stack(stack)
+        stack.stop(processes)
     if "--skip-faults" not in argv:
         faults.main([])
     kb.main([])

@@ -1,20 +1,20 @@
 """Cold start: from `make run`'s processes starting (model already trained) to
 the first message Carolina answers through the hub, and the model's size.
 
-python -m bench coldstart [--keep] : starts the Procfile's three processes with
-honcho on their usual ports (5005, 5055, 8000: they must be free), sends "oi"
-through the widget's protocol until a real answer comes back, and stops them
-(or, with --keep, leaves them running and returns their handle: `bench all`
-then runs the load benchmark against them).
+python -m bench coldstart [--quick --rasa-url URL]
+
+Starts the Procfile's three processes on their usual ports (5005, 5055, 8000:
+they must be free), sends "oi" through the widget's protocol until a real
+answer comes back, and stops them. `bench all` keeps them running for the load
+and soak benchmarks (measure(keep=True)). --quick (make test) times a hub alone
+against a running Rasa instead: the hub's own share of a cold start.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,29 +22,24 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import socketio
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench import stack
+
 RESULTS = Path(__file__).resolve().parent / "results"
-MODEL = ROOT / "models" / "carolina.tar.gz"
-PORTS = (5005, 5055, 8000)
 HUB = "http://127.0.0.1:8000"
 LIMIT = 600.0
 
 
-def port_taken(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def answered_once() -> bool:
+def answered_once(hub_url: str) -> bool:
     """One try: a new conversation says "oi"; True if Carolina (not the hub's apology) answers."""
     # websocket-client sends its own Origin header: set it rather than add a second one.
-    client = socketio.Client(reconnection=False, websocket_extra_options={"origin": "http://localhost:8000"})
+    origin = hub_url.replace("127.0.0.1", "localhost")
+    client = socketio.Client(reconnection=False, websocket_extra_options={"origin": origin})
     answers: List[Dict[str, Any]] = []
     confirmed: List[str] = []
     client.on("session_confirm", lambda sid: confirmed.append(sid))
     client.on("bot_uttered", lambda data: answers.append(data))
     try:
-        client.connect(HUB, transports=["websocket"], wait_timeout=5)
+        client.connect(hub_url, transports=["websocket"], wait_timeout=5)
         client.emit("session_request", {"session_id": None, "language": "pt"})
         wait_until(lambda: bool(confirmed), 10)
         client.emit("user_uttered", {"message": "oi", "session_id": confirmed[0]})
@@ -56,10 +51,10 @@ def answered_once() -> bool:
         client.disconnect()
 
 
-def first_answer(deadline: float) -> Optional[float]:
+def first_answer(hub_url: str, deadline: float) -> Optional[float]:
     """When (monotonic clock) a message was first answered, trying once a second."""
     while time.monotonic() < deadline:
-        if answered_once():
+        if answered_once(hub_url):
             return time.monotonic()
         time.sleep(1)
     return None
@@ -71,63 +66,55 @@ def wait_until(condition, seconds: float) -> None:  # noqa: ANN001
         time.sleep(0.05)
 
 
-def start_stack() -> Tuple[subprocess.Popen, float]:
-    taken = [p for p in PORTS if port_taken(p)]
-    if taken:
-        raise SystemExit(f"ports {taken} are in use: stop `make run` first")
-    if not MODEL.exists():
-        raise SystemExit("no trained model: run `make train` first")
-    (ROOT / "var").mkdir(exist_ok=True)
-    log = open(ROOT / "var" / "bench-servers.log", "w")  # noqa: SIM115 - lives as long as the servers
-    started = time.monotonic()
-    process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "honcho"), "start"],
-        cwd=ROOT,
-        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    return process, started
-
-
-def stop_stack(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
-def measure(keep: bool = False) -> Tuple[Dict[str, Any], Optional[subprocess.Popen]]:
+def measure(keep: bool = False, rasa_url: Optional[str] = None) -> Tuple[Dict[str, Any], Optional[Dict]]:
+    """The figures, and the running processes when `keep` (None if not kept or not answered)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    process, started = start_stack()
-    answered = first_answer(started + LIMIT)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    if rasa_url:
+        database = stack.VAR / "bench-coldstart.db"
+        database.unlink(missing_ok=True)
+        env["DATABASE_URL"] = f"sqlite+aiosqlite:///{database}"
+        processes = stack.hub_alone(env, rasa_url, "bench-coldstart")
+    else:
+        processes = stack.whole(env, "bench-servers")
+    started = time.monotonic()
+    stack.start(processes)
+    answered = first_answer(processes["hub"].base_url, started + LIMIT)
     report = {
         "date": time.strftime("%Y-%m-%d"),
+        "what": "the hub alone, against a running Rasa" if rasa_url else "the three processes",
         "seconds_to_first_answer": None if answered is None else answered - started,
-        "model_mb": MODEL.stat().st_size / 2**20,
+        "model_mb": stack.MODEL.stat().st_size / 2**20,
     }
     if not keep or answered is None:
-        stop_stack(process)
+        stack.stop(processes)
         return report, None
-    return report, process
+    return report, processes
 
 
 def markdown(report: Dict[str, Any]) -> str:
     seconds = report["seconds_to_first_answer"]
     shown = "not answered within the limit" if seconds is None else f"{seconds:.1f} s"
     return (
-        f"# Cold start ({report['date']})\n\nFrom starting the three processes (model trained) to the first answer "
+        f"# Cold start ({report['date']})\n\nFrom starting {report['what']} (model trained) to the first answer "
         f"through the hub: **{shown}**. Model on disk: {report['model_mb']:.1f} MB.\n"
     )
 
 
 def main(argv: List[str]) -> int:
-    report, _ = measure()
-    (RESULTS / "coldstart.json").write_text(json.dumps(report, indent=2))
-    (RESULTS / "coldstart.md").write_text(markdown(report))
+    parser = argparse.ArgumentParser(prog="python -m bench coldstart")
+    parser.add_argument("--quick", action="store_true", help="a hub alone against --rasa-url (make test)")
+    parser.add_argument("--rasa-url", default=None)
+    parser.add_argument("--out", default=str(RESULTS))
+    args = parser.parse_args(argv)
+    if args.quick and not args.rasa_url:
+        parser.error("--quick needs --rasa-url (a running Rasa)")
+    report, _ = measure(rasa_url=args.rasa_url if args.quick else None)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    name = "coldstart-quick" if args.quick else "coldstart"
+    (out / f"{name}.json").write_text(json.dumps(report, indent=2))
+    (out / f"{name}.md").write_text(markdown(report))
     print(markdown(report))
     return 0 if report["seconds_to_first_answer"] is not None else 1
 

@@ -35,11 +35,7 @@ import argparse
 import json
 import os
 import re
-import shlex
-import signal
-import socket
 import sqlite3
-import subprocess
 import sys
 import threading
 import time
@@ -51,11 +47,10 @@ from typing import Any, Dict, List, Optional
 import requests
 import socketio
 
+from bench import stack
 from bot.identity import Identity, sign
 
-ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
-VAR = ROOT / "var"
 SECRET = "bench-faults-identity-secret-0123456789"
 TOKEN = "bench-faults-actions-token"
 TURN_LIMIT = 120.0  # a turn with no reply at all after this is lost (Rasa takes about a minute to restart)
@@ -279,63 +274,11 @@ class Customer:
 
 
 # -- the stack -----------------------------------------------------------------
-class Process:
-    """One process of the stack, in its own process group so a kill takes its children too."""
-
-    def __init__(self, name: str, command: str, env: Dict[str, str], ready_url: str) -> None:
-        self.name, self.command, self.env, self.ready_url = name, command, env, ready_url
-        self.log = VAR / f"bench-faults-{name}.log"
-        self.process: Optional[subprocess.Popen] = None
-
-    def start(self) -> None:
-        with self.log.open("a") as out:
-            self.process = subprocess.Popen(
-                ["bash", "-c", self.command],
-                cwd=ROOT,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def ready(self, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(self.ready_url, timeout=2).ok:
-                    return True
-            except requests.RequestException:
-                pass
-            time.sleep(0.25)
-        return False
-
-    def kill(self, sig: int = signal.SIGKILL) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, sig)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-
-
-def procfile() -> Dict[str, str]:
-    lines = (ROOT / "Procfile").read_text().splitlines()
-    return dict(line.split(": ", 1) for line in lines if ": " in line and not line.startswith("#"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def bench_env(database: Path, port: int) -> Dict[str, str]:
+def bench_env(database: Path) -> Dict[str, str]:
     return dict(
         os.environ,
         TF_CPP_MIN_LOG_LEVEL="2",
         DATABASE_URL=f"sqlite+aiosqlite:///{database}",
-        CAROLINA_PORT=str(port),
         CAROLINA_IDENTITY_SECRET=SECRET,
         CAROLINA_ACTIONS_TOKEN=TOKEN,
         # A Wednesday morning, running: the queues are open, nobody is online, so incidents become tickets.
@@ -344,21 +287,6 @@ def bench_env(database: Path, port: int) -> Dict[str, str]:
         CAROLINA_RATE_PER_MINUTE="600",
         CAROLINA_RATE_BURST="60",
     )
-
-
-def stack(database: Path, quick_rasa: Optional[str]) -> Dict[str, Process]:
-    if quick_rasa:
-        port = free_port()
-        env = dict(bench_env(database, port), RASA_URL=quick_rasa)
-        hub = Process("hub", f"{shlex.quote(sys.executable)} -m bot serve", env, f"http://127.0.0.1:{port}/api/health")
-        return {"hub": hub}
-    env = bench_env(database, 8000)
-    commands = procfile()
-    return {
-        "actions": Process("actions", commands["actions"], env, "http://127.0.0.1:5055/health"),
-        "rasa": Process("rasa", commands["rasa"], env, "http://127.0.0.1:5005/webhooks/hub/"),
-        "hub": Process("hub", commands["hub"], env, "http://127.0.0.1:8000/api/health"),
-    }
 
 
 # -- the run ---------------------------------------------------------------------
@@ -440,12 +368,12 @@ def carried_on(customers: List[Customer]) -> Dict[str, int]:
 
 
 def run(customers_count: int, faults: List[str], settle: float, quick_rasa: Optional[str]) -> Dict[str, Any]:
-    VAR.mkdir(exist_ok=True)
-    database = VAR / ("bench-faults-quick.db" if quick_rasa else "bench-faults.db")
+    stack.VAR.mkdir(exist_ok=True)
+    database = stack.VAR / ("bench-faults-quick.db" if quick_rasa else "bench-faults.db")
     database.unlink(missing_ok=True)
-    processes = stack(database, quick_rasa)
-    for process in processes.values():
-        process.start()
+    env = bench_env(database)
+    processes = stack.hub_alone(env, quick_rasa, "bench-faults") if quick_rasa else stack.whole(env, "bench-faults")
+    stack.start(processes)
     report: Dict[str, Any] = {"date": time.strftime("%Y-%m-%d"), "customers": customers_count, "faults": {}}
     stop = threading.Event()
     threads: List[threading.Thread] = []
@@ -453,7 +381,7 @@ def run(customers_count: int, faults: List[str], settle: float, quick_rasa: Opti
         for process in processes.values():
             if not process.ready(300):
                 raise SystemExit(f"{process.name} did not start: see {process.log}")
-        hub_url = processes["hub"].ready_url.rsplit("/api/", 1)[0]
+        hub_url = processes["hub"].base_url
         rasa_url = quick_rasa or "http://127.0.0.1:5005"
         languages = list(QUESTIONS)
         customers = [
@@ -494,8 +422,7 @@ def run(customers_count: int, faults: List[str], settle: float, quick_rasa: Opti
         report["problem_count"] = len(problems)
     finally:
         stop.set()
-        for process in processes.values():
-            process.kill(signal.SIGTERM)
+        stack.stop(processes)
     return report
 
 

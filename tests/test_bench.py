@@ -103,3 +103,18 @@ def test_fault_run_kills_a_hub_and_checks_nothing_was_lost(rasa_server, tmp_path
     hub = report["faults"]["hub"]
     assert hub["recovery_seconds"] is not None and report["outcomes"]["answered"] >= 3, report
     assert "| hub |" in (tmp_path / "faults-quick.md").read_text()
+
+
+def test_coldstart_benchmark_runs_and_reports(rasa_server, tmp_path):
+    # The hub's own cold start against the session's Rasa: a second Rasa would cost a minute.
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "coldstart", "--quick", "--rasa-url", rasa_server, "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((tmp_path / "coldstart-quick.json").read_text())
+    assert report["seconds_to_first_answer"] > 0 and report["model_mb"] > 1
+    assert "the hub alone" in (tmp_path / "coldstart-quick.md").read_text()
