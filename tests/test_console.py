@@ -63,6 +63,9 @@ def test_an_analyst_takes_a_chat_in_the_browser_and_finds_the_transcript(hub, br
     row.get_by_role("button", name="Atender").click()
 
     page.locator(".msg.system", has_text="Ana").wait_for()
+    # The gathered details are labelled in the analyst's language, not with the API's field names.
+    details = page.locator("aside.fields").inner_text()
+    assert "Motivo" in details and "Empresa" in details and "reason" not in details
     box = page.get_by_label("Mensagem")
     box.fill("Olá Marta, qual o número da nota?")
     assert customer.expect("agent_typing")["name"] == "Ana", "the widget says the analyst is typing"

@@ -24,6 +24,14 @@
   var toast = document.querySelector(".toast");
 
   function t(key) { return T[lang][key] || key; }
+  // The gathered details' names (bot/tickets.py, actions/incident.py) as the analyst reads them.
+  var FIELD_LABELS = {
+    pt: { category: "Tipo", product: "Produto", routine: "Rotina", version: "Versão", environment: "Ambiente", database: "Banco de dados", cloud: "Cloud", summary: "Resumo", description: "Descrição", steps: "Passos", expected: "Esperado", since: "Desde", since_date: "Desde (data)", after_update: "Após atualização", previous_version: "Versão anterior", affected_users: "Usuários afetados", operation_stopped: "Operação parada", impact: "Impacto", urgency: "Urgência", email: "E-mail", language: "Idioma", satisfaction: "Satisfação", yes: "sim", no: "não" },
+    es: { category: "Tipo", product: "Producto", routine: "Rutina", version: "Versión", environment: "Ambiente", database: "Base de datos", cloud: "Cloud", summary: "Resumen", description: "Descripción", steps: "Pasos", expected: "Esperado", since: "Desde", since_date: "Desde (fecha)", after_update: "Tras actualización", previous_version: "Versión anterior", affected_users: "Usuarios afectados", operation_stopped: "Operación detenida", impact: "Impacto", urgency: "Urgencia", email: "E-mail", language: "Idioma", satisfaction: "Satisfacción", yes: "sí", no: "no" },
+    en: { category: "Category", product: "Product", routine: "Routine", version: "Version", environment: "Environment", database: "Database", cloud: "Cloud", summary: "Summary", description: "Description", steps: "Steps", expected: "Expected", since: "Since", since_date: "Since (date)", after_update: "After an update", previous_version: "Previous version", affected_users: "Users affected", operation_stopped: "Operation stopped", impact: "Impact", urgency: "Urgency", email: "E-mail", language: "Language", satisfaction: "Satisfaction", yes: "yes", no: "no" }
+  };
+  function fieldLabel(key) { return FIELD_LABELS[lang][key] || T[lang][key] || key; }
+  function fieldValue(value) { return value === true ? FIELD_LABELS[lang].yes : value === false ? FIELD_LABELS[lang].no : String(value); }
   // el("tag", {attr: value, onclick: fn}, child...): children are nodes or text (set as text, never HTML).
   function el(tag, attrs) {
     var node = document.createElement(tag);
@@ -189,7 +197,7 @@
     var dl = el("dl");
     Object.keys(fields || {}).forEach(function (k) {
       if (fields[k] === null || fields[k] === "") return;
-      dl.appendChild(el("dt", { text: k })); dl.appendChild(el("dd", { text: String(fields[k]) }));
+      dl.appendChild(el("dt", { text: fieldLabel(k) })); dl.appendChild(el("dd", { text: fieldValue(fields[k]) }));
     });
     return el("aside", { class: "fields", "aria-label": title }, el("h2", { text: title }), dl);
   }
