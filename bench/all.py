@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List
 
-from bench import coldstart, faults, kb, load, nlu, soak, stack
+from bench import coldstart, faults, kb, load, nlu, output, soak, stack
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -31,8 +31,7 @@ def main(argv: List[str]) -> int:
         write_report()
         return 0
     cold, processes = coldstart.measure(keep=True)
-    (RESULTS / "coldstart.json").write_text(json.dumps(cold, indent=2))
-    (RESULTS / "coldstart.md").write_text(coldstart.markdown(cold))
+    output.save(RESULTS, "coldstart", False, cold, coldstart.markdown(cold))
     if processes is None:
         print("the stack did not answer; see var/bench-servers.log")
         return 1

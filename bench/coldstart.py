@@ -13,7 +13,6 @@ against a running Rasa instead: the hub's own share of a cold start.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -22,7 +21,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import socketio
 
-from bench import stack
+from bench import output, stack
 
 RESULTS = Path(__file__).resolve().parent / "results"
 HUB = "http://127.0.0.1:8000"
@@ -110,12 +109,7 @@ def main(argv: List[str]) -> int:
     if args.quick and not args.rasa_url:
         parser.error("--quick needs --rasa-url (a running Rasa)")
     report, _ = measure(rasa_url=args.rasa_url if args.quick else None)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    name = "coldstart-quick" if args.quick else "coldstart"
-    (out / f"{name}.json").write_text(json.dumps(report, indent=2))
-    (out / f"{name}.md").write_text(markdown(report))
-    print(markdown(report))
+    output.save(args.out, "coldstart", args.quick, report, markdown(report))
     return 0 if report["seconds_to_first_answer"] is not None else 1
 
 

@@ -32,7 +32,6 @@ Rasa's action server works for another hub), the hub killed once.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sqlite3
@@ -47,7 +46,7 @@ from typing import Any, Dict, List, Optional
 import requests
 import socketio
 
-from bench import stack
+from bench import output, stack
 from bot.identity import Identity, sign
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -473,12 +472,7 @@ def main(argv: List[str]) -> int:
         report = run(2, ["hub"], 3, args.rasa_url)
     else:
         report = run(args.customers, args.faults.split(","), args.settle, None)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    name = "faults-quick" if args.quick else "faults"
-    (out / f"{name}.json").write_text(json.dumps(report, indent=2))
-    (out / f"{name}.md").write_text(markdown(report))
-    print(markdown(report))
+    output.save(args.out, "faults", args.quick, report, markdown(report))
     return 0 if report["problem_count"] == 0 else 1
 
 

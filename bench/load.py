@@ -29,6 +29,8 @@ from urllib.parse import urlparse
 import aiohttp
 import socketio
 
+from bench import output
+
 RESULTS = Path(__file__).resolve().parent / "results"
 SCRIPTS = {
     "pt": [
@@ -274,11 +276,6 @@ def main(argv: List[str]) -> int:
         report["levels"].append(row)
         print(json.dumps(row))
     report["peak_memory_mb"] = {"hub": peak_memory_mb(args.hub_url), "rasa": peak_memory_mb(args.rasa_url)}
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    name = "load-quick" if args.quick else "load"
-    (out / f"{name}.json").write_text(json.dumps(report, indent=2))
-    (out / f"{name}.md").write_text(markdown(report))
-    plot(report, out / f"{name}.png")
-    print(markdown(report))
+    stem = output.save(args.out, "load", args.quick, report, markdown(report))
+    plot(report, stem.with_suffix(".png"))
     return 0

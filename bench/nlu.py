@@ -27,6 +27,8 @@ from typing import Any, Dict, List, Tuple
 import requests
 from sklearn.metrics import accuracy_score, f1_score
 
+from bench import output
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 HOLDOUT = ROOT / "tests" / "nlu"
@@ -165,11 +167,6 @@ def main(argv: List[str]) -> int:
             for name, config in CONFIGS.items():
                 report["pipelines"][name] = train_and_evaluate(config, examples, Path(workdir))
                 print(name, json.dumps(report["pipelines"][name]), flush=True)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    name = "nlu-quick" if args.quick else "nlu"
-    (out / f"{name}.json").write_text(json.dumps(report, indent=2))
-    (out / f"{name}.md").write_text(markdown(report))
-    plot(report, out / f"{name}.png")
-    print(markdown(report))
+    stem = output.save(args.out, "nlu", args.quick, report, markdown(report))
+    plot(report, stem.with_suffix(".png"))
     return 0

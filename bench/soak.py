@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import json
 import os
 import queue
 import threading
@@ -24,6 +23,7 @@ from urllib.parse import urlparse
 import requests
 import socketio
 
+from bench import output
 from bench.load import QUIET, SCRIPTS, TIMEOUT, pid_listening
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,10 +162,5 @@ def main(argv: List[str]) -> int:
     seconds, conversations = (3.0, 2) if args.quick else (args.minutes * 60, args.conversations)
     origin = args.origin or args.hub_url.replace("127.0.0.1", "localhost")
     report = run(args.hub_url, origin, args.token or actions_token(), seconds, conversations)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    name = "soak-quick" if args.quick else "soak"
-    (out / f"{name}.json").write_text(json.dumps(report, indent=2))
-    (out / f"{name}.md").write_text(markdown(report))
-    print(markdown(report))
+    output.save(args.out, "soak", args.quick, report, markdown(report))
     return 0 if report["conversations_with_problems"] == 0 else 1

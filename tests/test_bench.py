@@ -10,16 +10,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def bench(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """`python -m bench ...`, as an operator runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "bench", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
+
+
 def test_kb_benchmark_runs_and_reports(rasa_server, tmp_path):
     # Against the session's running Rasa: loading the model a second time would
     # add a minute to every test run.
-    result = subprocess.run(
-        [sys.executable, "-m", "bench", "kb", "--quick", "--rasa-url", rasa_server, "--out", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = bench("kb", "--quick", "--rasa-url", rasa_server, "--out", str(tmp_path), timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads((tmp_path / "kb-quick.json").read_text())
     assert set(report) >= {"Carolina", "plain BM25", "ResponseSelector alone", "thresholds"}
@@ -29,26 +30,17 @@ def test_kb_benchmark_runs_and_reports(rasa_server, tmp_path):
 def test_load_benchmark_runs_and_reports(hub_service, rasa_server, tmp_path):
     from tests.conftest import PORTAL_ORIGIN
 
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            "load",
-            "--quick",
-            "--hub-url",
-            hub_service.url,
-            "--rasa-url",
-            rasa_server,
-            "--origin",
-            PORTAL_ORIGIN,
-            "--out",
-            str(tmp_path),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    result = bench(
+        "load",
+        "--quick",
+        "--hub-url",
+        hub_service.url,
+        "--rasa-url",
+        rasa_server,
+        "--origin",
+        PORTAL_ORIGIN,
+        "--out",
+        str(tmp_path),
     )
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads((tmp_path / "load-quick.json").read_text())
@@ -59,13 +51,7 @@ def test_load_benchmark_runs_and_reports(hub_service, rasa_server, tmp_path):
 
 
 def test_nlu_benchmark_runs_and_reports(rasa_server, tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "bench", "nlu", "--quick", "--rasa-url", rasa_server, "--out", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = bench("nlu", "--quick", "--rasa-url", rasa_server, "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads((tmp_path / "nlu-quick.json").read_text())
     languages = report["pipelines"]["Carolina (running model)"]["languages"]
@@ -76,13 +62,17 @@ def test_nlu_benchmark_runs_and_reports(rasa_server, tmp_path):
 def test_soak_benchmark_runs_and_checks_the_record(hub_service, tmp_path):
     from tests.conftest import ACTIONS_TOKEN, PORTAL_ORIGIN
 
-    result = subprocess.run(
-        [sys.executable, "-m", "bench", "soak", "--quick", "--hub-url", hub_service.url, "--origin", PORTAL_ORIGIN]
-        + ["--token", ACTIONS_TOKEN, "--out", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    result = bench(
+        "soak",
+        "--quick",
+        "--hub-url",
+        hub_service.url,
+        "--origin",
+        PORTAL_ORIGIN,
+        "--token",
+        ACTIONS_TOKEN,
+        "--out",
+        str(tmp_path),
     )
     report = json.loads((tmp_path / "soak-quick.json").read_text())
     assert report["conversations"] >= 2 and report["messages_sent"] >= 7, report
@@ -91,13 +81,7 @@ def test_soak_benchmark_runs_and_checks_the_record(hub_service, tmp_path):
 
 def test_fault_run_kills_a_hub_and_checks_nothing_was_lost(rasa_server, tmp_path):
     # Its own hub (and database) against the session's Rasa, killed once under two customers.
-    result = subprocess.run(
-        [sys.executable, "-m", "bench", "faults", "--quick", "--rasa-url", rasa_server, "--out", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = bench("faults", "--quick", "--rasa-url", rasa_server, "--out", str(tmp_path), timeout=600)
     report = json.loads((tmp_path / "faults-quick.json").read_text())
     assert result.returncode == 0 and report["problem_count"] == 0, (report, result.stderr[-3000:])
     hub = report["faults"]["hub"]
@@ -107,13 +91,7 @@ def test_fault_run_kills_a_hub_and_checks_nothing_was_lost(rasa_server, tmp_path
 
 def test_coldstart_benchmark_runs_and_reports(rasa_server, tmp_path):
     # The hub's own cold start against the session's Rasa: a second Rasa would cost a minute.
-    result = subprocess.run(
-        [sys.executable, "-m", "bench", "coldstart", "--quick", "--rasa-url", rasa_server, "--out", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = bench("coldstart", "--quick", "--rasa-url", rasa_server, "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads((tmp_path / "coldstart-quick.json").read_text())
     assert report["seconds_to_first_answer"] > 0 and report["model_mb"] > 1

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import uuid
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 import requests
@@ -265,15 +265,20 @@ def test_the_analyst_drops_and_the_customer_goes_back_in_line(hub, ana):
     customer.close()
 
 
-def test_a_customer_who_leaves_abandons_the_chat_and_the_transcript_stays(hub, ana):
-    customer = logged_customer(hub.url)
-    escalate(hub.url, customer.session_id)
+def chat_then_leave(hub_url: str, ana: Analyst, text: str) -> Tuple[str, Dict[str, Any], Dict[str, Any]]:
+    """A customer Ana takes, who writes `text` and leaves: (conversation id, handoff, the end Ana is told of)."""
+    customer = logged_customer(hub_url)
+    escalate(hub_url, customer.session_id)
     handoff = ana.expect("handoff_queued", where=lambda h: h["conversation_id"] == customer.session_id)
     assert ana.post(f"/handoffs/{handoff['id']}/accept").status_code == 200
-    send(customer, "one moment, I'll check")
-    ana.expect("message", where=lambda m: m["text"] == "one moment, I'll check")
+    send(customer, text)
+    ana.expect("message", where=lambda m: m["text"] == text)
     customer.close()
-    ended = ana.expect("handoff_ended", timeout=15)
+    return customer.session_id, handoff, ana.expect("handoff_ended", timeout=15)
+
+
+def test_a_customer_who_leaves_abandons_the_chat_and_the_transcript_stays(hub, ana):
+    _, handoff, ended = chat_then_leave(hub.url, ana, "one moment, I'll check")
     assert ended == {"id": handoff["id"], "status": "abandoned"}
     shown = ana.http.get(f"{hub.url}/api/agent/handoffs/{handoff['id']}", timeout=10).json()
     assert shown["status"] == "abandoned" and "one moment, I'll check" in [m["text"] for m in shown["transcript"]]
@@ -463,14 +468,8 @@ def test_after_a_crash_carolina_answers_what_she_owed_and_nothing_meant_for_an_a
         # A line for the analyst, then the customer leaves: the chat is abandoned, the line is the last one.
         ana = Analyst(hub.url, "ana@support.example")
         ana.presence("online")
-        left = logged_customer(hub.url)
-        escalate(hub.url, left.session_id)
-        handoff = ana.expect("handoff_queued", where=lambda h: h["conversation_id"] == left.session_id)
-        assert ana.post(f"/handoffs/{handoff['id']}/accept").status_code == 200
-        send(left, "are you still there?")
-        ana.expect("message", where=lambda m: m["text"] == "are you still there?")
-        left.close()
-        assert ana.expect("handoff_ended", timeout=15)["status"] == "abandoned"
+        left, _, ended = chat_then_leave(hub.url, ana, "are you still there?")
+        assert ended["status"] == "abandoned"
         ana.close()
         # A line for Carolina the hub dies on while she thinks.
         owed = logged_customer(hub.url)
@@ -490,7 +489,7 @@ def test_after_a_crash_carolina_answers_what_she_owed_and_nothing_meant_for_an_a
             time.sleep(0.2)
         assert [(m["sender"], m["text"]) for m in messages] == [("customer", "wait"), ("bot", "Carolina on 'wait'")]
         assert fake.asked == ["wait", "wait"], "asked again once, and never the analyst's line"
-        assert conversation(hub.url, left.session_id)["messages"][-1]["text"] == "are you still there?"
+        assert conversation(hub.url, left)["messages"][-1]["text"] == "are you still there?"
     finally:
         hub.stop()
         fake.shutdown()
