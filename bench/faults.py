@@ -137,6 +137,7 @@ class Customer:
         self.seen: Dict[int, Dict[str, Any]] = {}  # seq -> message, as this customer saw it
         self.stored: Dict[str, int] = {}  # client message id -> seq the hub gave it
         self.pending: Dict[str, str] = {}  # client message id -> text, not yet stored
+        self.stop, self.deadline = threading.Event(), 0.0  # set by run()
         self.client = socketio.Client(
             reconnection=True,
             reconnection_delay=0.5,

@@ -66,6 +66,12 @@ def test_an_analyst_takes_a_chat_in_the_browser_and_finds_the_transcript(hub, br
     # The gathered details are labelled in the analyst's language, not with the API's field names.
     details = page.locator("aside.fields").inner_text()
     assert "Motivo" in details and "Empresa" in details and "reason" not in details
+    for language, title, label in (("es", "Datos recogidos", "Motivo"), ("en", "Gathered details", "Reason")):
+        page.locator("select.language").select_option(language)
+        page.locator("aside.fields h2", has_text=title).wait_for(timeout=15000)
+        assert label in page.locator("aside.fields").inner_text()
+    page.locator("select.language").select_option("pt")
+    page.locator("aside.fields h2", has_text="Dados coletados").wait_for(timeout=15000)
     box = page.get_by_label("Mensagem")
     box.fill("Olá Marta, qual o número da nota?")
     assert customer.expect("agent_typing")["name"] == "Ana", "the widget says the analyst is typing"

@@ -197,17 +197,26 @@ def test_rasa_outage_is_apologised_for_and_nothing_is_lost(hub_service, rasa_ser
     assert texts == ["oi", "esqueci minha senha", "esqueci minha senha do portal"]
 
 
-def test_action_server_outage_is_apologised_for_not_met_with_silence(hub_service, action_service, customer):
+FORGOT_PASSWORD = {
+    "pt": ("esqueci minha senha do portal", "instabilidade"),
+    "es": ("olvidé mi contraseña del portal", "problema técnico"),
+    "en": ("I forgot my portal password", "technical problem"),
+}
+
+
+@pytest.mark.parametrize("lang", ["pt", "es", "en"])
+def test_action_server_outage_is_apologised_for_not_met_with_silence(hub_service, action_service, customer, lang):
     # Rasa stays up and carries on without the failed action; the hub apologises instead.
-    conversation_id = customer.start(language="pt")
+    question, apology = FORGOT_PASSWORD[lang]
+    conversation_id = customer.start(language=lang)
     action_service.stop()
     try:
-        reply = customer.say("esqueci minha senha do portal")[0]
-        assert "instabilidade" in reply["text"] and reply["metadata"]["error"] == "action_failed"
+        reply = customer.say(question)[0]
+        assert apology in reply["text"] and reply["metadata"]["error"] == "action_failed"
     finally:
         action_service.start()
-    after = customer.say("esqueci minha senha do portal")
-    assert any("4003-0015" in r["text"] for r in after)
+    after = customer.say(question)
+    assert any("4003-0015" in r["text"] for r in after), after
     senders = [m["sender"] for m in transcript(hub_service.url, conversation_id)["messages"]]
     assert senders[:2] == ["customer", "bot"] and senders.count("customer") == 2
 

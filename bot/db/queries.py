@@ -98,14 +98,19 @@ async def transcript(session: AsyncSession, conversation_id: str, after_id: int 
 async def unanswered_customer_messages(session: AsyncSession, since: datetime) -> List[Tuple[int, str]]:
     """(message id, conversation id) of customer messages stored since `since`
     that are still the last message of a conversation with Carolina."""
+    # Only recent messages are grouped (start-up should not scan every conversation
+    # ever held): any later message of a conversation would be recent as well.
     last = (
-        select(Message.conversation_id, func.max(Message.id).label("id")).group_by(Message.conversation_id).subquery()
+        select(Message.conversation_id, func.max(Message.id).label("id"))
+        .where(Message.created_at >= utc(since))
+        .group_by(Message.conversation_id)
+        .subquery()
     )
     rows = await session.execute(
         select(Message.id, Message.conversation_id)
         .join(last, Message.id == last.c.id)
         .join(Conversation, Conversation.id == Message.conversation_id)
-        .where(Message.sender == "customer", Message.created_at >= utc(since), Conversation.mode == "bot")
+        .where(Message.sender == "customer", Conversation.mode == "bot")
         .order_by(Message.id)
     )
     return [(row.id, row.conversation_id) for row in rows]
