@@ -12,42 +12,30 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import hub_client, incident
+from actions import hub_client, incident, options
 from actions.hub_client import HubError
-from actions.intake import form_turn, language
+from actions.intake import attempts, form_turn, language
 from actions.replies import say_queued, say_ticket_created, say_why
-from components.language import words
+from common.answers import Option, Question, resolve
+from common.text import words
 
 logger = logging.getLogger(__name__)
 
 SLOTS = ("handoff_topic", "handoff_gather", "handoff_reason")
 QUEUES = {"technical": "technical_support", "administrative": "administrative", "communication": "communication"}
-# Typed answers to "what is it about?" (folded words, three languages).
-TOPIC_WORDS = {
-    "technical": (
-        "sistema", "erro", "error", "problema", "problem", "software", "bug", "tecnico", "technical", "suporte",
-        "soporte", "support", "duvida", "duda", "question", "produto", "producto", "product",
-    ),
-    "administrative": (
-        "financeiro", "financiero", "financial", "billing", "nota", "notas", "fatura", "factura", "invoice",
-        "boleto", "contrato", "contract", "pagamento", "pago", "payment", "administrativo", "administrative",
-        "cobranca", "cobro", "licenca", "licencia", "license",
-    ),
-    "communication": (
-        "elogio", "elogiar", "reclamacao", "reclamar", "reclamo", "queja", "complaint", "complain", "praise",
-        "compliment", "ouvidoria",
-    ),
-}  # fmt: skip
 REASON_MIN_WORDS = 2
 
 
-def topic_from(text: str, entities: List[Dict[str, Any]]) -> Optional[str]:
+def topic_from(
+    text: str, entities: List[Dict[str, Any]], question: Optional[Question] = None, lang: str = "pt"
+) -> Optional[str]:
+    """The queue a typed answer to "what is it about?" names (None: not clear)."""
     for entity in entities:
         if entity.get("entity") == "handoff_topic" and entity.get("value") in QUEUES:
             return str(entity["value"])
-    said = set(words(text))
-    found = [topic for topic, vocabulary in TOPIC_WORDS.items() if said & set(vocabulary)]
-    return found[0] if len(found) == 1 else None
+    question = question or Question("handoff_topic", tuple(Option(t, (t,)) for t in QUEUES))
+    found = resolve(question, text, lang)
+    return found.value if found.answered else None
 
 
 def next_slot(state: Mapping[str, Any]) -> Optional[str]:
@@ -86,18 +74,39 @@ class ValidateHandoffForm(FormValidationAction):
         message = tracker.latest_message or {}
         text = (message.get("text") or "").strip()
         intent = (message.get("intent") or {}).get("name")
+        lang = language(tracker)
         state = {slot: tracker.get_slot(slot) for slot in SLOTS}
+        attempt = attempts(tracker.events, requested)
+        question = options.asked(domain, requested, lang) if requested in ("handoff_topic", "handoff_gather") else None
+        found = resolve(question, text, lang, intent=intent) if question and text else None
+        if intent == "stop" and not (found and found.answered):
+            return []  # Rasa's rule stops the handoff
         updates: Dict[str, Any] = {}
-        if requested == "handoff_topic":
-            topic = topic_from(text, message.get("entities") or [])
-            if topic is None:
-                dispatcher.utter_message(response="utter_handoff_topic_unclear")
-            updates["handoff_topic"] = topic
-        elif requested == "handoff_gather":
-            answer = incident.yes_no(intent, text)
-            updates["handoff_gather"] = answer
-        elif requested == "handoff_reason" and not text.startswith("/") and len(words(text)) >= REASON_MIN_WORDS:
-            updates["handoff_reason"] = text
+        if question is not None:
+            entity = topic_from("", message.get("entities") or []) if requested == "handoff_topic" else None
+            value = entity or (found.value if found and found.answered else None)
+            if value is None and attempt >= incident.MAX_ATTEMPTS:
+                # Never a fourth time: technical support takes it (and passes it on), or connect now.
+                value = "technical" if requested == "handoff_topic" else incident.NO
+                if requested == "handoff_topic":
+                    dispatcher.utter_message(response="utter_handoff_topic_default")
+            elif value is None and found is not None and found.kind == "ambiguous":
+                first, second = found.candidates
+                dispatcher.utter_message(
+                    response="utter_option_which", first=question.title(first), second=question.title(second)
+                )
+            elif value is None:
+                dispatcher.utter_message(
+                    response="utter_handoff_topic_unclear" if requested == "handoff_topic" else "utter_intake_choose"
+                )
+                if attempt == incident.MAX_ATTEMPTS - 1:
+                    dispatcher.utter_message(response="utter_intake_rephrase", example=question.options[0].titles[0])
+            updates[requested] = value
+        elif requested == "handoff_reason" and not text.startswith("/"):
+            if len(words(text)) >= REASON_MIN_WORDS or (attempt >= incident.MAX_ATTEMPTS and text):
+                updates["handoff_reason"] = text
+            elif attempt >= incident.MAX_ATTEMPTS:
+                updates["handoff_reason"] = "—"
         following = next_slot({**state, **updates})
         return [SlotSet(k, v) for k, v in updates.items()] + [SlotSet("requested_slot", following)]
 

@@ -16,10 +16,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from common.answers import Question, Resolution, resolve
+from common.text import words
 from components.catalog import VERSION_PATTERN, Catalog
-from components.language import words
 
-UNKNOWN = "unknown"  # the customer said they don't know (optional fields only)
+UNKNOWN = "unknown"  # the customer said they don't know, or three answers were not understood
+# The confirmation was never answered: no ticket, but everything is kept.
+PAUSED = "paused"
 YES, NO = "yes", "no"
 
 
@@ -74,33 +77,11 @@ ENTITY_SLOTS = {
     "incident_operation_stopped": "incident_operation_stopped",
 }
 
-# Typed answers to the choice questions (folded words, any of the three languages).
-CHOICE_WORDS: Dict[str, Dict[str, Tuple[str, ...]]] = {
-    "incident_category": {
-        "bug": ("erro", "error", "bug", "falha", "fallo", "falla", "defeito", "nao conformidade", "broken", "quebrado"),
-        "question": ("duvida", "duda", "question", "analise", "analisis", "analysis", "pergunta", "pregunta"),
-        "consulting": ("consultoria", "consulting", "consultancy"),
-        "customization": ("customizacao", "customizacion", "personalizacion", "customization", "customisation"),
-        "suggestion": ("sugestao", "sugerencia", "suggestion", "melhoria", "mejora", "improvement", "ideia", "idea"),
-    },
-    "incident_environment": {
-        "production": ("producao", "produccion", "production", "prod"),
-        "implementation": ("implantacao", "implantacion", "implementacion", "implementation"),
-        "new_version": ("nova versao", "nueva version", "new version", "new-version", "atualizacao", "upgrade"),
-        "beta": ("beta", "piloto", "pilot"),
-    },
-    "incident_affected_users": {
-        "one": ("so eu", "solo yo", "just me", "only me", "apenas eu", "somente eu", "eu", "yo", "me", "one"),
-        "some": ("algumas", "algunas", "some", "setor", "area", "team", "departamento", "department", "alguns"),
-        "all": ("todos", "todas", "all", "everyone", "everybody", "toda a empresa", "toda la empresa"),
-    },
-    "incident_operation_stopped": {
-        "yes": ("sim", "si", "yes", "parada", "parado", "detenida", "stopped", "totalmente"),
-        "partly": ("em parte", "en parte", "partly", "parcial", "parcialmente", "contornar", "workaround", "sortear"),
-        "no": ("nao", "no", "not"),
-    },
-}
-OTHER_WORDS = ("outro", "outra", "otro", "otra", "other", "another")
+# Typed answers to the option questions are read by common.answers (its
+# phrases in catalog/answers.yml, the options from the buttons in domain.yml).
+# The third answer in a row that is not understood ends the question
+# (`_way_out`): no question is asked more than three times.
+MAX_ATTEMPTS = 3
 
 IMPACT = {"one": "low", "some": "medium", "all": "high"}
 URGENCY = {"no": "low", "partly": "medium", "yes": "high"}
@@ -117,6 +98,10 @@ class Turn:
     # Decided by actions/intake.py from the knowledge base: a real question, to
     # answer before the form goes on.
     is_question: bool = False
+    # The options of the question asked (None: it has no buttons).
+    question: Optional[Question] = None
+    # How many messages in a row have answered the question asked, this one included.
+    attempt: int = 1
 
 
 @dataclass
@@ -128,6 +113,8 @@ class Step:
     reject: bool = False
     # Product names to offer as buttons with the "did you mean" re-ask.
     offer: Tuple[str, ...] = ()
+    # Buttons to send with the last response (the two options of "this or that?").
+    buttons: Tuple[Dict[str, str], ...] = ()
 
 
 def find_version(text: str) -> Optional[str]:
@@ -138,32 +125,13 @@ def find_version(text: str) -> Optional[str]:
     return None
 
 
-def match_choice(slot: str, text: str) -> Optional[str]:
-    folded = " ".join(words(text))
-    if not folded:
-        return None
-    options = CHOICE_WORDS[slot]
-    # Exact answers first ("no" is a whole answer, not part of "not stopped"), then phrases.
-    for value, keywords in options.items():
-        if folded in keywords or folded == value:
-            return value
-    found = {
-        value for value, keywords in options.items() for k in keywords if re.search(rf"\b{re.escape(k)}\b", folded)
-    }
-    return found.pop() if len(found) == 1 else None
+def yes_no(intent: Optional[str], text: str, lang: str = "pt") -> Optional[str]:
+    """A plain yes or no, for the questions that have no buttons of their own."""
+    from common.answers import Option
 
-
-def yes_no(intent: Optional[str], text: str) -> Optional[str]:
-    if intent == "affirm":
-        return YES
-    if intent == "deny":
-        return NO
-    folded = " ".join(words(text))
-    if folded in ("sim", "si", "yes", "s", "y"):
-        return YES
-    if folded in ("nao", "no", "n"):
-        return NO
-    return None
+    question = Question("yes_no", (Option(YES, ("yes",)), Option(NO, ("no",))))
+    found = resolve(question, text, lang, intent=intent)
+    return found.value if found.answered else None
 
 
 def parse_since(text: str, lang: str, now: datetime) -> Tuple[Optional[date], bool]:
@@ -188,11 +156,17 @@ def step(
 ) -> Step:
     """Read one customer message while the form is active. `state` holds the slot
     values from before the message; `labels` names the fields in the customer's
-    language (for "Noted: Database → SQL Server")."""
+    language (for "Noted: Database → SQL Server") and gives the examples of a
+    rephrased question (`example_<kind>`)."""
     result = Step()
-    if turn.intent == "stop":
-        return Step(reject=True)
     requested = turn.requested
+    question = turn.question or fallback_question(requested)
+    option = resolve(question, turn.text, lang, intent=turn.intent) if question and turn.text else None
+    # "Em parte" or "error, ya te dije" may look like "stop" to NLU; an answer
+    # to the question asked wins over that guess. Otherwise a stop or a request
+    # for a person goes to Rasa's rules (data/rules/intake.yml).
+    if turn.intent in ("stop", "request_human") and not (option and option.answered):
+        return Step(reject=True)
     mentioned = _from_entities(turn, catalog)
     # A version given while the previous version is asked is the previous one.
     if requested == "incident_previous_version" and "incident_version" in mentioned:
@@ -204,23 +178,92 @@ def step(
     if requested is None or requested in mentioned:
         return _after_answer(state, result)
 
+    if mentioned and requested == "intake_confirmed":
+        # "Actually it's SQL Server" at the summary: corrected, so the summary again.
+        result.updates[requested] = None
+        return _after_answer(state, result)
     spec = BY_SLOT.get(requested)
     if mentioned and spec and spec.kind in ("text", "date") and len(words(turn.text)) < spec.min_words + 2:
         # "Actually it's SQL Server" while the description is asked: a correction, not the answer.
         result.updates[requested] = None
         return _after_answer(state, result)
-    if spec:
-        answered = _answer_field(spec, turn, catalog, lang, now, result)
+    if option is not None and option.kind == "ambiguous" and question is not None:
+        first, second = option.candidates
+        result.responses.append(
+            ("utter_option_which", {"first": question.title(first), "second": question.title(second)})
+        )
+        answered = False
+    elif spec:
+        answered = _answer_field(spec, turn, catalog, lang, now, result, option)
     else:
-        answered = _answer_step(requested, turn, result)
+        answered = _answer_step(requested, result, option)
     if not answered and not result.updates and not result.responses and turn.is_question:
         # Not an answer but a question: Rasa answers it, then the form asks again.
         return Step(reject=True)
+    if not answered and turn.attempt >= MAX_ATTEMPTS:
+        result.responses.clear()
+        _way_out(requested, turn.text, spec, result, labels)
+        return _after_answer(state, result)
     if not answered and not result.responses:
         result.responses.append(("utter_intake_choose", {}))
+    if not answered and turn.attempt == MAX_ATTEMPTS - 1:
+        result.responses.append(("utter_intake_rephrase", {"example": _example(spec, question, labels)}))
     if not answered:
         result.updates.setdefault(requested, None)
     return _after_answer(state, result)
+
+
+def fallback_question(requested: Optional[str]) -> Optional[Question]:
+    """The options of a question when the caller has no buttons to read them
+    from (tests, the benchmark's "before"): the values themselves as titles."""
+    from common.answers import Option
+
+    spec = BY_SLOT.get(requested or "")
+    if spec and spec.kind == "choice":
+        values: Tuple[str, ...] = spec.choices
+    elif spec and spec.kind == "yesno" or requested in ("intake_duplicate", "intake_solved"):
+        values = (YES, NO)
+    elif requested == "intake_confirmed":
+        values = (YES, "edit")
+    elif requested == "intake_related":
+        values = ("none",)
+    elif requested == "intake_edit_field":
+        values = tuple(f.slot for f in FIELDS)
+    else:
+        return None
+    return Question(str(requested), tuple(Option(v, (v.replace("_", " "),)) for v in values))
+
+
+def _example(spec: Optional[Field], question: Optional[Question], labels: Mapping[str, str]) -> str:
+    """What to show as an example answer when asking a second time."""
+    if question is not None and question.options:
+        return question.options[0].titles[0]
+    kind = spec.kind if spec else "text"
+    return labels.get(f"example_{kind}", "")
+
+
+def _way_out(requested: str, text: str, spec: Optional[Field], result: Step, labels: Mapping[str, str]) -> None:
+    """The third answer in a row that is not understood: the question ends
+    here. A field is noted as unknown (the analyst confirms it) and the form
+    goes on; a step takes its safe side; the confirmation is never assumed."""
+    if spec is not None:
+        result.updates[requested] = UNKNOWN
+        if spec.kind == "product" and words(text):
+            result.updates[requested] = text.strip()[:60]  # their own word for it, kept for the analyst
+        if requested == "incident_since":
+            result.updates["incident_since_date"] = None
+        shown = result.updates[requested] if result.updates[requested] != UNKNOWN else labels.get("unknown", UNKNOWN)
+        result.responses.append(("utter_intake_way_out", {"field": labels.get(requested, requested), "value": shown}))
+        return
+    if requested == "intake_confirmed":
+        result.updates[requested] = PAUSED
+        return
+    if requested == "intake_edit_field":
+        result.updates.update({"intake_edit_field": None, "intake_confirmed": None})
+        result.responses.append(("utter_intake_moving_on", {}))
+        return
+    result.updates[requested] = "none" if requested == "intake_related" else NO
+    result.responses.append(("utter_intake_moving_on", {}))
 
 
 def _from_entities(turn: Turn, catalog: Catalog) -> Dict[str, Any]:
@@ -247,9 +290,12 @@ def _from_entities(turn: Turn, catalog: Catalog) -> Dict[str, Any]:
     return values
 
 
-def _answer_field(spec: Field, turn: Turn, catalog: Catalog, lang: str, now: datetime, result: Step) -> bool:
+def _answer_field(
+    spec: Field, turn: Turn, catalog: Catalog, lang: str, now: datetime, result: Step, option: Optional[Resolution]
+) -> bool:
     text, slot = turn.text.strip(), spec.slot
-    if turn.intent == "dont_know":
+    unknown = turn.intent == "dont_know" or (option is not None and option.kind in ("unknown", "skip"))
+    if unknown and not (option is not None and option.answered):
         if spec.required:
             result.responses.append(("utter_intake_needed", {}))
             return False
@@ -259,17 +305,10 @@ def _answer_field(spec: Field, turn: Turn, catalog: Catalog, lang: str, now: dat
         return True
     if turn.is_question and spec.kind in ("text", "choice", "date"):
         return False
-    if spec.kind == "choice":
-        value = match_choice(slot, text)
-        if value is None:
+    if spec.kind in ("choice", "yesno"):
+        if option is None or not option.answered:
             return False
-        result.updates[slot] = value
-        return True
-    if spec.kind == "yesno":
-        value = yes_no(turn.intent, text)
-        if value is None:
-            return False
-        result.updates[slot] = value
+        result.updates[slot] = option.value
         return True
     if spec.kind == "product":
         value = catalog.canonical("product", text)
@@ -281,11 +320,12 @@ def _answer_field(spec: Field, turn: Turn, catalog: Catalog, lang: str, now: dat
         result.responses.append((name, {"value": text[:60]}))
         return False
     if spec.kind == "database":
-        if any(w in OTHER_WORDS for w in words(text)) and len(words(text)) <= 3:
-            result.updates[slot] = "other"
-            return True
-        value = catalog.canonical("database", text) or next(iter(catalog.closest("database", text, 1)), None)
-        if value is None and 0 < len(words(text)) <= 3:
+        value = catalog.canonical("database", text)
+        if value is None and option is not None and option.answered:
+            value = option.value
+        if value is None:
+            value = next(iter(catalog.closest("database", text, 1)), None)
+        if value is None and 0 < len(words(text)) <= 2 and option is not None and option.kind == "none":
             value = text  # a database not in the catalog (Informix, DB2...) is still an answer
         if value is None:
             return False
@@ -317,24 +357,14 @@ def _answer_field(spec: Field, turn: Turn, catalog: Catalog, lang: str, now: dat
     return True
 
 
-def _answer_step(requested: str, turn: Turn, result: Step) -> bool:
-    answer = yes_no(turn.intent, turn.text)
-    if requested == "intake_duplicate" and answer:
-        result.updates[requested] = answer
-        return True
-    if requested == "intake_related":
-        none_words = ("nenhum", "ninguno", "none", "nada")
-        if answer == NO or any(w in none_words for w in words(turn.text)):
-            result.updates[requested] = "none"
-            return True
+def _answer_step(requested: str, result: Step, option: Optional[Resolution]) -> bool:
+    """The steps after the fields: duplicate, related article, solved, confirmed, field to edit."""
+    if option is None or not option.answered or option.value is None:
         return False
-    if requested == "intake_solved" and answer:
-        result.updates[requested] = answer
-        return True
-    if requested == "intake_confirmed" and answer:
-        result.updates[requested] = YES if answer == YES else "edit"
-        return True
-    return False
+    if requested == "intake_edit_field" and option.value not in BY_SLOT:
+        return False
+    result.updates[requested] = option.value
+    return True
 
 
 def _after_answer(state: Mapping[str, Any], result: Step) -> Step:
@@ -384,7 +414,7 @@ def next_slot(
 
 def outcome(state: Mapping[str, Any]) -> str:
     """How a finished intake ends: login | blocked | suggestion | duplicate |
-    deflected | create | incomplete."""
+    deflected | create | paused | incomplete."""
     eligibility = state.get("intake_eligibility")
     if eligibility == "anonymous":
         return "login"
@@ -398,6 +428,8 @@ def outcome(state: Mapping[str, Any]) -> str:
         return "deflected"
     if state.get("intake_confirmed") == YES:
         return "create"
+    if state.get("intake_confirmed") == PAUSED:
+        return "paused"
     return "incomplete"
 
 

@@ -13,15 +13,16 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import hub_client, incident
+from actions import hub_client, incident, options
 from actions.hub_client import HubError
 from actions.knowledge import article_link
 from actions.replies import label, say_queued, say_ticket_created, say_why
 from bot import clock
 from bot.kb.answer import DEFAULT_THRESHOLDS, decide, selector_ranking
 from bot.kb.search import default_index
+from common.answers import Question
+from common.text import words
 from components.catalog import load_catalog
-from components.language import words
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,61 @@ def slots_before_latest_message(tracker: Tracker) -> Dict[str, Any]:
         elif kind == "slot" and event.get("name") in FORM_SLOTS:
             values[event["name"]] = event.get("value")
     return values
+
+
+def attempts(events: Sequence[Dict[str, Any]], requested: Optional[str]) -> int:
+    """How many customer messages in a row have answered `requested` (the
+    latest included): the count starts again whenever the form asks something else."""
+    count, current = 0, None
+    for event in events:
+        kind = event.get("event")
+        if kind in ("restart", "session_started") or (kind == "active_loop" and not event.get("name")):
+            count, current = 0, None
+        elif kind == "slot" and event.get("name") == "requested_slot":
+            if event.get("value") != current:
+                count, current = 0, event.get("value")
+        elif kind == "user" and current is not None and current == requested:
+            count += 1
+    return max(count, 1)
+
+
+def question_for(domain: Dict[str, Any], tracker: Tracker, requested: Optional[str], lang: str) -> Optional[Question]:
+    """The options of the question asked, as its buttons showed them."""
+    if requested == "intake_related":
+        return related_question(domain, {slot: tracker.get_slot(slot) for slot in FORM_SLOTS}, lang)
+    if requested == "intake_edit_field":
+        return edit_field_question(domain, lang)
+    return options.asked(domain, requested, lang) if requested else None
+
+
+def related_question(domain: Dict[str, Any], state: Dict[str, Any], lang: str) -> Question:
+    libraries = default_index().library
+    ids = related_articles(state, lang)
+    titles = {a: [libraries[code][a].title for code in (lang, "pt", "es", "en") if a in libraries[code]] for a in ids}
+    titles["none"] = [label(domain, "utter_intake_none_of_these", code) for code in (lang, "pt", "es", "en")]
+    payloads = {a: "/inform" + json.dumps({"kb_article": a}) for a in ids}
+    payloads["none"] = "/deny"
+    return options.labelled("intake_related", [*ids, "none"], titles, payloads)
+
+
+def editable_fields() -> List[str]:
+    return [spec.slot for spec in incident.FIELDS if spec.slot != "incident_after_update"]
+
+
+def edit_field_question(domain: Dict[str, Any], lang: str) -> Question:
+    slots = editable_fields()
+    titles = {slot: [label(domain, f"field_{slot}", code) for code in (lang, "pt", "es", "en")] for slot in slots}
+    payloads = {slot: "/inform" + json.dumps({"intake_edit_field": slot}) for slot in slots}
+    return options.labelled("intake_edit_field", slots, titles, payloads)
+
+
+def form_labels(domain: Dict[str, Any], lang: str) -> Dict[str, str]:
+    """The fields' names, "unknown" and the examples of a rephrased question, in `lang`."""
+    labels = {spec.slot: label(domain, f"field_{spec.slot}", lang) for spec in incident.FIELDS}
+    labels["unknown"] = label(domain, "unknown", lang)
+    for kind in ("product", "version", "text", "date"):
+        labels[f"example_{kind}"] = label(domain, f"example_{kind}", lang)
+    return labels
 
 
 def form_turn(tracker: Tracker) -> str:
@@ -145,9 +201,10 @@ class ValidateIncidentForm(FormValidationAction):
             intent=(message.get("intent") or {}).get("name"),
             entities=message.get("entities") or [],
             is_question=requested is not None and is_question(message, requested, lang),
+            question=question_for(domain, tracker, requested, lang),
+            attempt=attempts(tracker.events, requested),
         )
-        labels = {spec.slot: label(domain, f"field_{spec.slot}", lang) for spec in incident.FIELDS}
-        result = incident.step(state, turn, load_catalog(), lang, clock.now(), labels)
+        result = incident.step(state, turn, load_catalog(), lang, clock.now(), form_labels(domain, lang))
         if result.reject:
             return []
         for name, values in result.responses:
@@ -188,14 +245,9 @@ class ActionAskIntakeRelated(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         lang = language(tracker)
-        library = default_index().library[lang]
         state = {slot: tracker.get_slot(slot) for slot in FORM_SLOTS}
-        buttons = [
-            {"title": library[a].title, "payload": "/inform" + json.dumps({"kb_article": a})}
-            for a in related_articles(state, lang)
-        ]
-        buttons.append({"title": label(domain, "utter_intake_none_of_these", lang), "payload": "/deny"})
-        dispatcher.utter_message(response="utter_ask_intake_related", buttons=buttons)
+        question = related_question(domain, state, lang)
+        dispatcher.utter_message(response="utter_ask_intake_related", buttons=question.buttons(question.values))
         return []
 
 
@@ -235,16 +287,8 @@ class ActionAskIntakeEditField(Action):
         return "action_ask_intake_edit_field"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        lang = language(tracker)
-        buttons = [
-            {
-                "title": label(domain, f"field_{spec.slot}", lang),
-                "payload": "/inform" + json.dumps({"intake_edit_field": spec.slot}),
-            }
-            for spec in incident.FIELDS
-            if spec.slot != "incident_after_update"
-        ]
-        dispatcher.utter_message(response="utter_ask_intake_edit_field", buttons=buttons)
+        question = edit_field_question(domain, language(tracker))
+        dispatcher.utter_message(response="utter_ask_intake_edit_field", buttons=question.buttons(question.values))
         return []
 
 
@@ -273,6 +317,10 @@ class ActionSubmitIncident(Action):
         if ending == "suggestion":
             dispatcher.utter_message(response="utter_intake_suggestion")
             return reset()
+        if ending == "paused":
+            # No ticket without a yes; what was gathered waits for "open the ticket".
+            dispatcher.utter_message(response="utter_intake_paused")
+            return reset(keep_fields=True)
         try:
             if ending == "duplicate":
                 number = json.loads(state["intake_duplicate_of"])["number"]

@@ -12,14 +12,17 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import hub_client
 from actions.hub_client import HubError
-from actions.intake import eligibility, form_turn, language
+from actions.incident import MAX_ATTEMPTS
+from actions.intake import attempts, eligibility, form_turn, language
 from actions.replies import label
 from bot.tickets import STATUSES
-from components.language import words
+from common.text import words
 
 logger = logging.getLogger(__name__)
 
 FOLLOW_UP_MIN_WORDS = 5
+# Intents that, while a ticket number is asked, mean the customer wants something else.
+LEAVING = ("stop", "request_human", "faq", "open_ticket", "report_problem", "ask_question", "goodbye", "greet")
 
 
 def named_ticket(tracker: Tracker) -> str | None:
@@ -40,8 +43,17 @@ class ValidateTicketStatusForm(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         number = named_ticket(tracker)
+        if number:
+            return [SlotSet("ticket_number", number), SlotSet("requested_slot", None)]
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if tracker.get_slot("requested_slot") == "ticket_number" and intent in LEAVING:
+            return []  # not an answer: Rasa's rules do what was asked (stop, a person, a new question)
+        if intent == "dont_know" or attempts(tracker.events, "ticket_number") >= MAX_ATTEMPTS:
+            # Never asked a fourth time: say where the number is, offer a person, and end.
+            dispatcher.utter_message(response="utter_ticket_number_way_out")
+            return [SlotSet("ticket_number", None), SlotSet("requested_slot", None)]
         # Without a number in the message, ask (again) for one.
-        return [SlotSet("ticket_number", number), SlotSet("requested_slot", None if number else "ticket_number")]
+        return [SlotSet("ticket_number", None), SlotSet("requested_slot", "ticket_number")]
 
 
 class ActionTicketStatus(Action):
@@ -50,6 +62,8 @@ class ActionTicketStatus(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         number = tracker.get_slot("ticket_number")
+        if not number:
+            return []  # the form ended without one and said why
         if await is_anonymous(tracker.sender_id):
             dispatcher.utter_message(response="utter_intake_login")
             return []
@@ -67,6 +81,10 @@ class ActionTicketStatus(Action):
         return []
 
 
+def named_ticket_in_message(tracker: Tracker) -> bool:
+    return any(e.get("entity") == "ticket_number" for e in (tracker.latest_message or {}).get("entities") or [])
+
+
 class ValidateFollowUpForm(FormValidationAction):
     """The ticket must be the customer's and closed; then what is still wrong."""
 
@@ -76,14 +94,25 @@ class ValidateFollowUpForm(FormValidationAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         requested = tracker.get_slot("requested_slot")
         message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name")
+        attempt = attempts(tracker.events, requested)
+        if requested and intent in LEAVING and not named_ticket_in_message(tracker):
+            return []  # not an answer: Rasa's rules do what was asked
         if requested == "followup_description":
             text = (message.get("text") or "").strip()
-            if len(words(text)) < FOLLOW_UP_MIN_WORDS:
+            if len(words(text)) < FOLLOW_UP_MIN_WORDS and not (attempt >= MAX_ATTEMPTS and words(text)):
                 dispatcher.utter_message(response="utter_intake_too_short", minimum=FOLLOW_UP_MIN_WORDS)
                 return [SlotSet("followup_description", None), SlotSet("requested_slot", "followup_description")]
             return [SlotSet("followup_description", text), SlotSet("requested_slot", None)]
 
         number = named_ticket(tracker)
+        if not number and (intent == "dont_know" or (requested == "ticket_number" and attempt >= MAX_ATTEMPTS)):
+            dispatcher.utter_message(response="utter_ticket_number_way_out")
+            return [
+                SlotSet("ticket_number", None),
+                SlotSet("followup_description", None),
+                SlotSet("requested_slot", None),
+            ]
         if not number:
             return [SlotSet("ticket_number", None), SlotSet("requested_slot", "ticket_number")]
         if await is_anonymous(tracker.sender_id):

@@ -17,27 +17,17 @@ count as the same word.
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Dict, Iterable, List, Mapping, Tuple
 
+from common.text import fold, words
+
+__all__ = ["fold", "words", "LANGUAGES", "DEFAULT_LANGUAGE", "normalise_code"]
+
 LANGUAGES: Tuple[str, ...] = ("pt", "es", "en")
 DEFAULT_LANGUAGE = "pt"
-
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip accents: 'Não' -> 'nao'."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def words(text: str) -> List[str]:
-    return _WORD.findall(fold(text))
 
 
 def normalise_code(value: object) -> str | None:

@@ -1,0 +1,431 @@
+"""What a typed answer to an option question means: the one place that reads
+"tá parado", "no, we have a workaround" or "a segunda" as one of the buttons.
+
+A question is its options (value and button titles, from domain.yml, in every
+language) plus the phrases of catalog/answers.yml. A message resolves, in this
+order of trust, from:
+
+1. the button's payload (a click, or what NLU extracted as the option's entity);
+2. phrases found as whole words: a question's own phrases and the words of the
+   button titles over a plain yes or no; a negation turns the phrase after it
+   around ("não parou" is a no); a longer phrase wins over one inside it;
+3. the n-th button ("1", "a segunda", "the first one");
+4. a fuzzy match of the whole message against the titles (rapidfuzz), for
+   typos in a multi-word title;
+5. NLU's affirm/deny, for a yes/no said some other way.
+
+Two options equally supported give `ambiguous` with both, so the caller asks
+which one; nothing gives `none`; "I don't know" gives `unknown`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+import yaml
+from rapidfuzz import fuzz
+
+from common.text import fold, tokens
+
+VOCABULARY_FILE = Path(__file__).resolve().parent.parent / "catalog" / "answers.yml"
+
+# How much a kind of evidence counts; the strongest kind present decides.
+PHRASE, TITLE_WORD, NEGATED, POLARITY = 4, 3, 2, 1
+# Whole-message similarity to a title (0-100) that counts as that title, and
+# the lead it needs over the next option's title.
+FUZZY_MIN, FUZZY_LEAD = 82, 8
+# Title words shorter than this are too common to mean an option ("ou", "sim").
+TITLE_WORD_MIN = 4
+# A word and a title word this long that start alike are the same word ("attach", "attaching").
+STEM_MIN = 5
+# Beyond this many words a message is not "the second one".
+ORDINAL_MAX_TOKENS = 4
+TITLE_STOPWORDS = frozenset(
+    "como para com uma sobre seu sua your the and with from por las los del una algo quiero quero want this that"
+    " about".split()
+)
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    # Button titles, the conversation's language first.
+    titles: Tuple[str, ...]
+    # What its button sends (to offer it again).
+    payload: str = ""
+
+
+@dataclass(frozen=True)
+class Question:
+    name: str
+    options: Tuple[Option, ...]
+
+    def title(self, value: str) -> str:
+        return next((o.titles[0] for o in self.options if o.value == value), value)
+
+    def buttons(self, values: Sequence[str]) -> List[Dict[str, str]]:
+        """Buttons for some of the options (to ask "this or that?")."""
+        chosen = [o for v in values for o in self.options if o.value == v and o.payload]
+        return [{"title": o.titles[0], "payload": o.payload} for o in chosen]
+
+    @property
+    def values(self) -> Tuple[str, ...]:
+        return tuple(o.value for o in self.options)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    kind: str  # answer | ambiguous | unknown | skip | none
+    value: Optional[str] = None
+    candidates: Tuple[str, ...] = ()
+
+    @property
+    def answered(self) -> bool:
+        return self.kind == "answer"
+
+
+NONE = Resolution("none")
+
+
+@dataclass(frozen=True)
+class Phrase:
+    words: Tuple[str, ...]
+    whole_only: bool = False
+    weak: bool = False
+
+
+@dataclass
+class Vocabulary:
+    yes: List[Phrase] = field(default_factory=list)
+    no: List[Phrase] = field(default_factory=list)
+    negations: frozenset = frozenset()
+    weak_no_languages: frozenset = frozenset()
+    unknown: List[Phrase] = field(default_factory=list)
+    skip: List[Phrase] = field(default_factory=list)
+    ordinals: Dict[str, frozenset] = field(default_factory=dict)
+    ordinal_words: frozenset = frozenset()
+    numbers: Dict[int, List[Phrase]] = field(default_factory=dict)
+    # question -> value -> phrases; question -> "yes"/"no" -> value; question -> value -> value
+    phrases: Dict[str, Dict[str, List[Phrase]]] = field(default_factory=dict)
+    polarity: Dict[str, Dict[str, str]] = field(default_factory=dict)
+    negated: Dict[str, Dict[str, str]] = field(default_factory=dict)
+
+
+def _phrases(items: Iterable[Any]) -> List[Phrase]:
+    found = []
+    for item in items or ():
+        text = str(item)
+        whole, weak = text.startswith("="), text.startswith("~")
+        words = tuple(tokens(text[1:] if whole or weak else text))
+        if words:
+            found.append(Phrase(words, whole, weak))
+    return found
+
+
+def parse_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
+    vocabulary = Vocabulary(
+        yes=_phrases(raw.get("yes")),
+        no=_phrases(raw.get("no")),
+        negations=frozenset(fold(str(w)) for w in raw.get("negations") or ()),
+        weak_no_languages=frozenset(raw.get("weak_no_languages") or ()),
+        unknown=_phrases(raw.get("unknown")),
+        skip=_phrases(raw.get("skip")),
+        ordinals={str(k): frozenset(fold(str(w)) for w in v) for k, v in (raw.get("ordinals") or {}).items()},
+        ordinal_words=frozenset(fold(str(w)) for w in raw.get("ordinal_words") or ()),
+        numbers={int(k): _phrases(v) for k, v in (raw.get("numbers") or {}).items()},
+    )
+    for name, section in (raw.get("questions") or {}).items():
+        section = dict(section)
+        vocabulary.polarity[name] = {str(k): str(v) for k, v in (section.pop("polarity", None) or {}).items()}
+        vocabulary.negated[name] = {str(k): str(v) for k, v in (section.pop("negated", None) or {}).items()}
+        vocabulary.phrases[name] = {str(value): _phrases(items) for value, items in section.items()}
+    return vocabulary
+
+
+@lru_cache(maxsize=1)
+def default_vocabulary() -> Vocabulary:
+    return parse_vocabulary(yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8")))
+
+
+@dataclass(frozen=True)
+class _Match:
+    start: int
+    end: int
+    value: str
+    weight: int
+
+
+def _find(phrase: Phrase, said: Sequence[str]) -> List[Tuple[int, int]]:
+    size = len(phrase.words)
+    if phrase.whole_only:
+        return [(0, size)] if tuple(said) == phrase.words else []
+    return [(i, i + size) for i in range(len(said) - size + 1) if tuple(said[i : i + size]) == phrase.words]
+
+
+def _weak_no(lang: str, vocabulary: Vocabulary) -> bool:
+    return lang in vocabulary.weak_no_languages
+
+
+def _is_negation(word: str, lang: str, vocabulary: Vocabulary) -> bool:
+    return word in vocabulary.negations and not (word == "no" and _weak_no(lang, vocabulary))
+
+
+def _polarity(text: str, said: Sequence[str], lang: str, vocabulary: Vocabulary) -> Optional[str]:
+    """yes | no, when the message opens (or ends) with a plain yes or no."""
+    found = []
+    for answer, phrases in (("yes", vocabulary.yes), ("no", vocabulary.no)):
+        for phrase in phrases:
+            for start, end in _find(phrase, said):
+                if start <= 1 or end == len(said):
+                    found.append((start, answer))
+    if _weak_no(lang, vocabulary) and said[:1] == ["no"] and not re.match(r"^\s*no\s*(?:[,.!;]|$)", fold(text)):
+        # Portuguese "no servidor": a preposition, not an answer.
+        found = [(s, a) for s, a in found if not (s == 0 and a == "no")]
+    if not found:
+        return None
+    answers = {a for _, a in found}
+    if len(answers) == 1:
+        return answers.pop()
+    return min(found)[1]  # "sim... não sei" -> the first one said
+
+
+def _title_words(question: Question) -> Dict[str, str]:
+    """Words of the titles that belong to one option only ("senha" -> forgot_password)."""
+    owners: Dict[str, set] = {}
+    for option in question.options:
+        for title in option.titles:
+            for word in tokens(title):
+                if len(word) >= TITLE_WORD_MIN and word not in TITLE_STOPWORDS:
+                    owners.setdefault(word, set()).add(option.value)
+    return {word: next(iter(values)) for word, values in owners.items() if len(values) == 1}
+
+
+def _clauses(text: str) -> List[int]:
+    """For each token of `text`, which clause (between commas, full stops...) it is in."""
+    marks: List[int] = []
+    for number, clause in enumerate(re.split(r"[,.;:!?]+", text)):
+        marks += [number] * len(tokens(clause))
+    return marks
+
+
+def _same_stem(said: str, word: str) -> bool:
+    if said == word:
+        return True
+    shorter = min(len(said), len(word))
+    return shorter >= STEM_MIN and said[:shorter] == word[:shorter] and abs(len(said) - len(word)) <= 4
+
+
+def _matches(
+    question: Question, said: Sequence[str], lang: str, vocabulary: Vocabulary, clauses: Sequence[int] = ()
+) -> List[_Match]:
+    values = set(question.values)
+    negated = vocabulary.negated.get(question.name, {})
+    found: List[_Match] = []
+    for value, phrases in vocabulary.phrases.get(question.name, {}).items():
+        if value not in values:
+            continue
+        for phrase in phrases:
+            weight = TITLE_WORD if phrase.weak else PHRASE
+            found += [_Match(s, e, value, weight) for s, e in _find(phrase, said)]
+    plain = {p.words for p in vocabulary.yes + vocabulary.no}
+    for option in question.options:
+        for title in option.titles:
+            words = tuple(tokens(title))
+            if words in plain:
+                continue  # a button that says just "Não": a plain no, read by its polarity
+            found += [_Match(s, e, option.value, PHRASE + 1) for s, e in _find(Phrase(words), said)]
+    for word, value in _title_words(question).items():
+        # "attach" for "Attaching files": a shared start of five letters or more.
+        found += [_Match(i, i + 1, value, TITLE_WORD) for i, w in enumerate(said) if _same_stem(w, word)]
+    # A longer phrase wins over one inside it ("nao esta parada" over "parada").
+    found = [
+        m
+        for m in found
+        if not any(o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start for o in found)
+    ]
+    turned: List[_Match] = []
+    for match in found:
+        before = [
+            w
+            for i, w in enumerate(said[max(0, match.start - 2) : match.start], max(0, match.start - 2))
+            if not clauses or clauses[i] == clauses[match.start]  # "não, é servidor nosso": two clauses
+        ]
+        if any(_is_negation(w, lang, vocabulary) for w in before) and match.weight != PHRASE + 1:
+            if match.value in negated and negated[match.value] in values:
+                turned.append(_Match(match.start - len(before), match.end, negated[match.value], NEGATED))
+            continue
+        turned.append(match)
+    return turned
+
+
+def _ordinal(question: Question, said: Sequence[str], vocabulary: Vocabulary) -> Optional[str]:
+    if not said or len(said) > ORDINAL_MAX_TOKENS:
+        return None
+    picked = [key for word in said for key, names in vocabulary.ordinals.items() if word in names]
+    rest = [w for w in said if not any(w in names for names in vocabulary.ordinals.values())]
+    if len(set(picked)) != 1 or any(w not in vocabulary.ordinal_words for w in rest):
+        return None
+    position = len(question.options) if picked[0] == "last" else int(picked[0])
+    return question.options[position - 1].value if 1 <= position <= len(question.options) else None
+
+
+def _fuzzy(question: Question, text: str) -> Optional[str]:
+    folded = " ".join(tokens(text))
+    best: Dict[str, float] = {}
+    for option in question.options:
+        for title in option.titles:
+            score = fuzz.token_sort_ratio(folded, " ".join(tokens(title)))
+            best[option.value] = max(best.get(option.value, 0.0), score)
+    ranked = sorted(best.items(), key=lambda kv: -kv[1])
+    if not ranked or ranked[0][1] < FUZZY_MIN:
+        return None
+    if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < FUZZY_LEAD:
+        return None
+    return ranked[0][0]
+
+
+def _ends_clause(phrases: Sequence[Phrase], said: Sequence[str], clauses: Sequence[int]) -> bool:
+    """A phrase that ends its clause: "não sei" is I-don't-know, "no se actualizó" is not."""
+    for phrase in phrases:
+        for _, end in _find(phrase, said):
+            if end == len(said) or (len(clauses) == len(said) and clauses[end] != clauses[end - 1]):
+                return True
+    return False
+
+
+def _said_any(phrases: Sequence[Phrase], said: Sequence[str]) -> bool:
+    return any(_find(p, said) for p in phrases)
+
+
+def resolve(
+    question: Question,
+    text: str,
+    lang: str,
+    intent: Optional[str] = None,
+    payload_value: Optional[str] = None,
+    vocabulary: Optional[Vocabulary] = None,
+) -> Resolution:
+    """What `text` answers to `question`, in a conversation in `lang`.
+    `payload_value` is the option a button click or NLU entity named;
+    `intent` is NLU's intent for the message (affirm/deny help yes/no)."""
+    vocabulary = vocabulary or default_vocabulary()
+    values = question.values
+    if payload_value is not None and payload_value in values:
+        return Resolution("answer", payload_value)
+    said = tokens(text)
+    if not said:
+        return NONE
+    # A yes/no question without a mapping of its own: yes is "yes", no is "no".
+    polarity_map = {p: p for p in ("yes", "no") if p in values}
+    polarity_map.update(vocabulary.polarity.get(question.name, {}))
+
+    clauses = _clauses(text)
+    matches = _matches(question, said, lang, vocabulary, clauses if len(clauses) == len(said) else ())
+    if matches:
+        strongest = max(m.weight for m in matches)
+        chosen = list(dict.fromkeys(m.value for m in sorted(matches, key=lambda m: m.start) if m.weight == strongest))
+        if len(chosen) == 1:
+            return Resolution("answer", chosen[0])
+        return Resolution("ambiguous", candidates=tuple(chosen[:2]))
+
+    ordinal = _ordinal(question, said, vocabulary)
+    if ordinal is not None:
+        return Resolution("answer", ordinal)
+
+    if _ends_clause(vocabulary.unknown, said, clauses):
+        return Resolution("unknown")
+    polarity = _polarity(text, said, lang, vocabulary)
+    if polarity and polarity_map.get(polarity) in values:
+        return Resolution("answer", polarity_map[polarity])
+    if polarity == "yes" and "yes" not in polarity_map:
+        # "Sim" to "which of these articles?": the one, if there is only one besides "none".
+        others = [v for v in values if v not in polarity_map.values()]
+        if len(others) == 1 and polarity_map:
+            return Resolution("answer", others[0])
+
+    if _said_any(vocabulary.skip, said):
+        return Resolution("skip")
+
+    fuzzy = _fuzzy(question, text)
+    if fuzzy is not None:
+        return Resolution("answer", fuzzy)
+
+    by_intent = {"affirm": "yes", "deny": "no"}.get(intent or "")
+    if by_intent and polarity_map.get(by_intent) in values:
+        return Resolution("answer", polarity_map[by_intent])
+    return NONE
+
+
+def score(text: str, top: int = 10, vocabulary: Optional[Vocabulary] = None) -> Optional[int]:
+    """A 0..`top` score in a survey answer: "9", "nota 9", "8/10", "dez!", "I'd say a 7".
+    The scale itself ("de 0 a 10") is not an answer."""
+    vocabulary = vocabulary or default_vocabulary()
+    folded = fold(text)
+    folded = re.sub(rf"\b0\s*(?:a|to|-|ate|hasta|al)\s*{top}\b", " ", folded)
+    folded = re.sub(rf"\b(\d+)\s*(?:/|de|of|out of|em|sobre)\s*{top}\b", r"\1", folded)
+    said = tokens(folded)
+    numbers = [int(w) for w in said if w.isdigit()]
+    if numbers:
+        return numbers[0] if len(numbers) == 1 and 0 <= numbers[0] <= top else None
+    named = [
+        (start, value) for value, phrases in vocabulary.numbers.items() for p in phrases for start, _ in _find(p, said)
+    ]
+    values = {v for _, v in named}
+    if len(values) == 1 and 0 <= (value := values.pop()) <= top:
+        return value
+    if len(values) > 1:
+        # "um dez" / "a ten": an article before the number.
+        biggest = max(values)
+        return biggest if biggest <= top and len(values) == 2 and min(values) == 1 else None
+    return None
+
+
+def question_from_buttons(
+    name: str,
+    buttons_by_language: Mapping[str, Sequence[Mapping[str, Any]]],
+    lang: str,
+    vocabulary: Optional[Vocabulary] = None,
+) -> Question:
+    """A question from its buttons in each language (the conversation's first):
+    each button's payload names its option (`/affirm` and `/deny` the option a
+    yes or a no means to this question, `/inform{"slot": "value"}` value)."""
+    polarity = (vocabulary or default_vocabulary()).polarity.get(name, {})
+    order = [lang] + [code for code in buttons_by_language if code != lang]
+    titles: Dict[str, List[str]] = {}
+    payloads: Dict[str, str] = {}
+    for code in order:
+        for button in buttons_by_language.get(code) or ():
+            payload = str(button.get("payload") or "")
+            value = payload_value(payload)
+            value = polarity.get(value, value) if value in ("yes", "no") else value
+            if value is not None:
+                titles.setdefault(value, []).append(str(button.get("title") or value))
+                payloads.setdefault(value, payload)
+    return Question(name, tuple(Option(v, tuple(dict.fromkeys(t)), payloads[v]) for v, t in titles.items()))
+
+
+def payload_value(payload: str) -> Optional[str]:
+    """The option a button's payload names: "/affirm" -> yes, "/deny" -> no,
+    '/inform{"slot": "value"}' -> value."""
+    import json
+
+    match = re.match(r"^/(\w+)(\{.*\})?$", payload.strip())
+    if not match:
+        return None
+    intent, body = match.groups()
+    if intent == "affirm":
+        return "yes"
+    if intent == "deny":
+        return "no"
+    if body:
+        try:
+            entities = json.loads(body)
+        except ValueError:
+            return None
+        if len(entities) == 1:
+            return str(next(iter(entities.values())))
+    return None

@@ -1,0 +1,136 @@
+"""common/answers.py: a typed answer to an option question, read against the
+buttons of domain.yml; and the never-loop rule of the intake walked with
+answers that are never understood. (The held-out accuracy is measured by
+tests/test_typed_answers.py through the model; these are the rules.)"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Dict
+
+import pytest
+import yaml
+
+from actions import incident, intake, options
+from common.answers import Option, Question, resolve, score
+from components.catalog import load_catalog
+from tests.conftest import ROOT
+
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+NOW = datetime(2026, 12, 2, 15, 30, tzinfo=timezone.utc)
+
+
+def read(slot: str, text: str, lang: str = "pt", intent: str | None = None):
+    return resolve(options.asked(DOMAIN, slot, lang), text, lang, intent=intent)
+
+
+@pytest.mark.parametrize(
+    "slot, text, lang, value",
+    [
+        # the button's own title, in any case, without accents, in another language
+        ("incident_environment", "ANALISE DE NOVA VERSAO", "pt", "new_version"),
+        ("incident_environment", "Beta o piloto", "pt", "beta"),
+        # paraphrases with words around them
+        ("incident_affected_users", "acho que só eu mesmo", "pt", "one"),
+        ("incident_affected_users", "pues a toda la empresa", "es", "all"),
+        ("incident_operation_stopped", "não, dá pra ir contornando", "pt", "partly"),
+        ("incident_operation_stopped", "nope, still working", "en", "no"),
+        # a negation turns the phrase after it, within its clause only
+        ("incident_operation_stopped", "no está detenida", "es", "no"),
+        ("incident_cloud", "não, fica num servidor nosso", "pt", "no"),
+        ("incident_cloud", "fica no servidor da empresa", "pt", "no"),
+        ("incident_after_update", "não atualizamos nada", "pt", "no"),
+        # yes/no with a reason
+        ("incident_after_update", "yes we patched it on monday", "en", "yes"),
+        ("intake_duplicate", "sí, es ese mismo", "es", "yes"),
+        ("intake_confirmed", "pode mandar", "pt", "yes"),
+        ("intake_confirmed", "espera, o produto tá errado", "pt", "edit"),
+        # the n-th button
+        ("incident_database", "o segundo", "pt", "SQL Server"),
+        ("incident_category", "opción 4", "es", "customization"),
+        ("handoff_topic", "the last one", "en", "communication"),
+        # a typo in a title
+        ("incident_environment", "implemntation", "en", "implementation"),
+    ],
+)
+def test_typed_answers_resolve_to_their_option(slot, text, lang, value):
+    found = read(slot, text, lang)
+    assert (found.kind, found.value) == ("answer", value)
+
+
+def test_two_options_equally_named_are_both_offered():
+    found = read("incident_category", "é um erro ou uma dúvida, não sei")
+    assert found.kind == "ambiguous" and set(found.candidates) == {"bug", "question"}
+
+
+def test_nonsense_and_i_dont_know_are_not_answers():
+    assert read("incident_affected_users", "xpto blah").kind == "none"
+    assert read("incident_cloud", "sei lá").kind == "unknown"
+    assert read("incident_cloud", "hmm", intent="affirm").value == "yes"  # NLU's yes, when nothing else says
+
+
+def test_a_yes_to_a_single_article_picks_it():
+    question = Question("intake_related", (Option("attachments", ("Anexos",)), Option("none", ("Nenhum",))))
+    assert resolve(question, "sim", "pt").value == "attachments"
+    assert resolve(question, "nenhum desses", "pt").value == "none"
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [("9", 9), ("nota 10!", 10), ("7/10", 7), ("dou um oito", 8), ("de 0 a 10, 6", 6), ("zero", 0), ("11", None)],
+)
+def test_survey_scores(text, value):
+    assert score(text) == value
+
+
+def test_stop_like_answers_are_answers_not_stops():
+    question = options.asked(DOMAIN, "incident_operation_stopped", "pt")
+    turn = incident.Turn("incident_operation_stopped", "em parte", "stop", question=question)
+    result = incident.step({}, turn, load_catalog(), "pt", NOW, {})
+    assert not result.reject and result.updates["incident_operation_stopped"] == "partly"
+    turn = incident.Turn("incident_operation_stopped", "pare", "stop", question=question)
+    assert incident.step({}, turn, load_catalog(), "pt", NOW, {}).reject
+
+
+def walk_with_nonsense(lang: str, first: Dict[str, Any]) -> Dict[str, Any]:
+    """Runs the intake's questions as Rasa would, answering every one with
+    nonsense; returns the final state and how often each was asked in a row."""
+    state: Dict[str, Any] = dict(first)
+    labels = intake.form_labels(DOMAIN, lang)
+    asked_in_a_row, last, turns = 0, None, 0
+    while (requested := incident.next_slot(state)) is not None:
+        turns += 1
+        assert turns < 120, f"the intake never ends: still asking {requested}"
+        asked_in_a_row = asked_in_a_row + 1 if requested == last else 1
+        assert asked_in_a_row <= incident.MAX_ATTEMPTS, f"{requested} asked {asked_in_a_row} times in a row"
+        last = requested
+        turn = incident.Turn(
+            requested,
+            "qwzx plof",
+            "nlu_fallback",
+            question=intake.question_for(DOMAIN, _Tracker(state), requested, lang)
+            if requested != "intake_related"
+            else None,
+            attempt=asked_in_a_row,
+        )
+        result = incident.step(state, turn, load_catalog(), lang, NOW, labels)
+        assert not result.reject
+        state.update(result.updates)
+    return state
+
+
+class _Tracker:
+    def __init__(self, state: Dict[str, Any]) -> None:
+        self.state = state
+
+    def get_slot(self, name: str) -> Any:
+        return self.state.get(name)
+
+
+@pytest.mark.parametrize("lang", ["pt", "es", "en"])
+def test_an_intake_answered_with_nonsense_ends_without_a_ticket(lang):
+    state = walk_with_nonsense(lang, {"intake_eligibility": "ok"})
+    # Every field was noted as unknown (or the customer's own word), and the
+    # confirmation, never given, left the intake paused: no ticket.
+    assert incident.outcome(state) == "paused"
+    assert state["incident_category"] == incident.UNKNOWN
