@@ -26,7 +26,7 @@ run: $(MODEL) ## set up, train if needed, start Rasa, the action server and the 
 	$(VENV)/bin/honcho start
 
 test: $(MODEL) ## set up, train if needed, then lint, validate the data and run the whole test suite
-	$(VENV)/bin/ruff check bot actions components channels rasa_sdk_plugins tests bench
+	$(VENV)/bin/ruff check bot actions common components channels rasa_sdk_plugins tests bench
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(MODEL) ## every benchmark (stop `make run` first): bench/results/report.md
@@ -42,7 +42,7 @@ validate: $(VENV)/.installed $(KB_GENERATED) ## rasa data validate (tests/test_d
 kb: $(KB_GENERATED) ## regenerate the FAQ training data if an article in data/kb changed
 
 lint: $(VENV)/.installed ## ruff on the Python code
-	$(VENV)/bin/ruff check bot actions components channels rasa_sdk_plugins tests bench
+	$(VENV)/bin/ruff check bot actions common components channels rasa_sdk_plugins tests bench
 
 $(VENV)/.installed: requirements.txt constraints.txt scripts/find-python
 	@python=$$(scripts/find-python) && echo "Using $$python" && \

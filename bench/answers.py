@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import platform
 import subprocess
 import sys
@@ -188,7 +189,7 @@ def evaluate(cases: Sequence[Case], rasa_url: Optional[str], with_before: bool =
         w: defaultdict(lambda: defaultdict(lambda: [0, 0])) for w in ways
     }
     misses: List[Dict[str, Any]] = []
-    for case, parse in zip(cases, parsed):
+    for case, parse in zip(cases, parsed, strict=False):
         for way, read in ways.items():
             got = read(case, parse)
             right = got == case.expect
@@ -213,7 +214,7 @@ def markdown(report: Dict[str, Any], split: str, cases: Sequence[Case]) -> str:
     lines = [
         f"# Typed answers to option questions ({split} split, {len(cases)} answers)",
         "",
-        f"{datetime.now(timezone.utc):%Y-%m-%d}, {platform.node()} ({platform.machine()}, {platform.processor() or 'cpu'}).",
+        f"{datetime.now(timezone.utc):%Y-%m-%d}, {platform.node()} ({platform.machine()}, {os.cpu_count()} cores).",
         f"before = the code at {BASELINE}; now = common/answers.py through the actions.",
         "",
         "| language | answers | " + " | ".join(ways) + " |",
