@@ -325,7 +325,7 @@ def _answer_field(
             value = option.value
         if value is None:
             value = next(iter(catalog.closest("database", text, 1)), None)
-        if value is None and 0 < len(words(text)) <= 2 and option is not None and option.kind == "none":
+        if value is None and len(words(text)) == 1 and option is not None and option.kind == "none":
             value = text  # a database not in the catalog (Informix, DB2...) is still an answer
         if value is None:
             return False

@@ -17,6 +17,7 @@ from bot.agents import serves
 from bot.db.models import Agent, Contact, Conversation, Handoff, Ticket, utc
 from bot.hours import Calendar
 from bot.tickets import TicketRequest
+from common import answers
 
 LIVE = ("queued", "accepted")
 DEFAULT_LEVEL = "medium"  # impact/urgency of a ticket made from a chat that gathered none
@@ -175,10 +176,10 @@ async def record_survey(session: AsyncSession, conversation: Conversation, text:
     this message is one; anything else means they moved on (asked once)."""
     if conversation.survey_asked_at is None or conversation.satisfaction is not None:
         return None
-    answer = text.strip().rstrip(".!")
     conversation.survey_asked_at = None
-    if answer.isdigit() and 0 <= int(answer) <= 10:
-        conversation.satisfaction, conversation.satisfaction_at = int(answer), utc(when)
+    found = answers.score(text)  # "10", "nota 9", "8/10", "dez!"
+    if found is not None:
+        conversation.satisfaction, conversation.satisfaction_at = found, utc(when)
         return conversation.satisfaction
     return None
 

@@ -42,6 +42,8 @@ FUZZY_MIN, FUZZY_LEAD = 82, 8
 TITLE_WORD_MIN = 4
 # A word and a title word this long that start alike are the same word ("attach", "attaching").
 STEM_MIN = 5
+# Beyond this many words a survey answer is a new message, not a score.
+SCORE_MAX_TOKENS = 7
 # Beyond this many words a message is not "the second one".
 ORDINAL_MAX_TOKENS = 4
 TITLE_STOPWORDS = frozenset(
@@ -368,6 +370,8 @@ def score(text: str, top: int = 10, vocabulary: Optional[Vocabulary] = None) -> 
     folded = re.sub(rf"\b0\s*(?:a|to|-|ate|hasta|al)\s*{top}\b", " ", folded)
     folded = re.sub(rf"\b(\d+)\s*(?:/|de|of|out of|em|sobre)\s*{top}\b", r"\1", folded)
     said = tokens(folded)
+    if len(said) > SCORE_MAX_TOKENS:
+        return None  # a new message ("quero abrir 2 chamados"), not a score
     numbers = [int(w) for w in said if w.isdigit()]
     if numbers:
         return numbers[0] if len(numbers) == 1 and 0 <= numbers[0] <= top else None

@@ -1,0 +1,148 @@
+"""Customers who type instead of clicking, end to end through the widget's
+protocol, the hub, the real model and the action server: every answer is
+written the way people write it (no button payloads), from the first message
+to a ticket and to a live chat with an analyst; and a customer who answers
+nonsense three times at every question still reaches an end, never being
+asked anything a fourth time in a row.
+
+Where the form is, is read from Rasa's tracker, not from Carolina's wording."""
+
+from __future__ import annotations
+
+from typing import Dict, List
+
+import pytest
+
+from tests import test_intake_conversation
+from tests.test_handoff_conversation import ana, analysts  # noqa: F401 (fixtures)
+from tests.test_intake_conversation import DESCRIPTION, EXPECTED, REPORT, ROUTINE, SINCE, number_in
+from tests.test_live_chat import expect_text
+
+chat = test_intake_conversation.chat
+
+TYPED = {
+    "pt": {
+        "incident_category": "é erro mesmo, no sistema",
+        "incident_routine": ROUTINE["pt"],
+        "incident_environment": "em producao",
+        "incident_cloud": "nao, fica num servidor nosso",
+        "incident_description": DESCRIPTION["pt"],
+        "incident_steps": "não sei",
+        "incident_expected": EXPECTED["pt"],
+        "incident_since": SINCE["pt"],
+        "incident_after_update": "não, ninguém mexeu em nada",
+        "incident_affected_users": "todo mundo aqui da empresa",
+        "incident_operation_stopped": "dá pra contornar por enquanto",
+        "intake_related": "nenhum desses",
+        "intake_confirmed": "sim, pode abrir",
+    },
+    "es": {
+        "incident_category": "es un error del sistema",
+        "incident_routine": ROUTINE["es"],
+        "incident_environment": "produccion",
+        "incident_cloud": "no, esta en un servidor nuestro",
+        "incident_description": DESCRIPTION["es"],
+        "incident_steps": "no sé",
+        "incident_expected": EXPECTED["es"],
+        "incident_since": SINCE["es"],
+        "incident_after_update": "no, no actualizamos nada",
+        "incident_affected_users": "a toda la empresa",
+        "incident_operation_stopped": "en parte, lo estamos sorteando",
+        "intake_related": "ninguno",
+        "intake_confirmed": "sí, ábrela",
+    },
+    "en": {
+        "incident_category": "it's a bug",
+        "incident_routine": ROUTINE["en"],
+        "incident_environment": "production",
+        "incident_cloud": "no, it runs on our own servers",
+        "incident_description": DESCRIPTION["en"],
+        "incident_steps": "I don't know",
+        "incident_expected": EXPECTED["en"],
+        "incident_since": SINCE["en"],
+        "incident_after_update": "no, nothing changed",
+        "incident_affected_users": "everyone in the company",
+        "incident_operation_stopped": "partly, we have a workaround",
+        "intake_related": "none of them",
+        "intake_confirmed": "yes, open it",
+    },
+}
+
+
+def answer_everything(c, answers: Dict[str, str], most: int = 25) -> List[str]:
+    asked: List[str] = []
+    replies: List[dict] = []
+    while c.asked() in answers and len(asked) < most:
+        asked.append(c.asked())
+        assert asked.count(asked[-1]) == 1, f"{asked[-1]} asked again after a typed answer: {asked}"
+        replies = c.say(answers[asked[-1]])
+    c.last_replies = replies
+    return asked
+
+
+@pytest.mark.parametrize("lang", ["pt", "es", "en"])
+def test_a_customer_who_types_every_answer_gets_a_ticket(chat, lang):
+    c = chat(lang)
+    c.say(REPORT[lang])
+    asked = answer_everything(c, TYPED[lang])
+    assert asked[0] == "incident_category" and asked[-1] == "intake_confirmed", asked
+    number = number_in(c.last_replies)
+    assert number, c.last_replies
+    ticket = c.ticket(number)
+    fields = ticket["fields"]
+    assert (fields["category"], fields["environment"], fields["cloud"]) == ("bug", "production", False)
+    assert (fields["affected_users"], fields["operation_stopped"], fields["after_update"]) == ("all", "partly", False)
+    assert (ticket["impact"], ticket["urgency"]) == ("high", "medium")
+
+
+HANDOFF = {
+    "pt": ("preciso falar com um analista", "é problema no sistema", "sim, anota antes"),
+    "es": ("necesito hablar con un analista", "es un problema con el sistema", "sí, anótalo primero"),
+    "en": ("I need to talk to an analyst", "a problem with the software", "yes, note it first"),
+}
+
+
+@pytest.mark.parametrize("lang", ["pt", "es", "en"])
+def test_a_customer_who_types_every_answer_reaches_an_analyst(chat, ana, lang):  # noqa: F811
+    ana.presence("online")
+    c = chat(lang)
+    ask, topic, gather = HANDOFF[lang]
+    c.say(ask)
+    assert c.asked() == "handoff_topic"
+    c.say(topic)
+    assert c.asked() == "handoff_gather" and c.slot("handoff_topic") == "technical"
+    c.say(gather)
+    assert c.asked() == "incident_category"
+    typed = dict(TYPED[lang], incident_product="Protheus", incident_version="12.1.2310")
+    typed.update(incident_database="Oracle", incident_summary=REPORT[lang])
+    asked = answer_everything(c, typed)
+    assert asked[-1] == "intake_confirmed", asked
+    handoff = ana.expect("handoff_queued", where=lambda h: h["conversation_id"] == c.session_id)
+    assert handoff["queue"] == "technical_support" and handoff["fields"]["environment"] == "production"
+    ana.post(f"/handoffs/{handoff['id']}/accept")
+    assert expect_text(c, "system")
+    ana.post(f"/handoffs/{handoff['id']}/close")
+    expect_text(c, "system")  # the survey
+    c.say({"pt": "nota 9, muito bom", "es": "un 9, muy bien", "en": "I'd give it a 9"}[lang])
+    assert c.conversation()["satisfaction"] == 9
+
+
+NONSENSE = ("qwzx plof", "hmmm ???", "blorp 42 zz")
+
+
+@pytest.mark.parametrize("lang", ["pt", "es", "en"])
+def test_nonsense_three_times_at_every_step_still_ends(chat, lang):
+    c = chat(lang)
+    c.say({"pt": "quero abrir um chamado", "es": "quiero abrir una solicitud", "en": "I want to open a ticket"}[lang])
+    in_a_row, last, turns = 0, None, 0
+    while c.asked() is not None:
+        turns += 1
+        assert turns <= 70, f"the intake never ends: still at {c.asked()}"
+        current = c.asked()
+        in_a_row = in_a_row + 1 if current == last else 1
+        assert in_a_row <= 3, f"{current} asked a fourth time in a row"
+        last = current
+        c.say(NONSENSE[in_a_row - 1])
+    # The confirmation was never given: no ticket, everything kept for later.
+    assert not any(number_in([{"text": text}]) for sender, text in c.seen if sender == "bot")
+    assert c.slot("incident_category") == "unknown"
