@@ -44,8 +44,12 @@ class Settings:
     rasa_timeout: float = 20.0
     public_url: str = "http://localhost:8000"
     # Secret the portal signs customer identities with (HS256 JWT). Without it,
-    # every customer is anonymous and any token is refused.
+    # every customer is anonymous and any token is refused, but in demo mode.
     identity_secret: Optional[str] = None
+    # Demo mode (bot/demo.py): the demo page offers sample customers, whose
+    # identities the hub signs with a secret of its own made at start-up.
+    # On by default, off as soon as CAROLINA_IDENTITY_SECRET is set; CAROLINA_DEMO=0/1 decides.
+    demo: bool = False
     # Shared token the action server sends to the hub's API.
     actions_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     # Origins whose pages may open the widget's socket (cross-site WebSocket hijacking).
@@ -73,6 +77,10 @@ class Settings:
         port = int(env.get("CAROLINA_PORT", defaults.port))
         public_url = env.get("CAROLINA_PUBLIC_URL", f"http://localhost:{port}").rstrip("/")
         origins = env.get("CAROLINA_ALLOWED_ORIGINS")
+        secret = env.get("CAROLINA_IDENTITY_SECRET") or None
+        demo = env["CAROLINA_DEMO"] not in ("0", "false", "no") if env.get("CAROLINA_DEMO") else secret is None
+        if demo and secret is None:
+            secret = secrets.token_urlsafe(32)  # good for this hub's run only
         return cls(
             host=env.get("CAROLINA_HOST", defaults.host),
             port=port,
@@ -80,7 +88,8 @@ class Settings:
             rasa_url=env.get("RASA_URL", defaults.rasa_url).rstrip("/"),
             rasa_timeout=float(env.get("RASA_TIMEOUT", defaults.rasa_timeout)),
             public_url=public_url,
-            identity_secret=env.get("CAROLINA_IDENTITY_SECRET") or None,
+            identity_secret=secret,
+            demo=demo,
             actions_token=shared_actions_token(env),
             allowed_origins=_split(origins) if origins else (public_url, f"http://127.0.0.1:{port}"),
             max_message_chars=int(env.get("CAROLINA_MAX_MESSAGE_CHARS", defaults.max_message_chars)),

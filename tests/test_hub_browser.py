@@ -1,15 +1,18 @@
 """Real pages in headless Chromium (Debian's `chromium`, driven by Playwright):
-the hub's own widget, and the unchanged rasa-webchat bundle from the npm registry."""
+the hub's own widget, the unchanged rasa-webchat bundle from the npm registry,
+and the demo page's sample customers."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
 import pytest
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -135,3 +138,47 @@ def test_unchanged_rasa_webchat_page_chats_with_the_hub(hub_service, portal_serv
         raise
     buttons = page.locator(".rw-replies .rw-reply, .rw-replies button")
     assert buttons.count() == 3
+
+
+@pytest.fixture(scope="module")
+def demo_hub(tmp_path_factory, rasa_service, server_env, hub_port):
+    """A hub as `make run` starts it: no CAROLINA_IDENTITY_SECRET, so demo mode."""
+    from tests.conftest import ACTIONS_TOKEN, Service, free_port
+
+    workdir = tmp_path_factory.mktemp("demo-hub")
+    port = free_port()
+    env = {k: v for k, v in server_env.items() if k != "CAROLINA_IDENTITY_SECRET"}
+    env.update(
+        CAROLINA_PORT=str(port),
+        DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'hub.db'}",
+        RASA_URL=rasa_service.url,
+        CAROLINA_ACTIONS_TOKEN=ACTIONS_TOKEN,
+        CAROLINA_OUTBOX=str(workdir / "outbox"),
+        CAROLINA_CLOCK="2026-12-02T12:30:00-03:00",
+    )
+    service = Service("demo-hub", [sys.executable, "-m", "bot", "serve"], port, "/api/health", env, workdir)
+    try:
+        yield service.start(timeout=120)
+    finally:
+        service.stop()
+
+
+def test_demo_page_chats_as_a_sample_customer(demo_hub, page):
+    page.goto(f"{demo_hub.url}/?as=lucia&lang=es")
+    assert page.locator("#demo").is_visible() and "Demo mode" in page.locator("#demo").inner_text()
+    assert page.locator("#demo-as option").count() == 4
+    page.get_by_role("button", name="Abrir el chat con Carolina").click()
+    box = page.get_by_label("Escribe tu mensaje…")
+    box.fill("hola")
+    box.press("Enter")
+    page.locator(".carolina-bot").first.wait_for(timeout=120_000)
+    session = page.evaluate("localStorage.getItem('carolina.session')")
+    record = requests.get(
+        f"{demo_hub.url}/api/conversations/{session}", headers={"Authorization": "Bearer test-actions-token"}, timeout=10
+    ).json()
+    # The hub signed Lucía's identity itself: the conversation is hers, blocked company and all.
+    assert record["contact"]["company"] == "Ferretería El Tornillo" and record["contact"]["can_open_tickets"] is False
+    # Another sample customer is another conversation.
+    page.select_option("#demo-as", "anonymous")
+    page.wait_for_url("**as=anonymous**")
+    assert page.evaluate("localStorage.getItem('carolina.demo.as')") == "anonymous"
