@@ -164,6 +164,8 @@ def demo_hub(tmp_path_factory, rasa_service, server_env, hub_port):
 
 
 def test_demo_page_chats_as_a_sample_customer(demo_hub, page):
+    from tests.conftest import ACTIONS_TOKEN
+
     page.goto(f"{demo_hub.url}/?as=lucia&lang=es")
     assert page.locator("#demo").is_visible() and "Demo mode" in page.locator("#demo").inner_text()
     assert page.locator("#demo-as option").count() == 4
@@ -173,9 +175,8 @@ def test_demo_page_chats_as_a_sample_customer(demo_hub, page):
     box.press("Enter")
     page.locator(".carolina-bot").first.wait_for(timeout=120_000)
     session = page.evaluate("localStorage.getItem('carolina.session')")
-    record = requests.get(
-        f"{demo_hub.url}/api/conversations/{session}", headers={"Authorization": "Bearer test-actions-token"}, timeout=10
-    ).json()
+    auth = {"Authorization": f"Bearer {ACTIONS_TOKEN}"}
+    record = requests.get(f"{demo_hub.url}/api/conversations/{session}", headers=auth, timeout=10).json()
     # The hub signed Lucía's identity itself: the conversation is hers, blocked company and all.
     assert record["contact"]["company"] == "Ferretería El Tornillo" and record["contact"]["can_open_tickets"] is False
     # Another sample customer is another conversation.
