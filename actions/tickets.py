@@ -46,9 +46,10 @@ class ValidateTicketStatusForm(FormValidationAction):
         if number:
             return [SlotSet("ticket_number", number), SlotSet("requested_slot", None)]
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        if tracker.get_slot("requested_slot") == "ticket_number" and intent in LEAVING:
+        attempt = attempts(tracker.events, "ticket_number")
+        if tracker.get_slot("requested_slot") == "ticket_number" and leaving(intent, attempt):
             return []  # not an answer: Rasa's rules do what was asked (stop, a person, a new question)
-        if intent == "dont_know" or attempts(tracker.events, "ticket_number") >= MAX_ATTEMPTS:
+        if intent == "dont_know" or attempt >= MAX_ATTEMPTS:
             # Never asked a fourth time: say where the number is, offer a person, and end.
             dispatcher.utter_message(response="utter_ticket_number_way_out")
             return [SlotSet("ticket_number", None), SlotSet("requested_slot", None)]
@@ -81,6 +82,12 @@ class ActionTicketStatus(Action):
         return []
 
 
+def leaving(intent: str | None, attempt: int) -> bool:
+    """The customer wants something else than answering; a question (which may
+    be NLU's guess for an answer it cannot read) lets the form end at the third try."""
+    return intent in LEAVING and not (intent == "faq" and attempt >= MAX_ATTEMPTS)
+
+
 def named_ticket_in_message(tracker: Tracker) -> bool:
     return any(e.get("entity") == "ticket_number" for e in (tracker.latest_message or {}).get("entities") or [])
 
@@ -96,7 +103,7 @@ class ValidateFollowUpForm(FormValidationAction):
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
         attempt = attempts(tracker.events, requested)
-        if requested and intent in LEAVING and not named_ticket_in_message(tracker):
+        if requested and leaving(intent, attempt) and not named_ticket_in_message(tracker):
             return []  # not an answer: Rasa's rules do what was asked
         if requested == "followup_description":
             text = (message.get("text") or "").strip()

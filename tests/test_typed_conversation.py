@@ -15,7 +15,7 @@ import pytest
 
 from tests import test_intake_conversation
 from tests.test_handoff_conversation import ana, analysts  # noqa: F401 (fixtures)
-from tests.test_intake_conversation import DESCRIPTION, EXPECTED, REPORT, ROUTINE, SINCE, number_in
+from tests.test_intake_conversation import DESCRIPTION, EXPECTED, REPORT, ROUTINE, SINCE, buttons, number_in
 from tests.test_live_chat import expect_text
 
 chat = test_intake_conversation.chat
@@ -130,19 +130,45 @@ def test_a_customer_who_types_every_answer_reaches_an_analyst(chat, ana, lang): 
 NONSENSE = ("qwzx plof", "hmmm ???", "blorp 42 zz")
 
 
-@pytest.mark.parametrize("lang", ["pt", "es", "en"])
-def test_nonsense_three_times_at_every_step_still_ends(chat, lang):
-    c = chat(lang)
-    c.say({"pt": "quero abrir um chamado", "es": "quiero abrir una solicitud", "en": "I want to open a ticket"}[lang])
+def answer_nonsense_until_done(c, most: int = 70) -> None:
+    """Nonsense to every question until no form is active; never a fourth time in a row."""
     in_a_row, last, turns = 0, None, 0
     while c.asked() is not None:
         turns += 1
-        assert turns <= 70, f"the intake never ends: still at {c.asked()}"
+        assert turns <= most, f"the form never ends: still at {c.asked()}"
         current = c.asked()
         in_a_row = in_a_row + 1 if current == last else 1
         assert in_a_row <= 3, f"{current} asked a fourth time in a row"
         last = current
-        c.say(NONSENSE[in_a_row - 1])
+        c.last_replies = c.say(NONSENSE[in_a_row - 1])
+
+
+def test_nonsense_three_times_at_every_step_of_the_intake_still_ends(chat):
+    c = chat("es")
+    c.say("quiero abrir una solicitud")
+    answer_nonsense_until_done(c)
     # The confirmation was never given: no ticket, everything kept for later.
     assert not any(number_in([{"text": text}]) for sender, text in c.seen if sender == "bot")
     assert c.slot("incident_category") == "unknown"
+
+
+@pytest.mark.parametrize(
+    "lang, first",
+    [("pt", "qual o status do meu chamado?"), ("en", "I want to reopen my closed ticket, the problem is back")],
+)
+def test_nonsense_to_the_ticket_number_ends_with_a_way_on(chat, lang, first):
+    c = chat(lang)
+    c.say(first)
+    assert c.asked() == "ticket_number"
+    answer_nonsense_until_done(c, most=4)
+    assert "/request_human" in buttons(c.last_replies), "where the number is, and a person to ask"
+
+
+def test_nonsense_to_the_handoff_questions_still_reaches_a_queue(chat):
+    c = chat("pt")
+    c.say("quero falar com um atendente")
+    assert c.asked() == "handoff_topic"
+    for text in NONSENSE:
+        replies = c.say(text)
+    assert c.asked() == "handoff_gather" and c.slot("handoff_topic") == "technical"
+    assert "suporte técnico" in " ".join(r.get("text") or "" for r in replies)
