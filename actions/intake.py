@@ -72,16 +72,22 @@ def attempts(events: Sequence[Dict[str, Any]], requested: Optional[str]) -> int:
 def question_for(domain: Dict[str, Any], tracker: Tracker, requested: Optional[str], lang: str) -> Optional[Question]:
     """The options of the question asked, as its buttons showed them."""
     if requested == "intake_related":
-        return related_question(domain, {slot: tracker.get_slot(slot) for slot in FORM_SLOTS}, lang)
+        state = {slot: tracker.get_slot(slot) for slot in FORM_SLOTS}
+        return related_question(domain, related_articles(state, lang), lang)
     if requested == "intake_edit_field":
         return edit_field_question(domain, lang)
     return options.asked(domain, requested, lang) if requested else None
 
 
-def related_question(domain: Dict[str, Any], state: Dict[str, Any], lang: str) -> Question:
+def related_question(domain: Dict[str, Any], ids: Sequence[str], lang: str) -> Question:
+    """The articles offered before opening, and "none of these". An article's
+    tags count as its titles too ("o de anexo" is the attachments article)."""
     libraries = default_index().library
-    ids = related_articles(state, lang)
-    titles = {a: [libraries[code][a].title for code in (lang, "pt", "es", "en") if a in libraries[code]] for a in ids}
+    titles = {
+        a: [libraries[code][a].title for code in (lang, "pt", "es", "en") if a in libraries[code]]
+        + [tag for code in ("pt", "es", "en") if a in libraries[code] for tag in libraries[code][a].tags]
+        for a in ids
+    }
     titles["none"] = [label(domain, "utter_intake_none_of_these", code) for code in (lang, "pt", "es", "en")]
     payloads = {a: "/inform" + json.dumps({"kb_article": a}) for a in ids}
     payloads["none"] = "/deny"
@@ -246,7 +252,7 @@ class ActionAskIntakeRelated(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         lang = language(tracker)
         state = {slot: tracker.get_slot(slot) for slot in FORM_SLOTS}
-        question = related_question(domain, state, lang)
+        question = related_question(domain, related_articles(state, lang), lang)
         dispatcher.utter_message(response="utter_ask_intake_related", buttons=question.buttons(question.values))
         return []
 

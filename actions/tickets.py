@@ -103,7 +103,12 @@ class ValidateFollowUpForm(FormValidationAction):
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
         attempt = attempts(tracker.events, requested)
-        if requested and leaving(intent, attempt) and not named_ticket_in_message(tracker):
+        # While the description is asked, a problem described is the answer; only a stop or a person leave.
+        if requested == "followup_description":
+            wants_out = intent in ("stop", "request_human")
+        else:
+            wants_out = leaving(intent, attempt)
+        if requested and wants_out and not named_ticket_in_message(tracker):
             return []  # not an answer: Rasa's rules do what was asked
         if requested == "followup_description":
             text = (message.get("text") or "").strip()

@@ -56,7 +56,7 @@ class Case:
 
 
 def load_cases(split: str = "test") -> List[Case]:
-    folder = SETS if split == "test" else SETS / "dev"
+    folder = SETS if split == "test" else SETS / split
     cases = []
     for lang in LANGUAGES:
         raw = yaml.safe_load((folder / f"{lang}.yml").read_text(encoding="utf-8"))
@@ -121,12 +121,7 @@ class Readers:
 
     def question(self, case: Case) -> Any:
         if case.question == "intake_related":
-            from bot.kb.search import default_index
-
-            libraries = default_index().library
-            titles = {a: [libraries[c][a].title for c in (case.lang, *LANGUAGES)] for a in RELATED}
-            titles["none"] = [self.label("utter_intake_none_of_these", c) for c in (case.lang, *LANGUAGES)]
-            return self.options.labelled("intake_related", [*RELATED, "none"], titles, {})
+            return self.intake.related_question(self.domain, RELATED, case.lang)
         if case.question == "intake_edit_field":
             return self.intake.edit_field_question(self.domain, case.lang)
         return self.options.asked(self.domain, case.question, case.lang)
@@ -159,7 +154,7 @@ class Readers:
     def understood(self, question: str, updates: Dict[str, Any]) -> Any:
         if question == "intake_edit_field":
             # The field to change comes back emptied, to be asked again.
-            fields = [k for k, v in updates.items() if v is None and k.startswith("incident_") and k != question]
+            fields = [k for k, v in updates.items() if v is None and k in self.incident.BY_SLOT]
             return fields[0] if len(fields) == 1 else None
         return updates.get(question)
 
@@ -235,9 +230,9 @@ def markdown(report: Dict[str, Any], split: str, cases: Sequence[Case]) -> str:
 def main(argv: List[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench answers")
     parser.add_argument("--rasa-url", default=None, help="a running Rasa server (default: the model in process)")
-    parser.add_argument("--split", choices=("test", "dev"), default="test")
+    parser.add_argument("--split", choices=("test", "dev", "dev2"), default="test")
     parser.add_argument("--quick", action="store_true", help="three answers per question and language")
-    parser.add_argument("--misses", action="store_true", help="list what `now` got wrong (dev split only)")
+    parser.add_argument("--misses", action="store_true", help="list what `now` got wrong (dev splits only)")
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args(argv)
     cases = load_cases(args.split)
@@ -250,15 +245,11 @@ def main(argv: List[str]) -> int:
                 kept.append(case)
         cases = kept
     report = evaluate(cases, args.rasa_url)
-    name = "answers" if args.split == "test" else "answers-dev"
-    save(
-        args.out,
-        name,
-        args.quick,
-        {k: v for k, v in report.items() if k != "misses" or args.split == "dev"},
-        markdown(report, args.split, cases),
-    )
-    if args.misses and args.split == "dev":
+    name = "answers" if args.split == "test" else f"answers-{args.split}"
+    held_out = args.split == "test"  # its misses are not printed: nobody tunes on them
+    kept = {k: v for k, v in report.items() if k != "misses" or not held_out}
+    save(args.out, name, args.quick, kept, markdown(report, args.split, cases))
+    if args.misses and not held_out:
         for miss in report["misses"]:
             print(miss)
     return 0

@@ -38,8 +38,13 @@ PHRASE, TITLE_WORD, NEGATED, POLARITY = 4, 3, 2, 1
 # Whole-message similarity to a title (0-100) that counts as that title, and
 # the lead it needs over the next option's title.
 FUZZY_MIN, FUZZY_LEAD = 82, 8
-# Title words shorter than this are too common to mean an option ("ou", "sim").
-TITLE_WORD_MIN = 4
+# Title words shorter than this are too common to mean an option ("ou", "just").
+TITLE_WORD_MIN = 5
+# A word this long that is this similar (0-100) to a one-word phrase is that
+# phrase misspelt ("corrijir", "coregir").
+TYPO_MIN_LENGTH, TYPO_MIN_SCORE = 6, 85
+# A negation this many words before a phrase still turns it ("nem a gente atualizou").
+NEGATION_REACH = 3
 # A word and a title word this long that start alike are the same word ("attach", "attaching").
 STEM_MIN = 5
 # Beyond this many words a survey answer is a new message, not a score.
@@ -48,7 +53,7 @@ SCORE_MAX_TOKENS = 7
 ORDINAL_MAX_TOKENS = 4
 TITLE_STOPWORDS = frozenset(
     "como para com uma sobre seu sua your the and with from por las los del una algo quiero quero want this that"
-    " about".split()
+    " about minha minhas mi mis my nosso nossa nuestro nuestra our usuarios users pessoas personas people".split()
 )
 
 
@@ -104,7 +109,7 @@ class Phrase:
 class Vocabulary:
     yes: List[Phrase] = field(default_factory=list)
     no: List[Phrase] = field(default_factory=list)
-    negations: frozenset = frozenset()
+    negations: List[Phrase] = field(default_factory=list)
     weak_no_languages: frozenset = frozenset()
     unknown: List[Phrase] = field(default_factory=list)
     skip: List[Phrase] = field(default_factory=list)
@@ -120,6 +125,9 @@ class Vocabulary:
 def _phrases(items: Iterable[Any]) -> List[Phrase]:
     found = []
     for item in items or ():
+        if isinstance(item, bool):
+            # YAML reads a bare yes/no/on/off as a boolean: quote it in catalog/answers.yml.
+            raise ValueError(f"unquoted {item!r} in {VOCABULARY_FILE.name}: write it in quotes")
         text = str(item)
         whole, weak = text.startswith("="), text.startswith("~")
         words = tuple(tokens(text[1:] if whole or weak else text))
@@ -132,7 +140,7 @@ def parse_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
     vocabulary = Vocabulary(
         yes=_phrases(raw.get("yes")),
         no=_phrases(raw.get("no")),
-        negations=frozenset(fold(str(w)) for w in raw.get("negations") or ()),
+        negations=_phrases(raw.get("negations")),
         weak_no_languages=frozenset(raw.get("weak_no_languages") or ()),
         unknown=_phrases(raw.get("unknown")),
         skip=_phrases(raw.get("skip")),
@@ -161,19 +169,44 @@ class _Match:
     weight: int
 
 
+def _same_words(phrase: Sequence[str], said: Sequence[str]) -> bool:
+    # "#" in a phrase is any number ("# usuarios": "3 usuarios").
+    return len(phrase) == len(said) and all(
+        p == w or (p == "#" and w.isdigit()) for p, w in zip(phrase, said, strict=True)
+    )
+
+
 def _find(phrase: Phrase, said: Sequence[str]) -> List[Tuple[int, int]]:
     size = len(phrase.words)
     if phrase.whole_only:
-        return [(0, size)] if tuple(said) == phrase.words else []
-    return [(i, i + size) for i in range(len(said) - size + 1) if tuple(said[i : i + size]) == phrase.words]
+        return [(0, size)] if _same_words(phrase.words, said) else []
+    return [(i, i + size) for i in range(len(said) - size + 1) if _same_words(phrase.words, said[i : i + size])]
+
+
+def _misspelt(phrase: Phrase, said: Sequence[str]) -> List[Tuple[int, int]]:
+    """Where a word is a one-word phrase with a typo."""
+    if len(phrase.words) != 1 or phrase.whole_only or len(phrase.words[0]) < TYPO_MIN_LENGTH:
+        return []
+    word = phrase.words[0]
+    return [
+        (i, i + 1)
+        for i, w in enumerate(said)
+        if w != word and len(w) >= TYPO_MIN_LENGTH - 1 and fuzz.ratio(w, word) >= TYPO_MIN_SCORE
+    ]
 
 
 def _weak_no(lang: str, vocabulary: Vocabulary) -> bool:
     return lang in vocabulary.weak_no_languages
 
 
-def _is_negation(word: str, lang: str, vocabulary: Vocabulary) -> bool:
-    return word in vocabulary.negations and not (word == "no" and _weak_no(lang, vocabulary))
+def _negation_ends(said: Sequence[str], lang: str, vocabulary: Vocabulary) -> List[int]:
+    """Where each negation in the message ends ("não", "nada a ver com")."""
+    ends = []
+    for phrase in vocabulary.negations:
+        if phrase.words == ("no",) and _weak_no(lang, vocabulary):
+            continue
+        ends += [end for _, end in _find(phrase, said)]
+    return ends
 
 
 def _polarity(text: str, said: Sequence[str], lang: str, vocabulary: Vocabulary) -> Optional[str]:
@@ -233,6 +266,7 @@ def _matches(
         for phrase in phrases:
             weight = TITLE_WORD if phrase.weak else PHRASE
             found += [_Match(s, e, value, weight) for s, e in _find(phrase, said)]
+            found += [_Match(s, e, value, TITLE_WORD) for s, e in _misspelt(phrase, said)]
     plain = {p.words for p in vocabulary.yes + vocabulary.no}
     for option in question.options:
         for title in option.titles:
@@ -249,16 +283,19 @@ def _matches(
         for m in found
         if not any(o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start for o in found)
     ]
+    negations = _negation_ends(said, lang, vocabulary)
     turned: List[_Match] = []
     for match in found:
-        before = [
-            w
-            for i, w in enumerate(said[max(0, match.start - 2) : match.start], max(0, match.start - 2))
-            if not clauses or clauses[i] == clauses[match.start]  # "não, é servidor nosso": two clauses
+        negated_by = [
+            end
+            for end in negations
+            if match.start - NEGATION_REACH <= end <= match.start
+            # "não, é servidor nosso": the "não" is its own clause.
+            and (not clauses or clauses[end - 1] == clauses[match.start])
         ]
-        if any(_is_negation(w, lang, vocabulary) for w in before) and match.weight != PHRASE + 1:
+        if negated_by and match.weight != PHRASE + 1:
             if match.value in negated and negated[match.value] in values:
-                turned.append(_Match(match.start - len(before), match.end, negated[match.value], NEGATED))
+                turned.append(_Match(match.start, match.end, negated[match.value], NEGATED))
             continue
         turned.append(match)
     return turned
@@ -372,7 +409,7 @@ def score(text: str, top: int = 10, vocabulary: Optional[Vocabulary] = None) -> 
     said = tokens(folded)
     if len(said) > SCORE_MAX_TOKENS:
         return None  # a new message ("quero abrir 2 chamados"), not a score
-    numbers = [int(w) for w in said if w.isdigit()]
+    numbers = [int(m.group(1)) for w in said if (m := re.match(r"^(\d{1,3})(?:ish|pts|pontos|puntos|points)?$", w))]
     if numbers:
         return numbers[0] if len(numbers) == 1 and 0 <= numbers[0] <= top else None
     named = [

@@ -29,7 +29,12 @@ chat = test_intake_conversation.chat
 
 @pytest.fixture(scope="module")
 def analysts(hub_service) -> None:
-    create_analysts(hub_service.env["DATABASE_URL"])
+    from bot.agents import AuthError
+
+    try:
+        create_analysts(hub_service.env["DATABASE_URL"])
+    except AuthError:
+        pass  # another module of the session made them on the same hub
 
 
 @pytest.fixture
