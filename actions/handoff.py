@@ -82,6 +82,12 @@ class ValidateHandoffForm(FormValidationAction):
         if intent == "stop" and not (found and found.answered):
             return []  # Rasa's rule stops the handoff
         updates: Dict[str, Any] = {}
+        if requested is None and not state.get("handoff_topic"):
+            # "Quero falar com o financeiro": the request names its queue; no need to ask.
+            topic = options.asked(domain, "handoff_topic", lang)
+            named = resolve(topic, text, lang) if topic and text and not text.startswith("/") else None
+            if named is not None and named.answered:
+                updates["handoff_topic"] = named.value
         if question is not None:
             entity = topic_from("", message.get("entities") or []) if requested == "handoff_topic" else None
             value = entity or (found.value if found and found.answered else None)

@@ -172,3 +172,17 @@ def test_nonsense_to_the_handoff_questions_still_reaches_a_queue(chat):
         replies = c.say(text)
     assert c.asked() == "handoff_gather" and c.slot("handoff_topic") == "technical"
     assert "suporte técnico" in " ".join(r.get("text") or "" for r in replies)
+
+
+@pytest.mark.parametrize(
+    "lang, ask",
+    [
+        ("pt", "quero falar com o financeiro"),
+        ("es", "quiero hablar con alguien de finanzas"),
+        ("en", "can I talk to the billing person?"),
+    ],
+)
+def test_a_request_that_names_the_area_goes_to_its_queue(chat, lang, ask):
+    c = chat(lang)
+    c.say(ask)
+    assert c.slot("handoff_topic") == "administrative" and c.asked() == "handoff_reason"
