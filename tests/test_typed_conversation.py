@@ -154,7 +154,7 @@ def test_nonsense_three_times_at_every_step_of_the_intake_still_ends(chat):
 
 @pytest.mark.parametrize(
     "lang, first",
-    [("pt", "qual o status do meu chamado?"), ("en", "I want to reopen my closed ticket, the problem is back")],
+    [("pt", "qual o status do meu chamado?"), ("en", "I want to reopen my ticket, the error came back")],
 )
 def test_nonsense_to_the_ticket_number_ends_with_a_way_on(chat, lang, first):
     c = chat(lang)
@@ -179,7 +179,7 @@ def test_nonsense_to_the_handoff_questions_still_reaches_a_queue(chat):
     [
         ("pt", "quero falar com o financeiro"),
         ("es", "quiero hablar con alguien de finanzas"),
-        ("en", "can I talk to the billing person?"),
+        ("en", "connect me to an agent from billing"),
     ],
 )
 def test_a_request_that_names_the_area_goes_to_its_queue(chat, lang, ask):
