@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List
 
-from bench import coldstart, faults, kb, load, nlu, output, soak, stack
+from bench import answers, coldstart, faults, kb, load, nlu, output, soak, stack
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -44,6 +44,7 @@ def main(argv: List[str]) -> int:
     if "--skip-faults" not in argv:
         faults.main([])
     kb.main([])
+    answers.main([])
     if "--skip-nlu" not in argv:
         nlu.main([])
     write_report()
@@ -54,7 +55,7 @@ def write_report() -> None:
     """report.md and report.json from each benchmark's own files."""
     report: Dict[str, Any] = {"date": time.strftime("%Y-%m-%d"), "machine": machine()}
     sections = [f"# Benchmarks ({report['date']}, {report['machine']})", ""]
-    for name in ("coldstart", "load", "soak", "faults", "kb", "nlu"):
+    for name in ("coldstart", "load", "soak", "faults", "kb", "answers", "nlu"):
         path = RESULTS / f"{name}.md"
         if path.exists():
             report[name] = json.loads((RESULTS / f"{name}.json").read_text())

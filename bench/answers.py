@@ -115,9 +115,15 @@ class Readers:
         self.domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
         self.catalog = load_catalog()
         self.incident, self.intake, self.options, self.answers = incident, intake, options, answers
-        self.old_incident = baseline_module("baseline_incident", "actions/incident.py")
-        self.old_handoff = baseline_module("baseline_handoff", "actions/handoff.py")
-        self.old_handoff.incident = self.old_incident  # its yes/no, as it was
+        try:
+            self.old_incident = baseline_module("baseline_incident", "actions/incident.py")
+            self.old_handoff = baseline_module("baseline_handoff", "actions/handoff.py")
+            self.old_handoff.incident = self.old_incident  # its yes/no, as it was
+            self.has_baseline = True
+        except (subprocess.CalledProcessError, OSError) as error:
+            # A shallow clone or an export without git history: "now" only.
+            print(f"no baseline {BASELINE} in git ({error}); measuring the current code only", file=sys.stderr)
+            self.has_baseline = False
 
     def question(self, case: Case) -> Any:
         if case.question == "intake_related":
@@ -178,7 +184,7 @@ def evaluate(cases: Sequence[Case], rasa_url: Optional[str], with_before: bool =
     parsed = parse_all([c.text for c in cases], rasa_url)
     readers = Readers()
     ways: Dict[str, Callable[[Case, Dict[str, Any]], Optional[str]]] = {"now": readers.now}
-    if with_before:
+    if with_before and readers.has_baseline:
         ways["before"] = readers.before
     tally: Dict[str, Dict[str, Dict[str, List[int]]]] = {
         w: defaultdict(lambda: defaultdict(lambda: [0, 0])) for w in ways

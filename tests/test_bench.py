@@ -27,6 +27,15 @@ def test_kb_benchmark_runs_and_reports(rasa_server, tmp_path):
     assert "| Carolina |" in (tmp_path / "kb-quick.md").read_text()
 
 
+def test_answers_benchmark_runs_and_reports(rasa_server, tmp_path):
+    # The quick version compares with the code before common/answers.py too (loaded from git).
+    result = bench("answers", "--quick", "--rasa-url", rasa_server, "--out", str(tmp_path), timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((tmp_path / "answers-quick.json").read_text())
+    assert set(report["now"]) >= {"pt", "es", "en"} and set(report["before"]) >= {"pt", "es", "en"}
+    assert "misses" not in report, "the held-out set's misses are not written out"
+
+
 def test_load_benchmark_runs_and_reports(hub_service, rasa_server, tmp_path):
     from tests.conftest import PORTAL_ORIGIN
 
