@@ -38,6 +38,12 @@ def topic_from(
     return found.value if found.answered else None
 
 
+def intake_in_progress(tracker: Tracker) -> bool:
+    """Whether the customer was telling Carolina about a problem (the intake's
+    own answers, not the installation facts kept between tickets)."""
+    return any(tracker.get_slot(slot) for slot in ("incident_category", "incident_summary", "incident_description"))
+
+
 def next_slot(state: Mapping[str, Any]) -> Optional[str]:
     """What to ask next: the topic; for a technical one, whether to note the
     incident first; unless noting it, a line saying why."""
@@ -82,7 +88,12 @@ class ValidateHandoffForm(FormValidationAction):
         if intent == "stop" and not (found and found.answered):
             return []  # Rasa's rule stops the handoff
         updates: Dict[str, Any] = {}
-        if requested is None and not state.get("handoff_topic"):
+        if requested is None and not state.get("handoff_topic") and intake_in_progress(tracker):
+            # "I need a person" in the middle of the intake: a person now, about
+            # that problem, with what was gathered (the summary says why).
+            updates.update(handoff_topic="technical", handoff_gather=incident.NO)
+            updates["handoff_reason"] = tracker.get_slot("incident_summary") or text
+        elif requested is None and not state.get("handoff_topic"):
             # "Quero falar com o financeiro": the request names its queue; no need to ask.
             topic = options.asked(domain, "handoff_topic", lang)
             named = resolve(topic, text, lang) if topic and text and not text.startswith("/") else None

@@ -10,7 +10,7 @@ import logging
 from typing import Any, Dict, List, Optional, Sequence
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import hub_client, incident, options
@@ -20,6 +20,7 @@ from actions.replies import label, say_queued, say_ticket_created, say_why
 from bot import clock
 from bot.kb.answer import DEFAULT_THRESHOLDS, decide, selector_ranking
 from bot.kb.search import default_index
+from common import answers
 from common.answers import Question
 from common.text import words
 from components.catalog import load_catalog
@@ -370,6 +371,21 @@ class ActionCancelIntake(Action):
         return "action_cancel_intake"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        text = (tracker.latest_message or {}).get("text") or ""
+        if tracker.active_loop.get("name") == "incident_form" and answers.asks_for_person(text):
+            # "Stop, just connect me to the analyst": a person now, and what was
+            # gathered stays (if nobody can chat, the intake goes on from there).
+            topic = options.asked(domain, "handoff_topic", language(tracker))
+            named = answers.resolve(topic, text, language(tracker)) if topic else None
+            reason = tracker.get_slot("incident_summary") or text
+            return [
+                ActiveLoop(None),
+                SlotSet("requested_slot", None),
+                SlotSet("handoff_topic", named.value if named is not None and named.answered else "technical"),
+                SlotSet("handoff_gather", incident.NO),
+                SlotSet("handoff_reason", reason),
+                FollowupAction("handoff_form"),
+            ]
         dispatcher.utter_message(response="utter_intake_cancelled")
         handoff_slots = [SlotSet(slot, None) for slot in ("handoff_topic", "handoff_gather", "handoff_reason")]
         return [

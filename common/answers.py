@@ -113,6 +113,7 @@ class Vocabulary:
     weak_no_languages: frozenset = frozenset()
     unknown: List[Phrase] = field(default_factory=list)
     skip: List[Phrase] = field(default_factory=list)
+    person: List[Phrase] = field(default_factory=list)
     ordinals: Dict[str, frozenset] = field(default_factory=dict)
     ordinal_words: frozenset = frozenset()
     numbers: Dict[int, List[Phrase]] = field(default_factory=dict)
@@ -144,6 +145,7 @@ def parse_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
         weak_no_languages=frozenset(raw.get("weak_no_languages") or ()),
         unknown=_phrases(raw.get("unknown")),
         skip=_phrases(raw.get("skip")),
+        person=_phrases(raw.get("person")),
         ordinals={str(k): frozenset(fold(str(w)) for w in v) for k, v in (raw.get("ordinals") or {}).items()},
         ordinal_words=frozenset(fold(str(w)) for w in raw.get("ordinal_words") or ()),
         numbers={int(k): _phrases(v) for k, v in (raw.get("numbers") or {}).items()},
@@ -397,6 +399,11 @@ def resolve(
     if by_intent and polarity_map.get(by_intent) in values:
         return Resolution("answer", polarity_map[by_intent])
     return NONE
+
+
+def asks_for_person(text: str, vocabulary: Optional[Vocabulary] = None) -> bool:
+    """Whether a message names someone to talk to ("para, me passa pro analista")."""
+    return _said_any((vocabulary or default_vocabulary()).person, tokens(text))
 
 
 def score(text: str, top: int = 10, vocabulary: Optional[Vocabulary] = None) -> Optional[int]:

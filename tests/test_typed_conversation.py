@@ -186,3 +186,18 @@ def test_a_request_that_names_the_area_goes_to_its_queue(chat, lang, ask):
     c = chat(lang)
     c.say(ask)
     assert c.slot("handoff_topic") == "administrative" and c.asked() == "handoff_reason"
+
+
+@pytest.mark.parametrize(
+    "lang, ask",
+    [("pt", "para, só me passa pro analista"), ("en", "stop, just connect me to the analyst")],
+)
+def test_stop_and_give_me_a_person_reaches_a_person_with_what_was_gathered(chat, ana, lang, ask):  # noqa: F811
+    ana.presence("online")
+    c = chat(lang)
+    c.say(REPORT[lang])
+    assert c.asked() == "incident_category"
+    c.say(ask)
+    handoff = ana.expect("handoff_queued", where=lambda h: h["conversation_id"] == c.session_id)
+    assert handoff["queue"] == "technical_support"
+    assert c.slot("incident_summary") == REPORT[lang], "what was gathered is kept"
