@@ -96,7 +96,7 @@ class ValidateHandoffForm(FormValidationAction):
         elif requested is None and not state.get("handoff_topic"):
             # "Quero falar com o financeiro": the request names its queue; no need to ask.
             topic = options.asked(domain, "handoff_topic", lang)
-            named = resolve(topic, text, lang) if topic and text and not text.startswith("/") else None
+            named = resolve(topic, text, lang, strict=True) if topic and text and not text.startswith("/") else None
             if named is not None and named.answered:
                 updates["handoff_topic"] = named.value
         if question is not None:

@@ -376,7 +376,7 @@ class ActionCancelIntake(Action):
             # "Stop, just connect me to the analyst": a person now, and what was
             # gathered stays (if nobody can chat, the intake goes on from there).
             topic = options.asked(domain, "handoff_topic", language(tracker))
-            named = answers.resolve(topic, text, language(tracker)) if topic else None
+            named = answers.resolve(topic, text, language(tracker), strict=True) if topic else None
             reason = tracker.get_slot("incident_summary") or text
             return [
                 ActiveLoop(None),

@@ -28,6 +28,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from common.text import fold, tokens
 
@@ -40,9 +41,10 @@ PHRASE, TITLE_WORD, NEGATED, POLARITY = 4, 3, 2, 1
 FUZZY_MIN, FUZZY_LEAD = 82, 8
 # Title words shorter than this are too common to mean an option ("ou", "just").
 TITLE_WORD_MIN = 5
-# A word this long that is this similar (0-100) to a one-word phrase is that
-# phrase misspelt ("corrijir", "coregir").
-TYPO_MIN_LENGTH, TYPO_MIN_SCORE = 6, 85
+# A word one edit away from a one-word phrase this long is that phrase
+# misspelt ("corrijir", "coregir"); shorter words collide across the three
+# languages ("preciso" is not "precio").
+TYPO_MIN_LENGTH = 7
 # A negation this many words before a phrase still turns it ("nem a gente atualizou").
 NEGATION_REACH = 3
 # A word and a title word this long that start alike are the same word ("attach", "attaching").
@@ -193,7 +195,7 @@ def _misspelt(phrase: Phrase, said: Sequence[str]) -> List[Tuple[int, int]]:
     return [
         (i, i + 1)
         for i, w in enumerate(said)
-        if w != word and len(w) >= TYPO_MIN_LENGTH - 1 and fuzz.ratio(w, word) >= TYPO_MIN_SCORE
+        if w != word and len(w) >= TYPO_MIN_LENGTH - 1 and Levenshtein.distance(w, word, score_cutoff=1) <= 1
     ]
 
 
@@ -257,7 +259,12 @@ def _same_stem(said: str, word: str) -> bool:
 
 
 def _matches(
-    question: Question, said: Sequence[str], lang: str, vocabulary: Vocabulary, clauses: Sequence[int] = ()
+    question: Question,
+    said: Sequence[str],
+    lang: str,
+    vocabulary: Vocabulary,
+    clauses: Sequence[int] = (),
+    strict: bool = False,
 ) -> List[_Match]:
     values = set(question.values)
     negated = vocabulary.negated.get(question.name, {})
@@ -268,7 +275,8 @@ def _matches(
         for phrase in phrases:
             weight = TITLE_WORD if phrase.weak else PHRASE
             found += [_Match(s, e, value, weight) for s, e in _find(phrase, said)]
-            found += [_Match(s, e, value, TITLE_WORD) for s, e in _misspelt(phrase, said)]
+            if not strict:
+                found += [_Match(s, e, value, TITLE_WORD) for s, e in _misspelt(phrase, said)]
     plain = {p.words for p in vocabulary.yes + vocabulary.no}
     for option in question.options:
         for title in option.titles:
@@ -276,7 +284,7 @@ def _matches(
             if words in plain:
                 continue  # a button that says just "Não": a plain no, read by its polarity
             found += [_Match(s, e, option.value, PHRASE + 1) for s, e in _find(Phrase(words), said)]
-    for word, value in _title_words(question).items():
+    for word, value in ({} if strict else _title_words(question)).items():
         # "attach" for "Attaching files": a shared start of five letters or more.
         found += [_Match(i, i + 1, value, TITLE_WORD) for i, w in enumerate(said) if _same_stem(w, word)]
     # A longer phrase wins over one inside it ("nao esta parada" over "parada").
@@ -349,10 +357,13 @@ def resolve(
     intent: Optional[str] = None,
     payload_value: Optional[str] = None,
     vocabulary: Optional[Vocabulary] = None,
+    strict: bool = False,
 ) -> Resolution:
     """What `text` answers to `question`, in a conversation in `lang`.
     `payload_value` is the option a button click or NLU entity named;
-    `intent` is NLU's intent for the message (affirm/deny help yes/no)."""
+    `intent` is NLU's intent for the message (affirm/deny help yes/no).
+    `strict`: the message is not an answer to the question but may name an
+    option outright ("quero falar com o financeiro"): only its phrases count."""
     vocabulary = vocabulary or default_vocabulary()
     values = question.values
     if payload_value is not None and payload_value in values:
@@ -365,13 +376,15 @@ def resolve(
     polarity_map.update(vocabulary.polarity.get(question.name, {}))
 
     clauses = _clauses(text)
-    matches = _matches(question, said, lang, vocabulary, clauses if len(clauses) == len(said) else ())
+    matches = _matches(question, said, lang, vocabulary, clauses if len(clauses) == len(said) else (), strict)
     if matches:
         strongest = max(m.weight for m in matches)
         chosen = list(dict.fromkeys(m.value for m in sorted(matches, key=lambda m: m.start) if m.weight == strongest))
-        if len(chosen) == 1:
+        if len(chosen) == 1 and not (strict and strongest < PHRASE):
             return Resolution("answer", chosen[0])
-        return Resolution("ambiguous", candidates=tuple(chosen[:2]))
+        return Resolution("ambiguous", candidates=tuple(chosen[:2])) if len(chosen) > 1 else NONE
+    if strict:
+        return NONE
 
     ordinal = _ordinal(question, said, vocabulary)
     if ordinal is not None:

@@ -134,3 +134,16 @@ def test_an_intake_answered_with_nonsense_ends_without_a_ticket(lang):
     # confirmation, never given, left the intake paused: no ticket.
     assert incident.outcome(state) == "paused"
     assert state["incident_category"] == incident.UNKNOWN
+
+
+def test_a_request_names_a_queue_only_outright():
+    topic = options.asked(DOMAIN, "handoff_topic", "pt")
+    assert resolve(topic, "quero falar com o financeiro", "pt", strict=True).value == "administrative"
+    # "preciso" is one letter from "precio" (price): a request, not a billing question.
+    assert resolve(topic, "preciso falar com um analista", "pt", strict=True).kind == "none"
+    assert resolve(topic, "preciso falar com um analista", "pt").kind == "none"
+    assert resolve(topic, "quero falar sobre um problema", "pt", strict=True).kind == "none"  # weak: ask
+
+
+def test_one_typo_in_a_long_word_is_forgiven():
+    assert read("intake_confirmed", "preciso corrijir uma coisa").value == "edit"
