@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from common.answers import Question, Resolution, resolve
+from common.answers import Question, Resolution, asks_for_person, resolve
 from common.text import words
 from components.catalog import VERSION_PATTERN, Catalog
 
@@ -165,7 +165,8 @@ def step(
     # "Em parte" or "error, ya te dije" may look like "stop" to NLU; an answer
     # to the question asked wins over that guess. Otherwise a stop or a request
     # for a person goes to Rasa's rules (data/rules/intake.yml).
-    if turn.intent in ("stop", "request_human") and not (option and option.answered):
+    wants_out = turn.intent in ("stop", "request_human")
+    if wants_out and (not (option and option.answered) or asks_for_person(turn.text)):
         return Step(reject=True)
     mentioned = _from_entities(turn, catalog)
     # A version given while the previous version is asked is the previous one.

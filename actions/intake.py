@@ -365,14 +365,17 @@ class ActionSubmitIncident(Action):
 
 
 class ActionCancelIntake(Action):
-    """ "Stop": end whatever form is active, create nothing, and say so."""
+    """ "Stop": end whatever form is active, create nothing, and say so; but
+    "stop, give me a person" (or a person asked for mid-intake) is a handoff."""
 
     def name(self) -> str:
         return "action_cancel_intake"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         text = (tracker.latest_message or {}).get("text") or ""
-        if tracker.active_loop.get("name") == "incident_form" and answers.asks_for_person(text):
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        in_intake = tracker.active_loop.get("name") == "incident_form"
+        if in_intake and (intent == "request_human" or answers.asks_for_person(text)):
             # "Stop, just connect me to the analyst": a person now, and what was
             # gathered stays (if nobody can chat, the intake goes on from there).
             topic = options.asked(domain, "handoff_topic", language(tracker))

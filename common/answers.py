@@ -123,6 +123,9 @@ class Vocabulary:
     phrases: Dict[str, Dict[str, List[Phrase]]] = field(default_factory=dict)
     polarity: Dict[str, Dict[str, str]] = field(default_factory=dict)
     negated: Dict[str, Dict[str, str]] = field(default_factory=dict)
+    # Every word of every phrase: a word the vocabulary knows is never a typo of
+    # another ("analyst" is not "analyse").
+    known: frozenset = frozenset()
 
 
 def _phrases(items: Iterable[Any]) -> List[Phrase]:
@@ -157,6 +160,10 @@ def parse_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
         vocabulary.polarity[name] = {str(k): str(v) for k, v in (section.pop("polarity", None) or {}).items()}
         vocabulary.negated[name] = {str(k): str(v) for k, v in (section.pop("negated", None) or {}).items()}
         vocabulary.phrases[name] = {str(value): _phrases(items) for value, items in section.items()}
+    v = vocabulary
+    lists = [v.yes, v.no, v.negations, v.unknown, v.skip, v.person]
+    lists += [phrases for section in vocabulary.phrases.values() for phrases in section.values()]
+    vocabulary.known = frozenset(word for phrases in lists for phrase in phrases for word in phrase.words)
     return vocabulary
 
 
@@ -187,7 +194,7 @@ def _find(phrase: Phrase, said: Sequence[str]) -> List[Tuple[int, int]]:
     return [(i, i + size) for i in range(len(said) - size + 1) if _same_words(phrase.words, said[i : i + size])]
 
 
-def _misspelt(phrase: Phrase, said: Sequence[str]) -> List[Tuple[int, int]]:
+def _misspelt(phrase: Phrase, said: Sequence[str], known: frozenset = frozenset()) -> List[Tuple[int, int]]:
     """Where a word is a one-word phrase with a typo."""
     if len(phrase.words) != 1 or phrase.whole_only or len(phrase.words[0]) < TYPO_MIN_LENGTH:
         return []
@@ -195,7 +202,10 @@ def _misspelt(phrase: Phrase, said: Sequence[str]) -> List[Tuple[int, int]]:
     return [
         (i, i + 1)
         for i, w in enumerate(said)
-        if w != word and len(w) >= TYPO_MIN_LENGTH - 1 and Levenshtein.distance(w, word, score_cutoff=1) <= 1
+        if w != word
+        and w not in known
+        and len(w) >= TYPO_MIN_LENGTH - 1
+        and Levenshtein.distance(w, word, score_cutoff=1) <= 1
     ]
 
 
@@ -276,7 +286,7 @@ def _matches(
             weight = TITLE_WORD if phrase.weak else PHRASE
             found += [_Match(s, e, value, weight) for s, e in _find(phrase, said)]
             if not strict:
-                found += [_Match(s, e, value, TITLE_WORD) for s, e in _misspelt(phrase, said)]
+                found += [_Match(s, e, value, TITLE_WORD) for s, e in _misspelt(phrase, said, vocabulary.known)]
     plain = {p.words for p in vocabulary.yes + vocabulary.no}
     for option in question.options:
         for title in option.titles:

@@ -147,3 +147,8 @@ def test_a_request_names_a_queue_only_outright():
 
 def test_one_typo_in_a_long_word_is_forgiven():
     assert read("intake_confirmed", "preciso corrijir uma coisa").value == "edit"
+
+
+def test_a_known_word_is_not_a_typo_of_another():
+    # "analyst" is one letter from "analyse", but it is a word of its own.
+    assert read("incident_category", "stop, just connect me to the analyst", "en").kind == "none"
