@@ -113,8 +113,6 @@ class Step:
     reject: bool = False
     # Product names to offer as buttons with the "did you mean" re-ask.
     offer: Tuple[str, ...] = ()
-    # Buttons to send with the last response (the two options of "this or that?").
-    buttons: Tuple[Dict[str, str], ...] = ()
 
 
 def find_version(text: str) -> Optional[str]:
@@ -123,15 +121,6 @@ def find_version(text: str) -> Optional[str]:
         if re.match(VERSION_PATTERN, token, re.IGNORECASE):
             return token.lstrip("vV")
     return None
-
-
-def yes_no(intent: Optional[str], text: str, lang: str = "pt") -> Optional[str]:
-    """A plain yes or no, for the questions that have no buttons of their own."""
-    from common.answers import Option
-
-    question = Question("yes_no", (Option(YES, ("yes",)), Option(NO, ("no",))))
-    found = resolve(question, text, lang, intent=intent)
-    return found.value if found.answered else None
 
 
 def parse_since(text: str, lang: str, now: datetime) -> Tuple[Optional[date], bool]:

@@ -9,8 +9,6 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from common.answers import Option, Question, question_from_buttons
 
-LANGUAGES = ("pt", "es", "en")
-
 
 def buttons(domain: Mapping[str, Any], response: str) -> Dict[str, List[Dict[str, Any]]]:
     """A response's buttons per language ("pt" is the default variation)."""
@@ -35,9 +33,3 @@ def labelled(
     """A question whose buttons the action builds (articles, field names):
     `titles[value]` are its titles, the conversation's language first."""
     return Question(name, tuple(Option(v, tuple(titles[v]), payloads.get(v, "")) for v in values))
-
-
-def label_in(domain: Mapping[str, Any], key: str) -> List[str]:
-    """A label response's text in every language, for matching."""
-    variants = (domain.get("responses") or {}).get(key) or []
-    return [str(v.get("text")) for v in variants if v.get("text")]

@@ -3,16 +3,16 @@
 
 A question is its options (value and button titles, from domain.yml, in every
 language) plus the phrases of catalog/answers.yml. A message resolves, in this
-order of trust, from:
+order of trust, from (a button click's payload is read before, by the caller,
+as the entity it carries):
 
-1. the button's payload (a click, or what NLU extracted as the option's entity);
-2. phrases found as whole words: a question's own phrases and the words of the
+1. phrases found as whole words: a question's own phrases and the words of the
    button titles over a plain yes or no; a negation turns the phrase after it
    around ("não parou" is a no); a longer phrase wins over one inside it;
-3. the n-th button ("1", "a segunda", "the first one");
-4. a fuzzy match of the whole message against the titles (rapidfuzz), for
+2. the n-th button ("1", "a segunda", "the first one");
+3. a fuzzy match of the whole message against the titles (rapidfuzz), for
    typos in a multi-word title;
-5. NLU's affirm/deny, for a yes/no said some other way.
+4. NLU's affirm/deny, for a yes/no said some other way.
 
 Two options equally supported give `ambiguous` with both, so the caller asks
 which one; nothing gives `none`; "I don't know" gives `unknown`.
@@ -365,19 +365,15 @@ def resolve(
     text: str,
     lang: str,
     intent: Optional[str] = None,
-    payload_value: Optional[str] = None,
     vocabulary: Optional[Vocabulary] = None,
     strict: bool = False,
 ) -> Resolution:
     """What `text` answers to `question`, in a conversation in `lang`.
-    `payload_value` is the option a button click or NLU entity named;
     `intent` is NLU's intent for the message (affirm/deny help yes/no).
     `strict`: the message is not an answer to the question but may name an
     option outright ("quero falar com o financeiro"): only its phrases count."""
     vocabulary = vocabulary or default_vocabulary()
     values = question.values
-    if payload_value is not None and payload_value in values:
-        return Resolution("answer", payload_value)
     said = tokens(text)
     if not said:
         return NONE
