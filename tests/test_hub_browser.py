@@ -182,4 +182,6 @@ def test_demo_page_chats_as_a_sample_customer(demo_hub, page):
     # Another sample customer is another conversation.
     page.select_option("#demo-as", "anonymous")
     page.wait_for_url("**as=anonymous**")
+    # The reloaded page records the choice once demo.js has run (not at navigation).
+    page.wait_for_function("localStorage.getItem('carolina.demo.as') === 'anonymous'", timeout=30_000)
     assert page.evaluate("localStorage.getItem('carolina.demo.as')") == "anonymous"
