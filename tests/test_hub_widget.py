@@ -39,10 +39,8 @@ class Customer:
             if event == name:
                 return data
 
-    def say(
-        self, text: str, message_id: Optional[str] = None, quiet: float = 3.0, **custom: Any
-    ) -> List[Dict[str, Any]]:
-        """Sends a message and collects the replies until Carolina is quiet for `quiet` seconds."""
+    def say(self, text: str, message_id: Optional[str] = None, **custom: Any) -> List[Dict[str, Any]]:
+        """Sends a message and returns Carolina's replies to it."""
         self.client.emit(
             "user_uttered",
             {
@@ -52,14 +50,23 @@ class Customer:
                 "customData": custom,
             },
         )
-        replies = [self.expect("bot_uttered")]
-        while True:
-            try:
-                event, data = self.events.get(timeout=quiet)
-            except queue.Empty:
-                return replies
-            if event == "bot_uttered":
+        return self.turn()
+
+    def turn(self, timeout: float = 60) -> List[Dict[str, Any]]:
+        """The replies to the message just sent: the hub's `user_stored` says
+        how many follow, so the turn ends on that count, not on a silence. A
+        refusal (`metadata.error`, no `user_stored`) is the whole turn."""
+        replies: List[Dict[str, Any]] = []
+        expected: Optional[int] = None
+        while expected is None or len(replies) < expected:
+            event, data = self.events.get(timeout=timeout)
+            if event == "user_stored":
+                expected = data["metadata"]["replies"]
+            elif event == "bot_uttered":
                 replies.append(data)
+                if expected is None and (data.get("metadata") or {}).get("error"):
+                    return replies
+        return replies
 
     def close(self) -> None:
         self.client.disconnect()

@@ -59,7 +59,7 @@ class Chat(Customer):
         self.start(token=token, language=lang) if token else self.start(language=lang)
 
     def say(self, text: str, **custom: Any) -> List[Dict[str, Any]]:
-        replies = super().say(text, quiet=0.5, language=self.lang, **custom)
+        replies = super().say(text, language=self.lang, **custom)
         errors = [r["metadata"]["error"] for r in replies if (r.get("metadata") or {}).get("error")]
         assert not errors, f"the hub refused {text!r}: {errors}"
         self.seen.append(("customer", text))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot import keys
 from bot.db import queries
-from bot.db.models import Contact, Deflection, Message
+from bot.db.models import Contact, Deflection, Handoff, Message, Ticket
 
 routes = web.RouteTableDef()
 
@@ -61,6 +61,12 @@ async def conversation(request: web.Request) -> web.Response:
         deflections = (
             await session.execute(select(Deflection.article_id).where(Deflection.conversation_id == found.id))
         ).scalars()
+        tickets = (
+            await session.execute(select(Ticket).where(Ticket.conversation_id == found.id).order_by(Ticket.id))
+        ).scalars()
+        handoffs = (
+            await session.execute(select(Handoff).where(Handoff.conversation_id == found.id).order_by(Handoff.id))
+        ).scalars()
     return web.json_response(
         {
             "id": found.id,
@@ -77,6 +83,29 @@ async def conversation(request: web.Request) -> web.Response:
             "satisfaction": found.satisfaction,
             # Articles that solved the customer's problem during an intake (no ticket).
             "deflections": list(deflections),
+            # What the conversation led to: tickets opened and requests for an analyst.
+            "tickets": [
+                {
+                    "number": t.number,
+                    "queue": t.queue,
+                    "category": t.category,
+                    "criticality": t.criticality,
+                    "status": t.status,
+                    "summary": t.summary,
+                    "fields": t.fields,
+                }
+                for t in tickets
+            ],
+            "handoffs": [
+                {
+                    "queue": h.queue,
+                    "status": h.status,
+                    "resolution": h.resolution,
+                    "reason": h.reason,
+                    "fields": h.fields,
+                }
+                for h in handoffs
+            ],
             "language": found.language,
             "channel": found.channel,
             "started_at": found.started_at.isoformat(),

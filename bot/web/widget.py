@@ -3,7 +3,10 @@
 A page with the rasa-webchat widget works against the hub unchanged:
 `session_request` {session_id} -> `session_confirm` <session_id>;
 `user_uttered` {message, session_id, customData} -> `bot_uttered` {text,
-quick_replies | attachment}. The hub's own widget also sends `message_id`
+quick_replies | attachment}. Before the replies the hub sends `user_stored`
+(the customer's message as stored), whose `metadata.replies` says how many
+`bot_uttered` follow for it: a client knows when the turn is over without
+waiting for silence. The hub's own widget also sends `message_id`
 (resent messages are answered once), the portal's identity `token`, and asks
 for `sync` {after} after a reconnect to fill any gap from the record.
 """
@@ -148,7 +151,9 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
             return
         # Everyone in the conversation's room sees the customer's message (other
         # tabs, later the analyst), then the replies, each already stored.
-        await sio.emit("user_stored", bot_uttered(outcome.customer), room=conversation_id)
+        stored = bot_uttered(outcome.customer)
+        stored["metadata"]["replies"] = len(outcome.replies)
+        await sio.emit("user_stored", stored, room=conversation_id)
         if outcome.destination == "analyst" and not outcome.duplicate:
             await app[keys.LIVE].customer_said(conversation_id, outcome.customer)
         for reply in outcome.replies:
