@@ -167,6 +167,21 @@ def tune(questions, parses, searches) -> Thresholds:
     return best
 
 
+def tune_lead(questions, parses, searches, base: Thresholds) -> Thresholds:
+    """Then the lead tier on top of `base`: among settings within the same limits,
+    the one that answers (rather than lists) the most questions rightly."""
+    best, best_key = base, None
+    for lead, margin in itertools.product([x / 10 for x in range(3, 13)], [x / 20 for x in range(1, 17)]):
+        t = replace(base, lead=lead, lead_margin=margin)
+        s = score(questions, carolina(parses, searches, t))
+        if s.answered_wrong > MAX_WRONG_ANSWERS or 1 - s.unanswerable_declined > MAX_UNANSWERABLE_ANSWERED:
+            continue
+        key = (round(s.answered_right, 4), round(s.top1, 4), -lead, -margin)
+        if best_key is None or key > best_key:
+            best, best_key = t, key
+    return best
+
+
 def report(scores: Dict[str, Score], n: int, split: str) -> str:
     lines = [
         f"Knowledge-base answers, {split} split of tests/kb_eval/questions.yml ({n} questions), "
@@ -209,7 +224,7 @@ def main(argv: Sequence[str]) -> int:
     searches = search_all(questions)
 
     if args.tune:
-        best = tune(questions, parses, searches)
+        best = tune_lead(questions, parses, searches, tune(questions, parses, searches))
         s = score(questions, carolina(parses, searches, best))
         print(
             f"best on dev: {best}\n  top1={s.top1:.3f} top3={s.top3:.3f} answered_right={s.answered_right:.3f} "
