@@ -23,3 +23,8 @@ def actions_token() -> str:
 
 def hub_timeout() -> float:
     return float(os.environ.get("CAROLINA_HUB_TIMEOUT", "10"))
+
+
+def intake_keep_hours() -> float:
+    """How long a stopped intake's answers wait for "let's continue"."""
+    return float(os.environ.get("CAROLINA_INTAKE_KEEP_HOURS", "24"))

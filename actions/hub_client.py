@@ -44,6 +44,12 @@ async def similar_tickets(conversation_id: str, text: str, product: Optional[str
     return (await call("GET", "/api/tickets", params=params))["tickets"]
 
 
+async def open_tickets(conversation_id: str) -> List[Dict[str, Any]]:
+    """The customer's company's open tickets, newest first: {number, summary, status}."""
+    found = await call("GET", "/api/tickets", params={"conversation_id": conversation_id})
+    return found.get("tickets") or []
+
+
 async def ticket(conversation_id: str, number: str) -> Optional[Dict[str, Any]]:
     try:
         return await call("GET", f"/api/tickets/{number}", params={"conversation_id": conversation_id})
@@ -72,6 +78,17 @@ async def follow_up(
 
 async def record_deflection(conversation_id: str, article_id: str) -> None:
     await call("POST", "/api/deflections", body={"conversation_id": conversation_id, "article_id": article_id})
+
+
+async def add_note(conversation_id: str, text: str) -> None:
+    """A line for the team in the conversation's record (praise, for one)."""
+    await call("POST", f"/api/conversations/{conversation_id}/notes", body={"text": text})
+
+
+async def decision(conversation_id: str, queue: str, language: str) -> Dict[str, Any]:
+    """Whether an analyst of `queue` could chat now: {"live", "why", "queue_name", "opens", ...}."""
+    params = {"conversation_id": conversation_id, "queue": queue, "language": language}
+    return await call("GET", "/api/escalations/decision", params=params)
 
 
 async def escalate(

@@ -13,7 +13,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import hub_client, incident, options
+from actions import config, hub_client, incident, options
 from actions.hub_client import HubError
 from actions.knowledge import article_link
 from actions.replies import label, say_queued, say_ticket_created, say_why
@@ -28,6 +28,8 @@ from components.catalog import load_catalog
 logger = logging.getLogger(__name__)
 
 FORM_SLOTS = [spec.slot for spec in incident.FIELDS] + list(incident.CONTROL)
+# The handoff form's slots (actions/handoff.py), cleared when an intake ends.
+HANDOFF_SLOTS = ("handoff_topic", "handoff_gather", "handoff_reason", "handoff_live", "handoff_ticket")
 # A related article is offered when BM25 finds it this clearly (squashed score,
 # bot/kb/answer.py); incident reports rarely match a how-to article, and a
 # wrong "does this solve it?" costs the customer a turn.
@@ -180,6 +182,34 @@ async def duplicate_candidate(conversation_id: str, state: Dict[str, Any]) -> st
     return json.dumps({"number": found[0]["number"], "summary": found[0]["summary"]}, ensure_ascii=False)
 
 
+# Option questions a first message often answers already ("em produção", "na
+# nuvem", "todo mundo", "tá tudo parado"): read from it, shown in the summary
+# for the customer to confirm, never asked. The category is not among them:
+# "erro" in a question about a report is still the customer's call.
+STATED_FIRST = (
+    "incident_environment",
+    "incident_cloud",
+    "incident_after_update",
+    "incident_affected_users",
+    "incident_operation_stopped",
+)
+
+
+def stated_first(domain: Dict[str, Any], text: str, state: Dict[str, Any], lang: str) -> Dict[str, Any]:
+    """The option fields the first message states outright (its phrases only, as
+    for "quero falar com o financeiro"), unless already known."""
+    if not text or text.startswith("/"):
+        return {}
+    found: Dict[str, Any] = {}
+    for slot in STATED_FIRST:
+        question = options.asked(domain, slot, lang)
+        if state.get(slot) is None and question is not None:
+            read = answers.resolve(question, text, lang, strict=True)
+            if read.answered:
+                found[slot] = read.value
+    return found
+
+
 class ValidateIncidentForm(FormValidationAction):
     def name(self) -> str:
         return "validate_incident_form"
@@ -194,6 +224,9 @@ class ValidateIncidentForm(FormValidationAction):
         if requested is None:
             # The form starts: who is asking, and what the first message already said.
             updates["intake_eligibility"] = await eligibility(tracker.sender_id)
+            if tracker.get_slot("intake_held") is not None:
+                # Back in the intake: "discard?" is no longer the open question.
+                updates.update(intake_held=None, intake_held_at=None)
             for slot in incident.KEPT:
                 if tracker.get_slot(slot) is not None:
                     state[slot] = tracker.get_slot(slot)
@@ -220,6 +253,8 @@ class ValidateIncidentForm(FormValidationAction):
                 buttons = [{"title": p, "payload": "/inform" + json.dumps({"product": p})} for p in result.offer]
             dispatcher.utter_message(response=name, buttons=buttons, **values)
         updates.update(result.updates)
+        if requested is None:
+            updates.update(stated_first(domain, message.get("text") or "", {**state, **updates}, lang))
         if requested == "incident_previous_version" and "incident_previous_version" in updates:
             # Rasa's entity mapping also put that version in incident_version.
             updates["incident_version"] = state.get("incident_version")
@@ -364,6 +399,18 @@ class ActionSubmitIncident(Action):
         return reset() + say_ticket_created(dispatcher, domain, result["ticket"], lang)
 
 
+def intake_in_progress(tracker: Tracker) -> bool:
+    """Whether the customer was telling Carolina about a problem (the intake's
+    own answers, not the installation facts kept between tickets)."""
+    return any(tracker.get_slot(slot) for slot in ("incident_category", "incident_summary", "incident_description"))
+
+
+def held_still(tracker: Tracker, now: float) -> bool:
+    """Whether a stopped intake's answers are still kept for "let's continue"."""
+    held_at = tracker.get_slot("intake_held_at")
+    return held_at is None or now - float(held_at) <= config.intake_keep_hours() * 3600
+
+
 class ActionCancelIntake(Action):
     """ "Stop": end whatever form is active, create nothing, and say so; but
     "stop, give me a person" (or a person asked for mid-intake) is a handoff."""
@@ -389,12 +436,51 @@ class ActionCancelIntake(Action):
                 SlotSet("handoff_reason", reason),
                 FollowupAction("handoff_form"),
             ]
+        handoff_slots = [SlotSet(slot, None) for slot in HANDOFF_SLOTS]
+        if in_intake and intake_in_progress(tracker) and tracker.get_slot("intake_held") is None:
+            # Answers would be lost: ask first, and keep them meanwhile ("let's continue" resumes).
+            dispatcher.utter_message(response="utter_ask_intake_discard")
+            return [
+                ActiveLoop(None),
+                SlotSet("requested_slot", None),
+                SlotSet("intake_held", "confirm"),
+                SlotSet("intake_held_at", clock.now().timestamp()),
+                *handoff_slots,
+            ]
         dispatcher.utter_message(response="utter_intake_cancelled")
-        handoff_slots = [SlotSet(slot, None) for slot in ("handoff_topic", "handoff_gather", "handoff_reason")]
         return [
             ActiveLoop(None),
             SlotSet("requested_slot", None),
             SlotSet("followup_description", None),
             *handoff_slots,
-            *reset(),
+            *discard(),
         ]
+
+
+def discard() -> List[EventType]:
+    return [*reset(), SlotSet("intake_held", None), SlotSet("intake_held_at", None)]
+
+
+class ActionDiscardIntake(Action):
+    """Yes, discard (or a second stop): the answers go, nothing is opened."""
+
+    def name(self) -> str:
+        return "action_discard_intake"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        dispatcher.utter_message(response="utter_intake_cancelled")
+        return discard()
+
+
+class ActionResumeIntake(Action):
+    """No, keep them (or "let's continue" later): the intake picks up where it was."""
+
+    def name(self) -> str:
+        return "action_resume_intake"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        if not intake_in_progress(tracker) or not held_still(tracker, clock.now().timestamp()):
+            dispatcher.utter_message(response="utter_intake_nothing_to_resume")
+            return discard()
+        dispatcher.utter_message(response="utter_intake_resumed")
+        return [SlotSet("intake_held", None), SlotSet("intake_held_at", None), FollowupAction("incident_form")]

@@ -6,9 +6,10 @@ import json
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import options
 from actions.config import public_url
 from bot.kb.answer import decide, selector_ranking
 from bot.kb.search import default_index
@@ -44,6 +45,7 @@ class ActionAnswerKb(Action):
             lang = "pt"
         message = tracker.latest_message or {}
         article_id = chosen_article(message)
+        related: List[Dict[str, str]] = []
         if article_id not in index.library[lang]:
             decision = decide(selector_ranking(message), index.search(message.get("text") or "", lang))
             if decision.kind == "suggest":
@@ -57,11 +59,17 @@ class ActionAnswerKb(Action):
                 dispatcher.utter_message(response="utter_kb_suggestions", buttons=buttons)
                 if set(decision.suggestions) & set(INTAKE_ARTICLES) and not in_form(tracker):
                     dispatcher.utter_message(response="utter_kb_offer_intake")
+                    # "Yes please" next is a yes to the offer (action_kb_feedback).
+                    return [SlotSet("kb_article", INTAKE_ARTICLES[0])]
                 return [SlotSet("kb_article", None)]
             if decision.kind == "none":
                 dispatcher.utter_message(response="utter_kb_no_answer")
                 return [SlotSet("kb_article", None)]
             article_id = decision.article_id
+            related = [
+                {"title": index.library[lang][other].title, "payload": "/faq" + json.dumps({"kb_article": other})}
+                for other in decision.related
+            ]
         article = index.library[lang][article_id]
         dispatcher.utter_message(
             response="utter_kb_answer",
@@ -73,8 +81,15 @@ class ActionAnswerKb(Action):
             # A question in the middle of a form: the form asks its question next.
             return [SlotSet("kb_article", article.id)]
         if article.id in INTAKE_ARTICLES:
+            # The offer is the question: "yes please, open it" opens it (action_kb_feedback).
             dispatcher.utter_message(response="utter_kb_offer_intake")
-        dispatcher.utter_message(response="utter_kb_did_it_help")
+            return [SlotSet("kb_article", article.id), SlotSet("kb_helpful", None)]
+        if related:
+            # Answered on its lead: "did it help?" with the runners-up beside yes and no.
+            yes_no = options.buttons(domain, "utter_kb_did_it_help").get(lang, [])
+            dispatcher.utter_message(response="utter_kb_did_it_help_or_related", buttons=yes_no + related)
+        else:
+            dispatcher.utter_message(response="utter_kb_did_it_help")
         return [SlotSet("kb_article", article.id), SlotSet("kb_helpful", None)]
 
 
@@ -86,6 +101,9 @@ class ActionKbFeedback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         helpful = (tracker.latest_message or {}).get("intent", {}).get("name") == "affirm"
+        if helpful and tracker.get_slot("kb_article") in INTAKE_ARTICLES:
+            # A yes to "shall I open the ticket here?": open it.
+            return [SlotSet("kb_article", None), FollowupAction("incident_form")]
         dispatcher.utter_message(response="utter_kb_glad" if helpful else "utter_kb_sorry")
         if tracker.get_slot("kb_article") is None:
             return []

@@ -3,7 +3,9 @@
 `decide_language` is the one place that picks the `language` slot; the action
 only gathers its inputs from the tracker. Order of precedence:
 
-1. the customer asked for a language ("can we speak English?");
+1. the customer asked for a language ("can we speak English?"), not about
+   someone who speaks it ("do you have analysts who speak English?" is a
+   question about the team, answered by action_language_request);
 2. the portal's locale changed (the customer switched the portal's language);
 3. the customer clearly wrote in another language: a confident identification
    of a message of at least MIN_WORDS words. Short messages ("ok", "no", "sim")
@@ -21,6 +23,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from common.answers import asks_for_person
 from components.language import normalise_code
 
 SWITCH_CONFIDENCE = 0.85
@@ -37,10 +40,11 @@ class LanguageEvidence:
     detected: str | None = None
     confidence: float = 0.0
     word_count: int = 0
+    about_someone: bool = False
 
 
 def decide_language(e: LanguageEvidence) -> str | None:
-    if e.requested:
+    if e.requested and not e.about_someone:
         return e.requested
     if e.locale_now and e.locale_now != e.locale_before:
         return e.locale_now
@@ -74,6 +78,7 @@ def evidence_from_tracker(tracker: Tracker) -> LanguageEvidence:
         detected=normalise_code(identified.get("name")) if isinstance(identified, dict) else None,
         confidence=float(identified.get("confidence") or 0.0) if isinstance(identified, dict) else 0.0,
         word_count=len((message.get("text") or "").split()),
+        about_someone=asks_for_person(message.get("text") or ""),
     )
 
 
@@ -97,3 +102,21 @@ class ActionSetLanguage(Action):
         if evidence.locale_now and evidence.locale_now != evidence.locale_before:
             events.append(SlotSet("locale", evidence.locale_now))
         return events
+
+
+class ActionLanguageRequest(Action):
+    """A language named: the switch is done (action_set_language); say so, or,
+    asked whether someone speaks it, answer that instead."""
+
+    def name(self) -> str:
+        return "action_language_request"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[str, Any],
+    ) -> List[EventType]:
+        about_someone = evidence_from_tracker(tracker).about_someone
+        dispatcher.utter_message(response="utter_team_languages" if about_someone else "utter_language_changed")
+        return []

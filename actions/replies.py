@@ -55,6 +55,10 @@ def say_why(dispatcher: CollectingDispatcher, decision: Mapping[str, Any]) -> No
 
 def say_queued(dispatcher: CollectingDispatcher, result: Mapping[str, Any]) -> None:
     decision = result.get("decision") or {}
+    if not decision.get("wait_minutes"):
+        # Nobody ahead: "about 0 min" reads as a mistake; say what it means.
+        dispatcher.utter_message(response="utter_handoff_queued_next", queue=decision.get("queue_name"))
+        return
     dispatcher.utter_message(
         response="utter_handoff_queued",
         queue=decision.get("queue_name"),

@@ -3,6 +3,7 @@ closed ticket. The hub answers only about the customer's own company's tickets."
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, Dict, List
 
@@ -16,11 +17,15 @@ from actions.incident import MAX_ATTEMPTS
 from actions.intake import attempts, eligibility, form_turn, language
 from actions.replies import label
 from bot.tickets import STATUSES
+from common import answers
 from common.text import words
 
 logger = logging.getLogger(__name__)
 
 FOLLOW_UP_MIN_WORDS = 5
+# A ticket's button shows its number and the start of its summary.
+PICK_TITLE = 40
+
 # Intents that, while a ticket number is asked, mean the customer wants something else.
 LEAVING = ("stop", "request_human", "faq", "open_ticket", "report_problem", "ask_question", "goodbye", "greet")
 
@@ -49,12 +54,34 @@ class ValidateTicketStatusForm(FormValidationAction):
         attempt = attempts(tracker.events, "ticket_number")
         if tracker.get_slot("requested_slot") == "ticket_number" and leaving(intent, attempt):
             return []  # not an answer: Rasa's rules do what was asked (stop, a person, a new question)
-        if intent == "dont_know" or attempt >= MAX_ATTEMPTS:
-            # Never asked a fourth time: say where the number is, offer a person, and end.
-            dispatcher.utter_message(response="utter_ticket_number_way_out")
+        text = (tracker.latest_message or {}).get("text") or ""
+        if intent == "dont_know" or answers.says_missing(text) or attempt >= MAX_ATTEMPTS:
+            # Never asked a fourth time: the company's open tickets to pick from, or
+            # where the number is and a person to ask; and the form ends.
+            await offer_open_tickets(dispatcher, tracker.sender_id)
             return [SlotSet("ticket_number", None), SlotSet("requested_slot", None)]
         # Without a number in the message, ask (again) for one.
         return [SlotSet("ticket_number", None), SlotSet("requested_slot", "ticket_number")]
+
+
+async def offer_open_tickets(dispatcher: CollectingDispatcher, conversation_id: str) -> None:
+    """Without the number: the company's open tickets as buttons, else where to find it."""
+    try:
+        found = await hub_client.open_tickets(conversation_id)
+    except HubError as error:
+        logger.warning("Open tickets of %s unavailable: %s", conversation_id, error)
+        found = []
+    if not found:
+        dispatcher.utter_message(response="utter_ticket_number_way_out")
+        return
+    buttons = [
+        {
+            "title": f"{t['number']} · {(t.get('summary') or '')[:PICK_TITLE]}".rstrip(" ·"),
+            "payload": "/ticket_status" + json.dumps({"ticket_number": t["number"]}),
+        }
+        for t in found
+    ]
+    dispatcher.utter_message(response="utter_ticket_pick", buttons=buttons)
 
 
 class ActionTicketStatus(Action):

@@ -263,6 +263,19 @@ def similarity(a: str, b: str) -> float:
     return common / min(len(first), len(second)) if common >= 2 else 0.0
 
 
+# How many open tickets a customer who lost the number is shown to pick from.
+PICK_LIMIT = 5
+
+
+async def company_open(session: AsyncSession, contact: Contact, limit: int = PICK_LIMIT) -> List[Ticket]:
+    """The open tickets of the contact's company (the tickets they may see), newest first."""
+    same_company = Ticket.company_code == contact.company_code if contact.company_code else None
+    mine = Ticket.contact_id == contact.id
+    whose = mine if same_company is None else (same_company | mine)
+    query = select(Ticket).where(whose, Ticket.status != "closed").order_by(Ticket.id.desc()).limit(limit)
+    return list((await session.execute(query)).scalars())
+
+
 async def similar_open(
     session: AsyncSession, contact: Contact, text: str, product: Optional[str] = None
 ) -> List[Tuple[Ticket, float]]:

@@ -115,10 +115,14 @@ class Vocabulary:
     weak_no_languages: frozenset = frozenset()
     unknown: List[Phrase] = field(default_factory=list)
     skip: List[Phrase] = field(default_factory=list)
+    missing: List[Phrase] = field(default_factory=list)
     person: List[Phrase] = field(default_factory=list)
     ordinals: Dict[str, frozenset] = field(default_factory=dict)
     ordinal_words: frozenset = frozenset()
     numbers: Dict[int, List[Phrase]] = field(default_factory=dict)
+    # asking_for_person: kind (talk, want, between, team, someone, bot, means) -> phrases; and its reach
+    asking: Dict[str, List[Phrase]] = field(default_factory=dict)
+    asking_reach: int = 3
     # question -> value -> phrases; question -> "yes"/"no" -> value; question -> value -> value
     phrases: Dict[str, Dict[str, List[Phrase]]] = field(default_factory=dict)
     polarity: Dict[str, Dict[str, str]] = field(default_factory=dict)
@@ -150,18 +154,22 @@ def parse_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
         weak_no_languages=frozenset(raw.get("weak_no_languages") or ()),
         unknown=_phrases(raw.get("unknown")),
         skip=_phrases(raw.get("skip")),
+        missing=_phrases(raw.get("missing")),
         person=_phrases(raw.get("person")),
         ordinals={str(k): frozenset(fold(str(w)) for w in v) for k, v in (raw.get("ordinals") or {}).items()},
         ordinal_words=frozenset(fold(str(w)) for w in raw.get("ordinal_words") or ()),
         numbers={int(k): _phrases(v) for k, v in (raw.get("numbers") or {}).items()},
     )
+    asking = dict(raw.get("asking_for_person") or {})
+    vocabulary.asking_reach = int(asking.pop("reach", 3))
+    vocabulary.asking = {str(kind): _phrases(items) for kind, items in asking.items()}
     for name, section in (raw.get("questions") or {}).items():
         section = dict(section)
         vocabulary.polarity[name] = {str(k): str(v) for k, v in (section.pop("polarity", None) or {}).items()}
         vocabulary.negated[name] = {str(k): str(v) for k, v in (section.pop("negated", None) or {}).items()}
         vocabulary.phrases[name] = {str(value): _phrases(items) for value, items in section.items()}
     v = vocabulary
-    lists = [v.yes, v.no, v.negations, v.unknown, v.skip, v.person]
+    lists = [v.yes, v.no, v.negations, v.unknown, v.skip, v.person, v.missing]
     lists += [phrases for section in vocabulary.phrases.values() for phrases in section.values()]
     vocabulary.known = frozenset(word for phrases in lists for phrase in phrases for word in phrase.words)
     return vocabulary
@@ -423,6 +431,63 @@ def resolve(
 def asks_for_person(text: str, vocabulary: Optional[Vocabulary] = None) -> bool:
     """Whether a message names someone to talk to ("para, me passa pro analista")."""
     return _said_any((vocabulary or default_vocabulary()).person, tokens(text))
+
+
+def says_missing(text: str, vocabulary: Optional[Vocabulary] = None) -> bool:
+    """Whether the customer says they do not have what was asked ("não tenho o número", "I lost it")."""
+    v = vocabulary or default_vocabulary()
+    return _said_any(v.missing + v.unknown, tokens(text))
+
+
+def speaks_to_the_team(text: str, vocabulary: Optional[Vocabulary] = None) -> bool:
+    """Praise or a complaint said outright ("quero elogiar a analista", "quiero
+    dejar un reclamo"), which goes to the communication channel, unless it is a
+    question about how to send one."""
+    v = vocabulary or default_vocabulary()
+    return "?" not in text and _said_any(v.asking.get("feedback", []), tokens(text))
+
+
+def _phrase_at(phrases: Sequence[Phrase], said: Sequence[str], at: int) -> int:
+    """The end of the longest phrase that starts at `at`, or -1."""
+    ends = [at + len(p.words) for p in phrases if _same_words(p.words, said[at : at + len(p.words)])]
+    return max(ends, default=-1)
+
+
+def requests_person(text: str, vocabulary: Optional[Vocabulary] = None) -> bool:
+    """Whether a message asks for someone to talk to, however it is worded:
+    "I need an analyst asap", "quero falar com o financeiro", "can I talk to
+    the billing person?", "no quiero hablar con un robot". Names of someone
+    alone ("o analista disse que...") or a verb without someone after it
+    ("quero falar sobre a fatura") are not a request (catalog/answers.yml,
+    asking_for_person)."""
+    v = vocabulary or default_vocabulary()
+    said, kinds = tokens(text), v.asking
+    if _said_any(kinds.get("means", []), said):
+        return False
+    someone = v.person + kinds.get("someone", [])
+    verbs = {kind: kinds.get(kind, []) for kind in ("talk", "want")}
+    for start in range(len(said)):
+        seen = {kind for kind, phrases in verbs.items() if _phrase_at(phrases, said, start) > 0}
+        if not seen:
+            continue
+        negated = any(_phrase_at(v.negations, said, i) > 0 for i in range(max(0, start - 2), start))
+        at, skipped = start, 0
+        while at < len(said) and skipped <= v.asking_reach:
+            verb_end = max(_phrase_at(verbs[kind], said, at) for kind in verbs)
+            if verb_end > 0:
+                seen.update(kind for kind in verbs if _phrase_at(verbs[kind], said, at) == verb_end)
+                at = verb_end
+                continue
+            if _phrase_at(someone, said, at) > 0:
+                return True
+            if "talk" in seen and _phrase_at(kinds.get("team", []), said, at) > 0:
+                return True
+            if negated and _phrase_at(kinds.get("bot", []), said, at) > 0:
+                return True
+            if _phrase_at(kinds.get("between", []), said, at) < 0:
+                break
+            at, skipped = _phrase_at(kinds.get("between", []), said, at), skipped + 1
+    return False
 
 
 def score(text: str, top: int = 10, vocabulary: Optional[Vocabulary] = None) -> Optional[int]:

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from actions import incident, intake, options
-from common.answers import Option, Question, resolve, score
+from common.answers import Option, Question, requests_person, resolve, score
 from components.catalog import load_catalog
 from tests.conftest import ROOT
 
@@ -152,3 +152,38 @@ def test_one_typo_in_a_long_word_is_forgiven():
 def test_a_known_word_is_not_a_typo_of_another():
     # "analyst" is one letter from "analyse", but it is a word of its own.
     assert read("incident_category", "stop, just connect me to the analyst", "en").kind == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me passa pra um atendente, por favor",
+        "quiero hablar con facturación",
+        "necesito un asesor",
+        "I don't want to talk to a bot",
+        "não quero falar com robô",
+        "could you connect me to the support team?",
+        "speak with a person from accounts",
+    ],
+)
+def test_a_request_for_a_person_in_any_wording(text):
+    assert requests_person(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "o analista disse que eu preciso reiniciar o servidor",  # someone named, nobody asked for
+        "quero falar sobre a fatura de outubro",  # a verb, but no one after it
+        "do you have analysts who speak English?",  # a question about the team
+        "me passa o número do suporte",
+        "I need help with my invoice",
+        "are you a bot?",
+        "já falei com o suporte ontem",
+        "como funciona o chat com analista?",  # the chat, a noun
+        "quero falar com um comercial, qual o telefone?",  # how to reach them: an article
+        "por que pedem pra atualizar antes de ligar pro suporte?",
+    ],
+)
+def test_not_a_request_for_a_person(text):
+    assert not requests_person(text)

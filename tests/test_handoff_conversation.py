@@ -80,7 +80,9 @@ def test_inside_hours_with_an_analyst_the_details_go_to_a_live_chat(chat, ana):
         asked.append(c.asked())
         replies = c.say(answers[asked[-1]])
     assert asked[0] == "incident_category" and asked[-1] == "intake_confirmed", asked
-    assert "posição 1" in texts(replies) and "/open_ticket" in buttons(replies), texts(replies)
+    # Nobody ahead: "next", never "about 0 min".
+    assert "próximo" in texts(replies) and "0 min" not in texts(replies), texts(replies)
+    assert "/open_ticket" in buttons(replies), texts(replies)
 
     handoff = ana.expect("handoff_queued", where=lambda h: h["conversation_id"] == c.session_id)
     assert handoff["fields"]["product"] == "Protheus" and handoff["fields"]["description"] == DESCRIPTION["pt"]
@@ -102,13 +104,15 @@ def test_inside_hours_with_an_analyst_the_details_go_to_a_live_chat(chat, ana):
     assert c.conversation()["satisfaction"] == 10 and c.conversation()["mode"] == "bot"
 
 
-def test_outside_hours_a_ticket_with_the_whole_conversation(chat):
+def test_outside_hours_the_truth_first_then_a_ticket_only_with_a_yes(chat):
     c = chat("en")
     c.say("I want to talk to a person")
-    c.say(inform(handoff_topic="administrative"))
+    replies = c.say(inform(handoff_topic="administrative"))
+    assert "13:30" in texts(replies), "when the queue opens again, before any other question"
+    assert c.asked() == "handoff_ticket" and not c.conversation()["tickets"]
+    c.say("yes please, open it")
     assert c.asked() == "handoff_reason"
     replies = c.say("I need a second copy of last month's invoice")
-    assert "13:30" in texts(replies), "when the queue opens again"
     number = number_in(replies)
     assert number, texts(replies)
     ticket = c.ticket(number)
@@ -117,12 +121,53 @@ def test_outside_hours_a_ticket_with_the_whole_conversation(chat):
     assert c.asked() is None and c.conversation()["mode"] == "bot"
 
 
-def test_inside_hours_with_nobody_online_carolina_gathers_a_ticket(chat, analysts):
+def test_no_ticket_when_the_customer_would_rather_wait(chat):
+    c = chat("pt")
+    replies = c.say("quero falar com o financeiro")
+    assert "13:30" in texts(replies) and c.asked() == "handoff_ticket"
+    replies = c.say("não precisa, eu volto depois do almoço")
+    assert c.asked() is None and "13:30" in texts(replies)
+    assert c.conversation()["tickets"] == [] and c.conversation()["handoffs"] == []
+
+
+def test_praise_is_thanked_and_noted_not_ticketed(chat):
+    c = chat("en")
+    c.say("can I talk to someone?")
+    c.say(inform(handoff_topic="communication"))
+    assert c.asked() == "handoff_reason"
+    replies = c.say("just wanted to say Bruno was excellent yesterday, great service")
+    assert "thank you" in texts(replies).lower() and c.asked() is None
+    record = c.conversation()
+    assert record["tickets"] == [] and record["handoffs"] == []
+    assert any(m["sender"] == "system" and "Bruno was excellent" in m["text"] for m in record["messages"])
+
+
+def test_a_complaint_gets_an_apology_and_the_choice(chat):
+    c = chat("es")
+    c.say("quiero hablar con alguien para poner una queja")
+    assert c.slot("handoff_topic") == "communication" and c.asked() == "handoff_reason"
+    replies = c.say("hace una semana que nadie responde mi solicitud, es una falta de respeto")
+    assert "Lamento" in texts(replies) and "13:30" in texts(replies)
+    assert c.asked() == "handoff_ticket" and c.conversation()["tickets"] == []
+
+
+def test_nobody_online_is_said_before_the_intake_and_a_yes_starts_it(chat, analysts):
     c = chat("es")
     c.say("quiero hablar con un agente humano")
-    c.say(inform(handoff_topic="technical"))
-    c.say("/deny")
-    replies = c.say("el sistema se traba al grabar la factura")
-    assert "No hay analista" in texts(replies)
+    replies = c.say(inform(handoff_topic="technical"))
+    assert "No hay analista" in texts(replies) and c.asked() == "handoff_ticket"
+    c.say("sí, ábrela")
     assert c.asked() == "incident_category", "the intake starts, to open the ticket"
     assert c.conversation()["mode"] == "bot"
+
+
+def test_an_anonymous_visitor_may_chat_with_an_analyst(chat, ana):
+    ana.presence("online")
+    c = chat("es", anonymous=True)
+    c.say("no quiero hablar con un robot")
+    c.say(inform(handoff_topic="technical"))
+    c.say("/deny")
+    c.say("no puedo entrar al portal, me dice usuario bloqueado")
+    handoff = ana.expect("handoff_queued", where=lambda h: h["conversation_id"] == c.session_id)
+    assert handoff["queue"] == "technical_support" and handoff["customer"] is None
+    assert c.conversation()["mode"] == "queued"

@@ -202,18 +202,46 @@ QUESTION = {
 }
 
 
+DISCARD = {"pt": "sim, pode descartar", "es": "sí, descártalo", "en": "yes, discard it"}
+KEEP = {"pt": "não, vamos continuar", "es": "no, sigamos", "en": "no, let's keep going"}
+LATER = {
+    "pt": "vamos continuar o chamado",
+    "es": "continuemos con la solicitud",
+    "en": "let's continue with the ticket",
+}
+
+
 @pytest.mark.parametrize("lang", ["pt", "es", "en"])
-def test_stop_in_the_middle_creates_nothing(chat, lang):
+def test_stop_in_the_middle_asks_before_discarding_then_creates_nothing(chat, lang):
     c = chat(lang)
     c.say(REPORT[lang])
     c.say(inform(incident_category="bug"))
-    c.say(STOP[lang])
+    replies = c.say(STOP[lang])
+    assert "/affirm" in buttons(replies) and "/deny" in buttons(replies), "discard what was told? asked first"
+    assert c.asked() is None and c.slot("incident_category") == "bug", "kept while she asks"
+    c.say(DISCARD[lang])
     assert c.asked() is None and c.slot("incident_category") is None
     assert c.slot("incident_product") == "Protheus", "what the customer's installation is stays known"
     open_tickets = requests.get(
         f"{c.url}/api/tickets", params={"conversation_id": c.session_id, "similar_to": REPORT[lang]}, headers=AUTH
     )
     assert open_tickets.json() == {"tickets": []}
+
+
+@pytest.mark.parametrize("lang", ["pt", "es", "en"])
+def test_a_stop_kept_resumes_where_it_was_now_or_later(chat, lang):
+    c = chat(lang)
+    c.say(REPORT[lang])
+    c.say(inform(incident_category="bug"))
+    assert c.asked() == "incident_routine"
+    c.say(STOP[lang])
+    c.say(KEEP[lang])
+    assert c.asked() == "incident_routine" and c.slot("incident_category") == "bug", "no answer lost"
+    c.say(STOP[lang])
+    c.say(QUESTION[lang])  # the customer moves on without answering "discard?"
+    assert c.asked() is None and c.slot("incident_category") == "bug"
+    c.say(LATER[lang])
+    assert c.asked() == "incident_routine" and c.slot("incident_summary") == REPORT[lang]
 
 
 @pytest.mark.parametrize("lang", ["pt", "es", "en"])
@@ -374,3 +402,34 @@ def test_follow_up_of_a_closed_ticket(chat):
     ticket = c.ticket(new)
     assert ticket["parent"]["number"] == number and ticket["parent"]["transcript"]
     assert ticket["fields"]["description"].startswith("después de aplicar")
+
+
+@pytest.mark.parametrize(
+    "lang, first",
+    [
+        (
+            "pt",
+            "o Protheus 12.1.2310 em produção, no Oracle e hospedado na nuvem de vocês, dá erro ao emitir nota"
+            " desde a atualização de ontem; todo mundo está parado aqui",
+        ),
+        (
+            "en",
+            "our production Protheus 12.1.2310 on Oracle, on our own server, fails on every sales invoice since we"
+            " updated; everyone is affected and work is completely stopped",
+        ),
+    ],
+)
+def test_what_the_first_message_states_is_not_asked_again(chat, lang, first):
+    c = chat(lang)
+    c.say(first)
+    c.say(inform(incident_category="bug"))
+    assert c.slot("incident_environment") == "production" and c.slot("incident_affected_users") == "all"
+    assert c.slot("incident_after_update") == "yes" and c.slot("incident_operation_stopped") == "yes"
+    assert c.slot("incident_cloud") == ("yes" if lang == "pt" else "no")
+    asked = []
+    for _ in range(8):
+        asked.append(c.asked())
+        c.say("não sei" if lang == "pt" else "I don't know")
+    stated = {"incident_environment", "incident_cloud", "incident_after_update", "incident_affected_users"}
+    stated.add("incident_operation_stopped")
+    assert not stated & set(asked), asked

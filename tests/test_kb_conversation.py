@@ -53,3 +53,12 @@ def test_suggestion_button_opens_the_article(rasa_server):
     say(rasa_server, sender, "hi there")
     replies = say(rasa_server, sender, '/faq{"kb_article": "attachments"}')
     assert "/kb/en/attachments" in all_text(replies)
+
+
+def test_a_yes_to_the_offer_of_opening_the_ticket_opens_it(rasa_server):
+    sender = f"kb-{uuid.uuid4()}"
+    replies = say(rasa_server, sender, '/faq{"kb_article": "open_ticket"}')
+    assert "/open_ticket" in [b["payload"] for b in replies[-1].get("buttons") or []], "the offer is the last question"
+    say(rasa_server, sender, "sim, pode abrir por favor")
+    tracker = requests.get(f"{rasa_server}/conversations/{sender}/tracker", timeout=30).json()
+    assert (tracker.get("active_loop") or {}).get("name") == "incident_form", "not 'glad it helped'"

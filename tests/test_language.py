@@ -41,6 +41,23 @@ def test_explicit_request_wins_over_everything():
     assert decide_language(e) == "en"
 
 
+def test_asking_whether_someone_speaks_a_language_is_not_a_switch():
+    from actions.language import evidence_from_tracker
+
+    class Tracker:
+        latest_message = {
+            "text": "vcs tem analista que fala ingles?",
+            "entities": [{"entity": "requested_language", "value": "en"}],
+            "language": {"name": "pt", "confidence": 0.9},
+        }
+
+        def get_slot(self, name):
+            return {"language": "pt"}.get(name)
+
+    e = evidence_from_tracker(Tracker())
+    assert e.requested == "en" and e.about_someone and decide_language(e) == "pt"
+
+
 def test_locale_change_switches_language():
     e = LanguageEvidence(
         current="pt",

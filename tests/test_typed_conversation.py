@@ -9,13 +9,16 @@ Where the form is, is read from Rasa's tracker, not from Carolina's wording."""
 
 from __future__ import annotations
 
+import json
+import uuid
 from typing import Dict, List
 
 import pytest
+import requests
 
 from tests import test_intake_conversation
 from tests.test_handoff_conversation import ana, analysts  # noqa: F401 (fixtures)
-from tests.test_intake_conversation import DESCRIPTION, EXPECTED, REPORT, ROUTINE, SINCE, buttons, number_in
+from tests.test_intake_conversation import AUTH, DESCRIPTION, EXPECTED, REPORT, ROUTINE, SINCE, buttons, number_in
 from tests.test_live_chat import expect_text
 
 chat = test_intake_conversation.chat
@@ -170,7 +173,8 @@ def test_nonsense_to_the_handoff_questions_still_reaches_a_queue(chat):
     assert c.asked() == "handoff_topic"
     for text in NONSENSE:
         replies = c.say(text)
-    assert c.asked() == "handoff_gather" and c.slot("handoff_topic") == "technical"
+    # Technical support is open but nobody is online: she says so at once and asks about a ticket.
+    assert c.asked() == "handoff_ticket" and c.slot("handoff_topic") == "technical"
     assert "suporte técnico" in " ".join(r.get("text") or "" for r in replies)
 
 
@@ -184,8 +188,10 @@ def test_nonsense_to_the_handoff_questions_still_reaches_a_queue(chat):
 )
 def test_a_request_that_names_the_area_goes_to_its_queue(chat, lang, ask):
     c = chat(lang)
-    c.say(ask)
-    assert c.slot("handoff_topic") == "administrative" and c.asked() == "handoff_reason"
+    replies = c.say(ask)
+    # The administrative queue is at lunch: said before anything is asked, then a ticket is offered.
+    assert c.slot("handoff_topic") == "administrative" and c.asked() == "handoff_ticket"
+    assert "13:30" in " ".join(r.get("text") or "" for r in replies)
 
 
 @pytest.mark.parametrize(
@@ -201,3 +207,34 @@ def test_stop_and_give_me_a_person_reaches_a_person_with_what_was_gathered(chat,
     handoff = ana.expect("handoff_queued", where=lambda h: h["conversation_id"] == c.session_id)
     assert handoff["queue"] == "technical_support"
     assert c.slot("incident_summary") == REPORT[lang], "what was gathered is kept"
+
+
+@pytest.mark.parametrize(
+    "lang, ask, missing",
+    [
+        ("pt", "qual o status do meu chamado?", "não tenho o número aqui"),
+        ("es", "¿cómo va mi solicitud?", "no lo tengo, lo abrió un compañero"),
+        ("en", "any news on my ticket?", "I don't have the number, sorry"),
+    ],
+)
+def test_without_the_number_the_company_open_tickets_to_pick_from(chat, lang, ask, missing):
+    c = chat(lang)
+    opened = requests.post(
+        f"{c.url}/api/tickets",
+        json={
+            "conversation_id": c.session_id,
+            "fields": {"summary": "Protheus invoice error", "product": "Protheus", "category": "bug"},
+            "impact": "medium",
+            "urgency": "medium",
+        },
+        headers={**AUTH, "Idempotency-Key": uuid.uuid4().hex},
+        timeout=10,
+    )
+    number = opened.json()["number"]
+    c.say(ask)
+    assert c.asked() == "ticket_number"
+    replies = c.say(missing)
+    pick = "/ticket_status" + json.dumps({"ticket_number": number})
+    assert pick in buttons(replies) and c.asked() is None, "a list to pick from, not the question again"
+    replies = c.say(pick)
+    assert any(number in (r.get("text") or "") for r in replies)

@@ -98,6 +98,7 @@ async def conversation(request: web.Request) -> web.Response:
             ],
             "handoffs": [
                 {
+                    "id": h.id,
                     "queue": h.queue,
                     "status": h.status,
                     "resolution": h.resolution,

@@ -29,6 +29,24 @@ def explain(decision: Decision, language: Optional[str]) -> Dict[str, Any]:
     return data
 
 
+@routes.get("/api/escalations/decision", name="escalation_decision")
+@handled
+async def decision(request: web.Request) -> web.Response:
+    """Whether an analyst of `queue` could take the conversation now, and if
+    not why: asked before Carolina gathers anything, so the customer hears the
+    truth first. Nothing is queued or created."""
+    conversation_id = request.query.get("conversation_id") or ""
+    queue = request.query.get("queue") or ""
+    live = request.app[keys.LIVE]
+    if queue not in live.calendar.queues:
+        raise TicketError(422, "invalid", f"queue must be one of {', '.join(live.calendar.queues)}")
+    async with request.app[keys.SESSIONS]() as session:
+        conversation, _ = await tickets.conversation_contact(session, conversation_id)
+        found = await handoffs.decide_for(session, live.calendar, queue, clock.now())
+    language = request.query.get("language") if request.query.get("language") in ("pt", "es", "en") else None
+    return web.json_response(explain(found, language or conversation.language))
+
+
 @routes.post("/api/escalations", name="escalate")
 @handled
 async def escalate(request: web.Request) -> web.Response:
@@ -48,7 +66,10 @@ async def escalate(request: web.Request) -> web.Response:
 
     async def work(session: Any) -> Dict[str, Any]:
         conversation, contact = await tickets.conversation_contact(session, conversation_id)
-        tickets.check_may_open(contact, queue)
+        # A visitor who is not logged in may chat with an analyst; tickets (and,
+        # for a blocked company, product chats) need the portal's contact.
+        if contact is not None or parsed is not None:
+            tickets.check_may_open(contact, queue)
         lang = language or conversation.language
         existing = await handoffs.live_handoff(session, conversation_id)
         if existing is not None:

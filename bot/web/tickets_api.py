@@ -134,14 +134,21 @@ async def create_ticket(request: web.Request) -> web.Response:
 @routes.get("/api/tickets", name="similar_tickets")
 @handled
 async def similar_tickets(request: web.Request) -> web.Response:
-    """The conversation's customer's open tickets like `similar_to` (same problem?)."""
+    """The conversation's customer's open tickets like `similar_to` (same problem?);
+    without `similar_to`, their company's open tickets, newest first (to pick
+    from when the customer does not have the number)."""
     conversation_id = request.query.get("conversation_id", "")
     text = request.query.get("similar_to", "")
-    if not conversation_id or not text:
-        raise TicketError(422, "invalid", "conversation_id and similar_to are required")
+    if not conversation_id:
+        raise TicketError(422, "invalid", "conversation_id is required")
     async with request.app[keys.SESSIONS]() as session:
         _, contact = await tickets.conversation_contact(session, conversation_id)
-        found = await tickets.similar_open(session, contact, text, request.query.get("product")) if contact else []
+        if contact is None:
+            found = []
+        elif text:
+            found = await tickets.similar_open(session, contact, text, request.query.get("product"))
+        else:
+            found = [(t, 1.0) for t in await tickets.company_open(session, contact)]
     return web.json_response(
         {
             "tickets": [
