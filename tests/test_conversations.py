@@ -2,7 +2,9 @@
 the widget's protocol, the hub, the real Rasa model and the action server, each
 reaching the outcome it must within its turns (bench/conversations.py says how
 they are written and checked). Those marked `fails` are known failures of
-today's code, kept as strict xfails so that a fix shows up as a pass to claim.
+today's code, kept as xfails (not strict: a retrained model may fix one by
+chance, which `python -m bench conversations` reports, and that must not fail
+the build).
 
 The conversations run a few at a time, once per session (`results`), so the
 corpus costs minutes, not the sum of its conversations; each test then reports
@@ -22,7 +24,7 @@ SCRIPTS = conversations.load()
 
 def params():
     for script in SCRIPTS:
-        marks = [pytest.mark.xfail(strict=True, reason=script.fails)] if script.fails else []
+        marks = [pytest.mark.xfail(reason=script.fails)] if script.fails else []
         yield pytest.param(script.name, id=script.name, marks=marks)
 
 
