@@ -444,7 +444,9 @@ def main(argv: List[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench conversations")
     parser.add_argument("--hub-url", help="a running hub (with --rasa-url); default: start the stack")
     parser.add_argument("--rasa-url", default="http://127.0.0.1:5005")
-    parser.add_argument("--secret", default=os.environ.get("CAROLINA_IDENTITY_SECRET", "bench-conversations-secret"))
+    parser.add_argument(
+        "--secret", default=os.environ.get("CAROLINA_IDENTITY_SECRET", "bench-conversations-identity-secret-0123")
+    )
     parser.add_argument(
         "--actions-token", default=os.environ.get("CAROLINA_ACTIONS_TOKEN", "bench-conversations-token")
     )
