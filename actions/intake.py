@@ -196,15 +196,17 @@ STATED_FIRST = (
 
 
 def stated_first(domain: Dict[str, Any], text: str, state: Dict[str, Any], lang: str) -> Dict[str, Any]:
-    """The option fields the first message states outright (its phrases only, as
-    for "quero falar com o financeiro"), unless already known."""
+    """The option fields the first message states outright (its phrases of two
+    words or more: one word out of the question's context is too often
+    something else, "fiscal" in "nota fiscal", "produção" in "ordem de
+    produção"), unless already known."""
     if not text or text.startswith("/"):
         return {}
     found: Dict[str, Any] = {}
     for slot in STATED_FIRST:
         question = options.asked(domain, slot, lang)
         if state.get(slot) is None and question is not None:
-            read = answers.resolve(question, text, lang, strict=True)
+            read = answers.resolve(question, text, lang, strict=True, min_words=2)
             if read.answered:
                 found[slot] = read.value
     return found

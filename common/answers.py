@@ -53,6 +53,8 @@ STEM_MIN = 5
 SCORE_MAX_TOKENS = 7
 # Beyond this many words a message is not "the second one".
 ORDINAL_MAX_TOKENS = 4
+# A word of a yes/no button's title counts in an answer this short at most.
+YES_NO_TITLE_MAX_TOKENS = 6
 TITLE_STOPWORDS = frozenset(
     "como para com uma sobre seu sua your the and with from por las los del una algo quiero quero want this that"
     " about minha minhas mi mis my nosso nossa nuestro nuestra our usuarios users pessoas personas people".split()
@@ -250,10 +252,15 @@ def _polarity(text: str, said: Sequence[str], lang: str, vocabulary: Vocabulary)
     return min(found)[1]  # "sim... não sei" -> the first one said
 
 
-def _title_words(question: Question) -> Dict[str, str]:
-    """Words of the titles that belong to one option only ("senha" -> forgot_password)."""
+def _title_words(question: Question, said: Sequence[str]) -> Dict[str, str]:
+    """Words of the titles that belong to one option only ("senha" -> forgot_password).
+    Those of a yes or a no only in a short answer ("it didn't solve it"): in
+    "hace una semana que nadie responde mi solicitud", "solicitud" is not a
+    yes to "Sí, abre la solicitud"."""
     owners: Dict[str, set] = {}
     for option in question.options:
+        if option.payload in ("/affirm", "/deny") and len(said) > YES_NO_TITLE_MAX_TOKENS:
+            continue
         for title in option.titles:
             for word in tokens(title):
                 if len(word) >= TITLE_WORD_MIN and word not in TITLE_STOPWORDS:
@@ -302,7 +309,7 @@ def _matches(
             if words in plain:
                 continue  # a button that says just "Não": a plain no, read by its polarity
             found += [_Match(s, e, option.value, PHRASE + 1) for s, e in _find(Phrase(words), said)]
-    for word, value in ({} if strict else _title_words(question)).items():
+    for word, value in ({} if strict else _title_words(question, said)).items():
         # "attach" for "Attaching files": a shared start of five letters or more.
         found += [_Match(i, i + 1, value, TITLE_WORD) for i, w in enumerate(said) if _same_stem(w, word)]
     # A longer phrase wins over one inside it ("nao esta parada" over "parada").
@@ -375,11 +382,15 @@ def resolve(
     intent: Optional[str] = None,
     vocabulary: Optional[Vocabulary] = None,
     strict: bool = False,
+    min_words: int = 1,
 ) -> Resolution:
     """What `text` answers to `question`, in a conversation in `lang`.
     `intent` is NLU's intent for the message (affirm/deny help yes/no).
     `strict`: the message is not an answer to the question but may name an
-    option outright ("quero falar com o financeiro"): only its phrases count."""
+    option outright ("quero falar com o financeiro"): only its phrases count.
+    `min_words`: only phrases of at least that many words count (a first
+    message read for options it states: "fiscal" in "nota fiscal" is not a
+    department, "todo mundo" is everyone)."""
     vocabulary = vocabulary or default_vocabulary()
     values = question.values
     said = tokens(text)
@@ -391,6 +402,7 @@ def resolve(
 
     clauses = _clauses(text)
     matches = _matches(question, said, lang, vocabulary, clauses if len(clauses) == len(said) else (), strict)
+    matches = [m for m in matches if m.end - m.start >= min_words]
     if matches:
         strongest = max(m.weight for m in matches)
         chosen = list(dict.fromkeys(m.value for m in sorted(matches, key=lambda m: m.start) if m.weight == strongest))

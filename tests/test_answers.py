@@ -187,3 +187,25 @@ def test_a_request_for_a_person_in_any_wording(text):
 )
 def test_not_a_request_for_a_person(text):
     assert not requests_person(text)
+
+
+@pytest.mark.parametrize(
+    "text, lang, stated",
+    [
+        ("o Protheus no Oracle dá erro ao emitir nota fiscal de saída", "pt", {}),
+        ("erro ao apontar a ordem de produção no PCP", "pt", {}),
+        ("está tudo parado, todo mundo sem conseguir faturar", "pt", {"incident_affected_users": "all"}),
+        ("our whole company is stopped since the update, it's in the cloud", "en", {"incident_cloud": "yes"}),
+    ],
+)
+def test_a_first_message_states_options_only_in_words_that_cannot_be_something_else(text, lang, stated):
+    found = intake.stated_first(DOMAIN, text, {}, lang)
+    assert {slot: found[slot] for slot in stated} == stated and set(found) >= set(stated)
+    if not stated:
+        assert found == {}
+
+
+def test_a_word_of_the_yes_button_is_not_a_yes():
+    found = read("handoff_ticket", "hace una semana que nadie responde mi solicitud, es una falta de respeto", "es")
+    assert not found.answered
+    assert read("handoff_ticket", "sí, ábrela", "es").value == "yes"
