@@ -40,6 +40,8 @@ QUEUES = {
 # and a chat that cannot happen becomes the intake's ticket.
 SOFTWARE = ("technical", "cloud")
 REASON_MIN_WORDS = 2
+# A request for a person this long also says what happened.
+FIRST_REASON_MIN_WORDS = 12
 
 
 def topic_from(
@@ -164,8 +166,12 @@ class ValidateHandoffForm(FormValidationAction):
             if named is not None and named.answered:
                 updates["handoff_topic"] = named.value
             if text and not text.startswith("/") and speaks_to_the_team(text):
-                # "Quero elogiar a analista...": the message is what the channel gets.
-                updates.update(handoff_topic="communication", handoff_reason=text)
+                # "Quero elogiar a analista...": the message is what the channel
+                # gets; "quiero hablar con alguien para poner una queja" says
+                # what it is about, not what happened: that is asked.
+                updates["handoff_topic"] = "communication"
+                if not requests_person(text) or len(words(text)) >= FIRST_REASON_MIN_WORDS:
+                    updates["handoff_reason"] = text
         if question is not None:
             entity = topic_from("", message.get("entities") or []) if requested == "handoff_topic" else None
             value = entity or (found.value if found and found.answered else None)

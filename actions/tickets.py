@@ -52,10 +52,14 @@ class ValidateTicketStatusForm(FormValidationAction):
             return [SlotSet("ticket_number", number), SlotSet("requested_slot", None)]
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         attempt = attempts(tracker.events, "ticket_number")
-        if tracker.get_slot("requested_slot") == "ticket_number" and leaving(intent, attempt):
-            return []  # not an answer: Rasa's rules do what was asked (stop, a person, a new question)
         text = (tracker.latest_message or {}).get("text") or ""
-        if intent == "dont_know" or answers.says_missing(text) or attempt >= MAX_ATTEMPTS:
+        # "Não tenho o número aqui" is an answer whatever NLU guessed for it
+        # (open_ticket, a question), unless it also asks to stop or for a person.
+        missing = intent == "dont_know" or answers.says_missing(text)
+        asked = tracker.get_slot("requested_slot") == "ticket_number"
+        if asked and leaving(intent, attempt) and not (missing and intent not in ("stop", "request_human")):
+            return []  # not an answer: Rasa's rules do what was asked (stop, a person, a new question)
+        if missing or attempt >= MAX_ATTEMPTS:
             # Never asked a fourth time: the company's open tickets to pick from, or
             # where the number is and a person to ask; and the form ends.
             await offer_open_tickets(dispatcher, tracker.sender_id)

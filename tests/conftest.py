@@ -212,9 +212,10 @@ def hub_service(tmp_path_factory, rasa_service, server_env, portal_server, hub_p
         CAROLINA_ACTIONS_TOKEN=ACTIONS_TOKEN,
         CAROLINA_ALLOWED_ORIGINS=f"{PORTAL_ORIGIN},{portal_server.origin}",
         SMTP_URL=f"smtp://127.0.0.1:{mail_server.port}",
-        # Scripted customers answer faster than people; the burst (what the flood
-        # test exceeds) stays at its default of 10.
-        CAROLINA_RATE_PER_MINUTE="120",
+        # Scripted customers answer as fast as Rasa replies (several turns a
+        # second, twenty in a row for an intake), faster than people; the burst
+        # (what the flood test exceeds at once) stays at its default of 10.
+        CAROLINA_RATE_PER_MINUTE="600",
         # A Wednesday at 12:30 in Brasília: technical support open, the
         # administrative queue at lunch (tests/test_handoff_conversation.py).
         CAROLINA_CLOCK="2026-12-02T12:30:00-03:00",
