@@ -15,8 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import config, hub_client, incident, options
 from actions.hub_client import HubError
-from actions.knowledge import article_link
-from actions.replies import label, say_queued, say_ticket_created, say_why
+from actions.replies import article_link, label, say_queued, say_ticket_created, say_why
 from bot import clock
 from bot.kb.answer import DEFAULT_THRESHOLDS, decide, selector_ranking
 from bot.kb.search import default_index
@@ -27,6 +26,10 @@ from components.catalog import load_catalog
 
 logger = logging.getLogger(__name__)
 
+# A first message this long is the subject; after a request ("quero abrir um
+# chamado, ..."), the problem that follows it, this long.
+SUMMARY_MIN_WORDS = 6
+PROBLEM_MIN_WORDS = 4
 FORM_SLOTS = [spec.slot for spec in incident.FIELDS] + list(incident.CONTROL)
 # The handoff form's slots (actions/handoff.py), cleared when an intake ends.
 HANDOFF_SLOTS = ("handoff_topic", "handoff_gather", "handoff_reason", "handoff_live", "handoff_ticket")
@@ -234,8 +237,14 @@ class ValidateIncidentForm(FormValidationAction):
                     state[slot] = tracker.get_slot(slot)
             text = message.get("text") or ""
             intent = (message.get("intent") or {}).get("name")
-            if intent == "report_problem" and len(words(text)) >= 6 and not text.startswith("/"):
-                updates["incident_summary"] = text.strip()
+            if intent == "report_problem" and not text.startswith("/"):
+                # "Quero abrir um chamado, o Logix trava": the subject is the problem, not the request.
+                # A message that is only the problem needs more words ("tenho um problema aqui" says none).
+                problem = answers.requests_ticket(text)
+                if problem and len(words(problem)) >= PROBLEM_MIN_WORDS:
+                    updates["incident_summary"] = problem
+                elif not problem and len(words(text)) >= SUMMARY_MIN_WORDS:
+                    updates["incident_summary"] = text.strip()
 
         turn = incident.Turn(
             requested=requested,
@@ -463,6 +472,34 @@ def discard() -> List[EventType]:
     return [*reset(), SlotSet("intake_held", None), SlotSet("intake_held_at", None)]
 
 
+def held_reply(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> Optional[List[EventType]]:
+    """The reply to "discard what you told me?" that NLU took for something
+    else ("sí, descártalo" as a question), read against its buttons: a yes
+    discards, a no resumes; anything else is None (not a reply to it)."""
+    lang = language(tracker)
+    question = options.asked(domain, "intake_discard", lang)
+    text = (tracker.latest_message or {}).get("text") or ""
+    found = answers.resolve(question, text, lang) if question and text else None
+    if found is None or not found.answered:
+        return None
+    if found.value == incident.YES:
+        return discard_now(dispatcher)
+    return resume_now(dispatcher, tracker)
+
+
+def discard_now(dispatcher: CollectingDispatcher) -> List[EventType]:
+    dispatcher.utter_message(response="utter_intake_cancelled")
+    return discard()
+
+
+def resume_now(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    if not intake_in_progress(tracker) or not held_still(tracker, clock.now().timestamp()):
+        dispatcher.utter_message(response="utter_intake_nothing_to_resume")
+        return discard()
+    dispatcher.utter_message(response="utter_intake_resumed")
+    return [SlotSet("intake_held", None), SlotSet("intake_held_at", None), FollowupAction("incident_form")]
+
+
 class ActionDiscardIntake(Action):
     """Yes, discard (or a second stop): the answers go, nothing is opened."""
 
@@ -470,8 +507,7 @@ class ActionDiscardIntake(Action):
         return "action_discard_intake"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        dispatcher.utter_message(response="utter_intake_cancelled")
-        return discard()
+        return discard_now(dispatcher)
 
 
 class ActionResumeIntake(Action):
@@ -481,8 +517,4 @@ class ActionResumeIntake(Action):
         return "action_resume_intake"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        if not intake_in_progress(tracker) or not held_still(tracker, clock.now().timestamp()):
-            dispatcher.utter_message(response="utter_intake_nothing_to_resume")
-            return discard()
-        dispatcher.utter_message(response="utter_intake_resumed")
-        return [SlotSet("intake_held", None), SlotSet("intake_held_at", None), FollowupAction("incident_form")]
+        return resume_now(dispatcher, tracker)

@@ -125,6 +125,10 @@ class Vocabulary:
     # asking_for_person: kind (talk, want, between, team, someone, bot, means) -> phrases; and its reach
     asking: Dict[str, List[Phrase]] = field(default_factory=dict)
     asking_reach: int = 3
+    # asking_for_ticket: kind (open, how, joiners) -> phrases
+    upset: List[Phrase] = field(default_factory=list)
+    farewell: List[Phrase] = field(default_factory=list)
+    ticket: Dict[str, List[Phrase]] = field(default_factory=dict)
     # question -> value -> phrases; question -> "yes"/"no" -> value; question -> value -> value
     phrases: Dict[str, Dict[str, List[Phrase]]] = field(default_factory=dict)
     polarity: Dict[str, Dict[str, str]] = field(default_factory=dict)
@@ -158,6 +162,8 @@ def parse_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
         skip=_phrases(raw.get("skip")),
         missing=_phrases(raw.get("missing")),
         person=_phrases(raw.get("person")),
+        upset=_phrases(raw.get("upset")),
+        farewell=_phrases(raw.get("farewell")),
         ordinals={str(k): frozenset(fold(str(w)) for w in v) for k, v in (raw.get("ordinals") or {}).items()},
         ordinal_words=frozenset(fold(str(w)) for w in raw.get("ordinal_words") or ()),
         numbers={int(k): _phrases(v) for k, v in (raw.get("numbers") or {}).items()},
@@ -165,6 +171,7 @@ def parse_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
     asking = dict(raw.get("asking_for_person") or {})
     vocabulary.asking_reach = int(asking.pop("reach", 3))
     vocabulary.asking = {str(kind): _phrases(items) for kind, items in asking.items()}
+    vocabulary.ticket = {str(kind): _phrases(items) for kind, items in (raw.get("asking_for_ticket") or {}).items()}
     for name, section in (raw.get("questions") or {}).items():
         section = dict(section)
         vocabulary.polarity[name] = {str(k): str(v) for k, v in (section.pop("polarity", None) or {}).items()}
@@ -188,6 +195,9 @@ class _Match:
     end: int
     value: str
     weight: int
+    # A word of a yes/no button's title in a long message: it counts only
+    # negated ("no quiero ticket" is a no; "nadie responde mi solicitud" no yes).
+    only_negated: bool = False
 
 
 def _same_words(phrase: Sequence[str], said: Sequence[str]) -> bool:
@@ -252,15 +262,10 @@ def _polarity(text: str, said: Sequence[str], lang: str, vocabulary: Vocabulary)
     return min(found)[1]  # "sim... não sei" -> the first one said
 
 
-def _title_words(question: Question, said: Sequence[str]) -> Dict[str, str]:
-    """Words of the titles that belong to one option only ("senha" -> forgot_password).
-    Those of a yes or a no only in a short answer ("it didn't solve it"): in
-    "hace una semana que nadie responde mi solicitud", "solicitud" is not a
-    yes to "Sí, abre la solicitud"."""
+def _title_words(question: Question) -> Dict[str, str]:
+    """Words of the titles that belong to one option only ("senha" -> forgot_password)."""
     owners: Dict[str, set] = {}
     for option in question.options:
-        if option.payload in ("/affirm", "/deny") and len(said) > YES_NO_TITLE_MAX_TOKENS:
-            continue
         for title in option.titles:
             for word in tokens(title):
                 if len(word) >= TITLE_WORD_MIN and word not in TITLE_STOPWORDS:
@@ -309,9 +314,18 @@ def _matches(
             if words in plain:
                 continue  # a button that says just "Não": a plain no, read by its polarity
             found += [_Match(s, e, option.value, PHRASE + 1) for s, e in _find(Phrase(words), said)]
-    for word, value in ({} if strict else _title_words(question, said)).items():
+    # A yes/no button's title words in a long message count only negated: in
+    # "hace una semana que nadie responde mi solicitud", "solicitud" is not a
+    # yes to "Sí, abre la solicitud"; "no quiero ticket" is still a no.
+    yes_no = {o.value for o in question.options if o.payload in ("/affirm", "/deny")}
+    long = len(said) > YES_NO_TITLE_MAX_TOKENS
+    for word, value in ({} if strict else _title_words(question)).items():
         # "attach" for "Attaching files": a shared start of five letters or more.
-        found += [_Match(i, i + 1, value, TITLE_WORD) for i, w in enumerate(said) if _same_stem(w, word)]
+        found += [
+            _Match(i, i + 1, value, TITLE_WORD, only_negated=long and value in yes_no)
+            for i, w in enumerate(said)
+            if _same_stem(w, word)
+        ]
     # A longer phrase wins over one inside it ("nao esta parada" over "parada").
     found = [
         m
@@ -332,7 +346,8 @@ def _matches(
             if match.value in negated and negated[match.value] in values:
                 turned.append(_Match(match.start, match.end, negated[match.value], NEGATED))
             continue
-        turned.append(match)
+        if not match.only_negated:
+            turned.append(match)
     return turned
 
 
@@ -451,6 +466,17 @@ def says_missing(text: str, vocabulary: Optional[Vocabulary] = None) -> bool:
     return _said_any(v.missing + v.unknown, tokens(text))
 
 
+def sounds_upset(text: str, vocabulary: Optional[Vocabulary] = None) -> bool:
+    """Whether the customer says they are unhappy or that Carolina did not help."""
+    return _said_any((vocabulary or default_vocabulary()).upset, tokens(text))
+
+
+def leaves_upset(text: str, vocabulary: Optional[Vocabulary] = None) -> bool:
+    """An unhappy goodbye ("que saco, tchau"), whatever NLU made of it."""
+    v = vocabulary or default_vocabulary()
+    return _said_any(v.farewell, tokens(text)) and sounds_upset(text, v)
+
+
 def speaks_to_the_team(text: str, vocabulary: Optional[Vocabulary] = None) -> bool:
     """Praise or a complaint said outright ("quero elogiar a analista", "quiero
     dejar un reclamo"), which goes to the communication channel, unless it is a
@@ -463,6 +489,40 @@ def _phrase_at(phrases: Sequence[Phrase], said: Sequence[str], at: int) -> int:
     """The end of the longest phrase that starts at `at`, or -1."""
     ends = [at + len(p.words) for p in phrases if _same_words(p.words, said[at : at + len(p.words)])]
     return max(ends, default=-1)
+
+
+# A word of customer text as it was written ("don't" is one word, as in tokens()).
+_WRITTEN_TOKEN = re.compile(r"[^\W_]+(?:['’`´][^\W_]+)*", re.UNICODE)
+# What follows a request counts as the problem when it is this long.
+PROBLEM_MIN_WORDS = 3
+
+
+def requests_ticket(text: str, vocabulary: Optional[Vocabulary] = None) -> Optional[str]:
+    """None unless the message asks outright to open a ticket or report a
+    problem ("quero abrir um chamado, o Logix trava ao faturar"); then what it
+    says the problem is, as written ("o Logix trava ao faturar"), or "" when it
+    says nothing more. "Como abro um chamado?" is a question, "não quero abrir
+    chamado" a refusal: neither is a request."""
+    v = vocabulary or default_vocabulary()
+    said, kinds = tokens(text), v.ticket
+    for start in range(len(said)):
+        end = _phrase_at(kinds.get("open", []), said, start)
+        if end < 0:
+            continue
+        if any(_phrase_at(kinds.get("how", []), said, i) > 0 for i in range(start)):
+            return None
+        if any(_phrase_at(v.negations, said, i) > 0 for i in range(max(0, start - 3), start)):
+            return None
+        while end < len(said):
+            joined = _phrase_at(kinds.get("joiners", []), said, end)
+            if joined < 0:
+                break
+            end = joined
+        written = list(_WRITTEN_TOKEN.finditer(text))
+        if end >= len(written) or len(said) - end < PROBLEM_MIN_WORDS:
+            return ""
+        return text[written[end].start() :].strip(" .,;:!-")
+    return None
 
 
 def requests_person(text: str, vocabulary: Optional[Vocabulary] = None) -> bool:

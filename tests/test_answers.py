@@ -209,3 +209,49 @@ def test_a_word_of_the_yes_button_is_not_a_yes():
     found = read("handoff_ticket", "hace una semana que nadie responde mi solicitud, es una falta de respeto", "es")
     assert not found.answered
     assert read("handoff_ticket", "sí, ábrela", "es").value == "yes"
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("quero abrir um chamado, o Logix trava ao faturar", "o Logix trava ao faturar"),
+        ("preciso abrir um chamado porque a nota não grava no Protheus", "a nota não grava no Protheus"),
+        ("necesito abrir un ticket, el winthor se cuelga al facturar", "el winthor se cuelga al facturar"),
+        ("open a ticket pls, Logix freezes when I post invoices", "Logix freezes when I post invoices"),
+        ("quero abrir um chamado", ""),
+        ("can you open a ticket for me?", ""),
+        # a question on how to, a refusal, a ticket already opened: not a request
+        ("how do i open a ticket on the portal?", None),
+        ("¿cómo abro una solicitud?", None),
+        ("cancela, não quero mais abrir chamado", None),
+        ("I opened a ticket yesterday and nobody answered", None),
+    ],
+)
+def test_a_request_to_open_a_ticket_and_the_problem_it_states(text, problem):
+    from common.answers import requests_ticket
+
+    assert requests_ticket(text) == problem
+
+
+@pytest.mark.parametrize(
+    "text, upset",
+    [
+        ("que saco, tchau", True),
+        ("this was useless. bye", True),
+        ("no me ayudaste en nada, chau", True),
+        ("valeu, tchau!", False),
+        ("thanks, bye", False),
+        ("gracias, hasta luego", False),
+    ],
+)
+def test_an_unhappy_goodbye_is_heard(text, upset):
+    from common.answers import sounds_upset
+
+    assert sounds_upset(text) is upset
+
+
+def test_an_unhappy_goodbye_needs_both_the_goodbye_and_the_mood():
+    from common.answers import leaves_upset
+
+    assert leaves_upset("isso não serviu pra nada, tchau") and leaves_upset("useless bot. bye")
+    assert not leaves_upset("o relatório não serve pra nada") and not leaves_upset("obrigado, tchau")
