@@ -9,10 +9,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import options
-from actions.config import public_url
-from bot.kb.answer import decide, selector_ranking
+from actions import nlu_client, options
+from actions.intake import held_reply
+from actions.replies import article_link
+from bot.kb.answer import KB_INTENTS, decide, selector_ranking
+from bot.kb.parts import question_parts
 from bot.kb.search import default_index
+from common.answers import leaves_upset
 
 # Articles about opening a ticket: Carolina can do it herself, so she offers to.
 INTAKE_ARTICLES = ("open_ticket",)
@@ -30,8 +33,28 @@ def in_form(tracker: Tracker) -> bool:
     return bool((tracker.active_loop or {}).get("name"))
 
 
-def article_link(lang: str, article_id: str) -> str:
-    return f"{public_url()}/kb/{lang}/{article_id}"
+def say_article(dispatcher: CollectingDispatcher, lang: str, article: Any) -> None:
+    dispatcher.utter_message(
+        response="utter_kb_answer", summary=article.summary, title=article.title, link=article_link(lang, article.id)
+    )
+
+
+async def answers_to_parts(text: str, lang: str) -> List[str]:
+    """For a message that asks two things or more, the article that answers
+    each part (by Rasa's NLU of the part and BM25), in order, each once; []
+    unless at least two parts are answered."""
+    parts = question_parts(text)
+    if len(parts) < 2:
+        return []
+    index, found = default_index(), []
+    for part in parts:
+        parsed = await nlu_client.parse(part)
+        if parsed is None or (parsed.get("intent") or {}).get("name") not in KB_INTENTS:
+            continue
+        decision = decide(selector_ranking(parsed), index.search(part, lang))
+        if decision.kind == "answer" and decision.article_id not in found:
+            found.append(decision.article_id)
+    return found if len(found) > 1 else []
 
 
 class ActionAnswerKb(Action):
@@ -45,8 +68,25 @@ class ActionAnswerKb(Action):
             lang = "pt"
         message = tracker.latest_message or {}
         article_id = chosen_article(message)
+        if article_id is None and tracker.get_slot("intake_held") == "confirm":
+            # "Sí, descártalo" to "discard what you told me?", read by NLU as a question.
+            events = held_reply(dispatcher, tracker, domain)
+            if events is not None:
+                return events
+        if article_id is None and leaves_upset(message.get("text") or ""):
+            # "Isso não serviu pra nada, tchau": a goodbye that says sorry, not articles.
+            dispatcher.utter_message(response="utter_goodbye_sorry")
+            return [SlotSet("kb_article", None)]
         related: List[Dict[str, str]] = []
         if article_id not in index.library[lang]:
+            both = [a for a in await answers_to_parts(message.get("text") or "", lang) if a in index.library[lang]]
+            if len(both) > 1:
+                # "Qual o horário? E como recupero a senha?": each question its answer.
+                for answered in both:
+                    say_article(dispatcher, lang, index.library[lang][answered])
+                if not in_form(tracker):
+                    dispatcher.utter_message(response="utter_kb_did_it_help")
+                return [SlotSet("kb_article", both[0]), SlotSet("kb_helpful", None)]
             decision = decide(selector_ranking(message), index.search(message.get("text") or "", lang))
             if decision.kind == "suggest":
                 buttons = [
@@ -71,12 +111,7 @@ class ActionAnswerKb(Action):
                 for other in decision.related
             ]
         article = index.library[lang][article_id]
-        dispatcher.utter_message(
-            response="utter_kb_answer",
-            summary=article.summary,
-            title=article.title,
-            link=article_link(lang, article.id),
-        )
+        say_article(dispatcher, lang, article)
         if in_form(tracker):
             # A question in the middle of a form: the form asks its question next.
             return [SlotSet("kb_article", article.id)]

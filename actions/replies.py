@@ -9,6 +9,8 @@ from typing import Any, Dict, List, Mapping
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.config import public_url
+
 
 def label(domain: Dict[str, Any], key: str, lang: str) -> str:
     """A response's text in `lang`, for the words actions put inside other
@@ -65,3 +67,7 @@ def say_queued(dispatcher: CollectingDispatcher, result: Mapping[str, Any]) -> N
         position=result.get("position"),
         wait=decision.get("wait_minutes", 0),
     )
+
+
+def article_link(lang: str, article_id: str) -> str:
+    return f"{public_url()}/kb/{lang}/{article_id}"

@@ -62,3 +62,20 @@ def test_a_yes_to_the_offer_of_opening_the_ticket_opens_it(rasa_server):
     say(rasa_server, sender, "sim, pode abrir por favor")
     tracker = requests.get(f"{rasa_server}/conversations/{sender}/tracker", timeout=30).json()
     assert (tracker.get("active_loop") or {}).get("name") == "incident_form", "not 'glad it helped'"
+
+
+def test_two_questions_in_one_message_get_both_answers(rasa_server):
+    # Written for this test (the corpus holds its own): the hours and the attachment limit.
+    replies = say(
+        rasa_server, f"kb-{uuid.uuid4()}", "até que horas funciona o suporte técnico? e qual o tamanho máximo de anexo"
+    )
+    text = all_text(replies)
+    assert "/kb/pt/support_hours" in text and "/kb/pt/attachments" in text, text
+
+
+def test_an_unhappy_goodbye_gets_an_apology_not_a_pleasure(rasa_server):
+    replies = say(rasa_server, f"kb-{uuid.uuid4()}", "isso não serviu pra nada, tchau")
+    text = all_text(replies)
+    assert "Sinto muito" in text and "prazer" not in text, text
+    cheerful = all_text(say(rasa_server, f"kb-{uuid.uuid4()}", "tchau, até a próxima"))
+    assert "prazer" in cheerful, cheerful
