@@ -28,3 +28,8 @@ def hub_timeout() -> float:
 def intake_keep_hours() -> float:
     """How long a stopped intake's answers wait for "let's continue"."""
     return float(os.environ.get("CAROLINA_INTAKE_KEEP_HOURS", "24"))
+
+
+def rasa_url() -> str:
+    """Rasa's HTTP API (`--enable-api`), for reading each part of a message that asks two things."""
+    return os.environ.get("CAROLINA_RASA_URL", "http://127.0.0.1:5005").rstrip("/")

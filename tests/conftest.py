@@ -94,7 +94,13 @@ def hub_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def action_service(tmp_path_factory, server_env, hub_port) -> Iterator[Service]:
+def rasa_port() -> int:
+    """Chosen first too: the action server reads the parts of a two-question message with Rasa's NLU."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def action_service(tmp_path_factory, server_env, hub_port, rasa_port) -> Iterator[Service]:
     port = free_port()
     service = Service(
         "actions",
@@ -105,6 +111,7 @@ def action_service(tmp_path_factory, server_env, hub_port) -> Iterator[Service]:
             server_env,
             SANIC_HOST="127.0.0.1",
             CAROLINA_HUB_URL=f"http://127.0.0.1:{hub_port}",
+            CAROLINA_RASA_URL=f"http://127.0.0.1:{rasa_port}",
             CAROLINA_ACTIONS_TOKEN=ACTIONS_TOKEN,
         ),
         tmp_path_factory.mktemp("actions"),
@@ -116,7 +123,7 @@ def action_service(tmp_path_factory, server_env, hub_port) -> Iterator[Service]:
 
 
 @pytest.fixture(scope="session")
-def rasa_service(tmp_path_factory, model_path, action_service, server_env) -> Iterator[Service]:
+def rasa_service(tmp_path_factory, model_path, action_service, server_env, rasa_port) -> Iterator[Service]:
     """A real `rasa run` with the trained model, REST channel and HTTP API on loopback."""
     workdir = tmp_path_factory.mktemp("rasa")
     endpoints = workdir / "endpoints.yml"
@@ -124,7 +131,7 @@ def rasa_service(tmp_path_factory, model_path, action_service, server_env) -> It
         f'action_endpoint:\n  url: "{action_service.url}/webhook"\n'
         f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n'
     )
-    port = free_port()
+    port = rasa_port
     args = [str(BIN / "rasa"), "run", "--model", str(model_path), "--endpoints", str(endpoints)]
     args += ["--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1", "--port", str(port)]
     service = Service("rasa", args + ["--enable-api"], port, "/status", server_env, workdir)
