@@ -103,7 +103,9 @@ def test_decision_answers_suggests_or_declines():
 
 
 def test_an_article_well_ahead_is_the_answer_with_the_runners_up_beside_it():
-    t = Thresholds(bm25_weight=1.0, bm25_half=4.0, answer=1.2, suggest=0.15, lead=0.6, lead_margin=0.3, lead_support=0.1)
+    t = Thresholds(
+        bm25_weight=1.0, bm25_half=4.0, answer=1.2, suggest=0.15, lead=0.6, lead_margin=0.3, lead_support=0.1
+    )
     ahead = decide([Hit("a", 0.7), Hit("b", 0.2), Hit("c", 0.1)], [Hit("a", 1.0)], t)
     assert ahead.kind == "answer" and ahead.article_id == "a" and ahead.related == ("b",)
     assert shown_articles(ahead) == ("a", ("a", "b"))
