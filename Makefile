@@ -2,9 +2,17 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-VENV   := .venv
-PY     := $(VENV)/bin/python
-RASA   := $(VENV)/bin/rasa
+# Two environments (README, "Two environments"): the assistant's (Rasa server,
+# action server, NLU components: Rasa 3.6 and its pins, Python 3.10) and the
+# hub's (maintained aiohttp, SQLAlchemy 2, Python 3.12). uv installs both from
+# their locks in requirements/.
+VENV     := .venv
+PY       := $(VENV)/bin/python
+RASA     := $(VENV)/bin/rasa
+HUB_VENV := .venv-hub
+HUB_PY   := $(HUB_VENV)/bin/python
+UV       := $(HUB_VENV)/bin/uv
+UV_VERSION := $(shell sed -n "s/^uv==\([^ ]*\).*/\1/p" requirements/hub.txt)
 MODEL  := models/carolina.tar.gz
 # Everything the trained model is made from: when one of these is newer than the
 # model, `make train` (and so `make run` / `make test`) retrains; otherwise it doesn't.
@@ -23,36 +31,48 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 run: $(MODEL) ## set up, train if needed, start Rasa, the action server and the hub (Ctrl-C stops all)
-	$(VENV)/bin/honcho start
+	$(HUB_VENV)/bin/honcho start
 
+# tests/assistant imports Rasa and the actions in process: the assistant's
+# environment; everything else (the hub in process, and all three servers end
+# to end) runs in the hub's.
 test: $(MODEL) ## set up, train if needed, then lint, validate the data and run the whole test suite
-	$(VENV)/bin/ruff check bot actions common components channels rasa_sdk_plugins tests bench
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(HUB_VENV)/bin/ruff check bot actions common components channels rasa_sdk_plugins tests bench
+	$(PY) -m pytest tests/assistant $(PYTEST_ARGS)
+	$(HUB_PY) -m pytest tests --ignore=tests/assistant $(PYTEST_ARGS)
 
 bench: $(MODEL) ## every benchmark (stop `make run` first): bench/results/report.md
-	$(PY) -m bench all
+	$(HUB_PY) -m bench all
 
 train: $(MODEL) ## train the model if its training data or config changed
 
-setup: $(VENV)/.installed ## make .venv with the pinned dependencies
+setup: $(VENV)/.installed $(HUB_VENV)/.installed ## make both environments (.venv, .venv-hub) from their locks
 
 validate: $(VENV)/.installed $(KB_GENERATED) ## rasa data validate (tests/test_data_validation.py says which warnings are expected)
 	$(RASA) data validate --domain domain.yml --data data
 
 kb: $(KB_GENERATED) ## regenerate the FAQ training data if an article in data/kb changed
 
-lint: $(VENV)/.installed ## ruff on the Python code
-	$(VENV)/bin/ruff check bot actions common components channels rasa_sdk_plugins tests bench
+lint: $(HUB_VENV)/.installed ## ruff on the Python code
+	$(HUB_VENV)/bin/ruff check bot actions common components channels rasa_sdk_plugins tests bench
 
-$(VENV)/.installed: requirements.txt constraints.txt scripts/find-python
-	@python=$$(scripts/find-python) && echo "Using $$python" && \
-	  { [ -x $(PY) ] || $$python -m venv $(VENV); }
-	$(PY) -m pip install --quiet --upgrade pip wheel
-	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+# The hub's environment first: it carries uv, which then installs both.
+# `uv pip sync` installs exactly the lock (hashes checked) and removes the rest.
+$(HUB_VENV)/.installed: requirements/hub.txt scripts/find-python
+	@python=$$(scripts/find-python hub) && echo "The hub's environment: $$python" && \
+	  { [ -x $(HUB_PY) ] || $$python -m venv $(HUB_VENV); }
+	[ -x $(UV) ] || $(HUB_PY) -m pip install --quiet uv==$(UV_VERSION)
+	$(UV) pip sync --quiet --python $(HUB_PY) --require-hashes requirements/hub.txt
 	touch $@
 
-$(KB_GENERATED) &: $(KB_ARTICLES) bot/kb/articles.py bot/kb/training_data.py | $(VENV)/.installed
-	$(PY) -m bot kb build
+$(VENV)/.installed: requirements/assistant.txt scripts/find-python | $(HUB_VENV)/.installed
+	@python=$$(scripts/find-python) && echo "The assistant's environment: $$python" && \
+	  { [ -x $(PY) ] || $(UV) venv --quiet --python $$python $(VENV); }
+	$(UV) pip sync --quiet --python $(PY) --require-hashes requirements/assistant.txt
+	touch $@
+
+$(KB_GENERATED) &: $(KB_ARTICLES) common/kb/articles.py common/kb/training_data.py | $(HUB_VENV)/.installed
+	$(HUB_PY) -m common.kb build
 	touch $(KB_GENERATED)
 
 # One thread and deterministic ops, with the random seeds in config.yml: the same
@@ -62,8 +82,13 @@ $(MODEL): $(KB_GENERATED) $(TRAINING_INPUTS) | $(VENV)/.installed
 	  $(RASA) train --domain domain.yml --data data --config config.yml --out models --fixed-model-name carolina
 	touch $@
 
-lock: $(VENV)/.installed ## rewrite constraints.txt from the current .venv
-	$(PY) -m pip freeze --exclude-editable > constraints.txt
+# The assistant's lock keeps what requirements/assistant.txt already pins (Rasa's
+# resolution was tested as it is); delete a line there to let it move.
+lock: $(HUB_VENV)/.installed ## re-resolve requirements/*.in into the locks requirements/*.txt
+	$(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes --no-header \
+	  requirements/hub.in -o requirements/hub.txt
+	$(UV) pip compile --quiet --python-version 3.10 --python-platform x86_64-unknown-linux-gnu --generate-hashes \
+	  --no-header requirements/assistant.in -c requirements/assistant.txt -o requirements/assistant.txt
 
 clean: ## remove trained models and caches (keeps .venv)
 	rm -rf models/*.tar.gz .rasa results .pytest_cache

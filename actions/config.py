@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from common.actions_token import shared_actions_token
+
 
 def public_url() -> str:
     """Where customers open knowledge-base articles (the hub's address)."""
@@ -16,8 +18,6 @@ def hub_url() -> str:
 
 
 def actions_token() -> str:
-    from bot.settings import shared_actions_token
-
     return shared_actions_token()
 
 

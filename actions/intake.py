@@ -16,11 +16,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import config, hub_client, incident, options
 from actions.hub_client import HubError
 from actions.replies import article_link, label, say_queued, say_ticket_created, say_why
-from bot import clock
-from bot.kb.answer import DEFAULT_THRESHOLDS, decide, selector_ranking
-from bot.kb.search import default_index
-from common import answers
+from common import answers, clock
 from common.answers import Question
+from common.kb.answer import DEFAULT_THRESHOLDS, decide, selector_ranking
+from common.kb.search import default_index
 from common.text import words
 from components.catalog import load_catalog
 
@@ -34,7 +33,7 @@ FORM_SLOTS = [spec.slot for spec in incident.FIELDS] + list(incident.CONTROL)
 # The handoff form's slots (actions/handoff.py), cleared when an intake ends.
 HANDOFF_SLOTS = ("handoff_topic", "handoff_gather", "handoff_reason", "handoff_live", "handoff_ticket")
 # A related article is offered when BM25 finds it this clearly (squashed score,
-# bot/kb/answer.py); incident reports rarely match a how-to article, and a
+# common/kb/answer.py); incident reports rarely match a how-to article, and a
 # wrong "does this solve it?" costs the customer a turn.
 RELATED_MIN = 0.6
 RELATED_MAX = 3

@@ -1,4 +1,4 @@
-"""Answers from the knowledge base (bot/kb) and records whether the answer helped."""
+"""Answers from the knowledge base (common/kb) and records whether the answer helped."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import nlu_client, options
 from actions.intake import held_reply
 from actions.replies import article_link
-from bot.kb.answer import KB_INTENTS, decide, selector_ranking
-from bot.kb.parts import question_parts
-from bot.kb.search import default_index
 from common.answers import leaves_upset
+from common.kb.answer import KB_INTENTS, decide, selector_ranking
+from common.kb.parts import question_parts
+from common.kb.search import default_index
 
 # Articles about opening a ticket: Carolina can do it herself, so she offers to.
 INTAKE_ARTICLES = ("open_ticket",)

@@ -24,7 +24,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from common.answers import asks_for_person
-from components.language import normalise_code
+from common.languages import normalise_code
 
 SWITCH_CONFIDENCE = 0.85
 FIRST_GUESS_CONFIDENCE = 0.5

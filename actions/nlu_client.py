@@ -1,5 +1,5 @@
 """Rasa's own NLU for a piece of a message (POST /model/parse): a message
-with two questions is read part by part (bot/kb/parts.py). Best effort: an
+with two questions is read part by part (common/kb/parts.py). Best effort: an
 unreachable Rasa means the message is answered as a whole, as before."""
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from components.language import normalise_code
+from common.languages import normalise_code
 
 SESSION_METADATA_SLOT = "session_started_metadata"
 CARRIED_SLOTS = ("language", "locale")

@@ -16,9 +16,9 @@ from actions.hub_client import HubError
 from actions.incident import MAX_ATTEMPTS
 from actions.intake import attempts, eligibility, form_turn, language
 from actions.replies import label
-from bot.tickets import STATUSES
 from common import answers
 from common.text import words
+from common.vocabulary import STATUSES
 
 logger = logging.getLogger(__name__)
 

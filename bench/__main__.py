@@ -10,13 +10,25 @@ python -m bench all [--skip-nlu] [--skip-soak] [--skip-faults] [--report-only]  
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
+
+# Benchmarks that load Rasa or the actions in process run in the assistant's
+# environment; the others drive the hub and import it, so they run in the hub's.
+IN_ASSISTANT = ("kb", "answers", "nlu")
 
 
 def main(argv: list) -> int:
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__)
         return 0
+    from bench.stack import ASSISTANT_BIN, HUB_PYTHON
+
+    python = ASSISTANT_BIN / "python" if argv[0] in IN_ASSISTANT else HUB_PYTHON
+    if Path(sys.prefix).resolve() != python.parent.parent.resolve():
+        # The same command from either environment: hand over to the right one.
+        os.execv(str(python), [str(python), "-m", "bench", *argv])
     if argv[0] == "kb":
         from bench.kb import main as kb_main
 

@@ -1,7 +1,7 @@
 """Knowledge-base answering, three ways, on tests/kb_eval/questions.yml.
 
 * Carolina: the whole path a question takes: NLU intent (faq or not
-  understood), then ResponseSelector + BM25 fused by bot/kb/answer.py, which
+  understood), then ResponseSelector + BM25 fused by common/kb/answer.py, which
   answers, lists up to three articles, or declines.
 * plain BM25: what a user would build first: BM25 (bm25s) over each article's
   text in the question's language, lower-cased and split on whitespace, always
@@ -14,7 +14,7 @@ questions were declined, and the median / p99 time per question; writes the
 same figures to bench/results/kb.json and bench/results/kb.md.
 
   python -m bench kb            figures on the test split (what the README quotes)
-  python -m bench kb --tune     search the thresholds of bot/kb/answer.py on the dev split
+  python -m bench kb --tune     search the thresholds of common/kb/answer.py on the dev split
   python -m bench kb --quick    a few questions only (make test runs this so the script never rots)
 """
 
@@ -36,10 +36,10 @@ from typing import Dict, List, Sequence
 import bm25s
 import structlog
 
-from bot.kb.answer import DEFAULT_THRESHOLDS, KB_INTENTS, Thresholds, decide, selector_ranking, shown_articles
-from bot.kb.articles import load_library
-from bot.kb.evaluation import Question, Score, Shown, load_questions, score
-from bot.kb.search import default_index
+from common.kb.answer import DEFAULT_THRESHOLDS, KB_INTENTS, Thresholds, decide, selector_ranking, shown_articles
+from common.kb.articles import load_library
+from common.kb.evaluation import Question, Score, Shown, load_questions, score
+from common.kb.search import default_index
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "carolina.tar.gz"

@@ -17,7 +17,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -28,6 +27,7 @@ import requests
 from sklearn.metrics import accuracy_score, f1_score
 
 from bench import output
+from bench.stack import ASSISTANT_BIN
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -36,7 +36,7 @@ CONFIGS = {
     "Carolina (config.yml)": ROOT / "config.yml",
     "Rasa default pipeline": ROOT / "bench" / "rasa_default_config.yml",
 }
-BIN = Path(sys.executable).parent
+BIN = ASSISTANT_BIN
 
 
 def holdout() -> Dict[str, List[Tuple[str, str]]]:

@@ -10,7 +10,6 @@ import shlex
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Dict, Mapping, Optional
@@ -20,6 +19,10 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 MODEL = ROOT / "models" / "carolina.tar.gz"
+# The two environments `make setup` builds (README, "Two environments"): the
+# assistant's (Rasa 3.6 and its pins) and the hub's.
+ASSISTANT_BIN = Path(os.environ.get("CAROLINA_ASSISTANT_VENV", ROOT / ".venv")) / "bin"
+HUB_PYTHON = Path(os.environ.get("CAROLINA_HUB_VENV", ROOT / ".venv-hub")) / "bin" / "python"
 READY = {  # what answers once each process is ready, on the Procfile's ports
     "actions": "http://127.0.0.1:5055/health",
     "rasa": "http://127.0.0.1:5005/webhooks/hub/",
@@ -106,7 +109,7 @@ def hub_alone(env: Mapping[str, str], rasa_url: str, log: str) -> Dict[str, Proc
     """A hub of its own on a free port, against a Rasa that is already running."""
     port = free_port()
     env = dict(env, CAROLINA_PORT=str(port), RASA_URL=rasa_url)
-    command = f"{shlex.quote(sys.executable)} -m bot serve"
+    command = f"{shlex.quote(str(HUB_PYTHON))} -m bot serve"
     return {"hub": Process("hub", command, env, f"http://127.0.0.1:{port}/api/health", log)}
 
 

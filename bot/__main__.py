@@ -1,7 +1,9 @@
-"""Carolina's command line: `python -m bot <command>`.
+"""The hub's command line: `python -m bot <command>` (the knowledge base has its
+own, `python -m common.kb`).
 
-kb build            regenerate the FAQ training data from data/kb/
-kb search Q [-l L]  search the knowledge base (debugging, operators)
+serve               run the hub (upgrades the schema first)
+db upgrade          upgrade the schema to the latest migration
+
 agents create ...   add an analyst (--admin for an administrator); the password
                     comes from --password or, better, CAROLINA_AGENT_PASSWORD
 agents list         the analysts, their queues and presence
@@ -22,11 +24,6 @@ def main(argv: List[str] | None = None) -> int:
     commands.add_parser("serve", help="run the hub")
     db = commands.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="upgrade the schema to the latest migration")
-    kb = commands.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command", required=True)
-    kb.add_parser("build", help="regenerate data/nlu/<lang>/kb_faq.yml from data/kb/")
-    search = kb.add_parser("search", help="search the knowledge base")
-    search.add_argument("query")
-    search.add_argument("-l", "--lang", default="pt", choices=["pt", "es", "en"])
     people = commands.add_parser("agents", help="analysts").add_subparsers(dest="agents_command", required=True)
     create = people.add_parser("create", help="add an analyst")
     create.add_argument("--email", required=True)
@@ -63,14 +60,6 @@ def main(argv: List[str] | None = None) -> int:
         # are forwarded, and the widget resyncs, so a cut-off reply is not lost).
         web.run_app(create_app(settings), host=settings.host, port=settings.port, shutdown_timeout=SHUTDOWN_SECONDS)
         return 0
-    if args.command == "kb":
-        from bot.kb.articles import KnowledgeBaseError
-
-        try:
-            return run_kb(args)
-        except KnowledgeBaseError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
     return 1
 
 
@@ -114,22 +103,6 @@ async def run_agents(args: argparse.Namespace) -> int:
             return 0
     finally:
         await engine.dispose()
-
-
-def run_kb(args: argparse.Namespace) -> int:
-    if args.kb_command == "build":
-        from bot.kb.training_data import build
-
-        for lang, path in build().items():
-            print(f"{lang}: {path}")
-        return 0
-    from bot.kb.search import default_index
-
-    index = default_index()
-    for hit in index.search(args.query, args.lang):
-        article = index.library[args.lang][hit.article_id]
-        print(f"{hit.score:6.2f}  {hit.article_id:28}  {article.title}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -16,15 +16,16 @@ from datetime import timedelta
 from typing import Any, Dict, List, Optional
 
 import aiohttp
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot import clock, handoffs, rasa_client
+from bot import handoffs, rasa_client
 from bot.db import queries
 from bot.db.models import Contact, Conversation, Message, now
 from bot.identity import Identity
 from bot.settings import Settings
 from bot.texts import text as hub_text
-from components.language import normalise_code
+from common import clock
+from common.languages import normalise_code
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def _lock(conversation_id: str) -> asyncio.Lock:
 
 
 async def handle_customer_message(
-    sessions: sessionmaker,
+    sessions: async_sessionmaker,
     http: aiohttp.ClientSession,
     settings: Settings,
     conversation_id: str,
@@ -133,7 +134,7 @@ async def handle_customer_message(
 
 
 async def ask_carolina(
-    sessions: sessionmaker,
+    sessions: async_sessionmaker,
     http: aiohttp.ClientSession,
     settings: Settings,
     customer: Message,
@@ -207,7 +208,7 @@ UNANSWERED_WINDOW = timedelta(minutes=15)
 
 
 async def answer_unanswered(
-    sessions: sessionmaker, http: aiohttp.ClientSession, settings: Settings
+    sessions: async_sessionmaker, http: aiohttp.ClientSession, settings: Settings
 ) -> Dict[str, List[Message]]:
     """After a crash: the customer messages the hub stored but stopped before
     storing Carolina's answer to (the last message of a conversation still with

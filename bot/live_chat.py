@@ -25,9 +25,9 @@ from typing import Any, Dict, Optional, Set
 import socketio
 from aiohttp import web
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot import agents, clock, handoffs, keys
+from bot import agents, handoffs, keys
 from bot.db import queries
 from bot.db.models import Agent, Handoff, Message
 from bot.hours import load_calendar
@@ -36,6 +36,7 @@ from bot.texts import queue_name
 from bot.texts import text as hub_text
 from bot.web.api import message_json
 from bot.web.widget import bot_uttered
+from common import clock
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ COOKIE = "carolina_agent"
 
 
 class LiveChat:
-    def __init__(self, sio: socketio.AsyncServer, sessions: sessionmaker, settings: Settings) -> None:
+    def __init__(self, sio: socketio.AsyncServer, sessions: async_sessionmaker, settings: Settings) -> None:
         self.sio, self.sessions, self.settings = sio, sessions, settings
         self.calendar = load_calendar()
         self.agent_sids: Dict[int, Set[str]] = defaultdict(set)

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db import queries
 from bot.db.models import Contact, Conversation, Deflection, Message, Ticket, TicketUpdate, now
 from bot.hours import load_calendar
-from components.language import words
+from common.text import words
+from common.vocabulary import STATUSES
 
-STATUSES = ("open", "in_progress", "awaiting_customer", "customer_validation", "closed")
 LEVELS = ("low", "medium", "high")
 CATEGORIES = ("bug", "question", "consulting", "customization")
 QUEUES = ("technical_support", "cloud")

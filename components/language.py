@@ -19,23 +19,14 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Dict, Iterable, List, Mapping, Tuple
 
+from common.languages import DEFAULT_LANGUAGE, LANGUAGES, normalise_code
+from common.lemmas import spacy_pipeline
 from common.text import fold, words
 
-__all__ = ["fold", "words", "LANGUAGES", "DEFAULT_LANGUAGE", "normalise_code"]
-
-LANGUAGES: Tuple[str, ...] = ("pt", "es", "en")
-DEFAULT_LANGUAGE = "pt"
-
-
-def normalise_code(value: object) -> str | None:
-    """'pt-BR', 'es_AR', 'EN' -> 'pt', 'es', 'en'; anything else -> None."""
-    if not isinstance(value, str) or not value:
-        return None
-    code = value.strip().lower().replace("_", "-").split("-")[0]
-    return code if code in LANGUAGES else None
+__all__ = ["fold", "words", "LANGUAGES", "DEFAULT_LANGUAGE", "normalise_code", "spacy_pipeline"]
 
 
 @lru_cache(maxsize=1)
@@ -45,18 +36,6 @@ def _lingua():  # type: ignore[no-untyped-def]
     from lingua import Language, LanguageDetectorBuilder
 
     return LanguageDetectorBuilder.from_languages(Language.PORTUGUESE, Language.SPANISH, Language.ENGLISH).build()
-
-
-@cache
-def spacy_pipeline(lang: str):  # type: ignore[no-untyped-def]
-    """Blank spaCy pipeline for `lang` with the lookup lemmatizer: no model to
-    download, the tables come from the spacy-lookups-data package on disk."""
-    import spacy
-
-    nlp = spacy.blank(lang)
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    nlp.initialize()
-    return nlp
 
 
 def lingua_probabilities(text: str) -> Dict[str, float]:

@@ -20,7 +20,7 @@ class KnowledgeBaseWarmUp:
     def attach_sanic_app_extensions(self, app) -> None:  # type: ignore[no-untyped-def]
         @app.listener("after_server_start")
         async def warm_up(app, loop) -> None:  # type: ignore[no-untyped-def]
-            from bot.kb.search import default_index
+            from common.kb.search import default_index
 
             index = await asyncio.get_running_loop().run_in_executor(None, default_index)
             logger.info("Knowledge base ready: %d articles", len(index.ids))

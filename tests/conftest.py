@@ -10,7 +10,6 @@ import asyncio
 import os
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -19,9 +18,12 @@ from typing import Any, Iterator, List, Optional
 import pytest
 import requests
 
+from bench.stack import ASSISTANT_BIN, HUB_PYTHON
+
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "carolina.tar.gz"
-BIN = Path(sys.executable).parent
+# Rasa and the action server run in the assistant's environment, the hub in its own.
+BIN = ASSISTANT_BIN
 
 
 def free_port() -> int:
@@ -227,7 +229,7 @@ def hub_service(tmp_path_factory, rasa_service, server_env, portal_server, hub_p
         # administrative queue at lunch (tests/test_handoff_conversation.py).
         CAROLINA_CLOCK="2026-12-02T12:30:00-03:00",
     )
-    service = Service("hub", [sys.executable, "-m", "bot", "serve"], port, "/api/health", env, workdir)
+    service = Service("hub", [str(HUB_PYTHON), "-m", "bot", "serve"], port, "/api/health", env, workdir)
     try:
         yield service.start(timeout=120)
     finally:

@@ -1,5 +1,5 @@
-"""The decision between live chat and a ticket (bot/escalation.py), and what
-Carolina asks before it (actions/handoff.py): plain functions, no servers."""
+"""The decision between live chat and a ticket (bot/escalation.py): plain
+functions, no servers (what Carolina asks before it: tests/assistant/test_handoff_questions.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from actions.handoff import feedback, needs_decision, next_slot, topic_from
 from bot.escalation import decide, expected_wait
 from bot.hours import load_calendar
 from bot.texts import opens_at
@@ -84,47 +83,3 @@ def test_the_opening_time_in_each_language():
     assert opens_at(moment, "pt") == "segunda-feira, 07/12, às 07:00 (horário de Brasília)"
     assert opens_at(moment, "es") == "el lunes 07/12 a las 07:00 (hora de Brasilia)"
     assert opens_at(moment, "en") == "on Monday 12/07 at 07:00 Brasília time"
-
-
-@pytest.mark.parametrize(
-    "text,entities,topic",
-    [
-        ("", [{"entity": "handoff_topic", "value": "administrative"}], "administrative"),
-        ("é sobre uma fatura atrasada", [], "administrative"),
-        ("quiero dejar un reclamo", [], "communication"),
-        ("the software throws an error", [], "technical"),
-        ("hmm", [], None),
-        ("erro na fatura", [], None),  # two topics: ask again rather than guess
-    ],
-)
-def test_the_topic_from_a_button_or_typed_words(text, entities, topic):
-    assert topic_from(text, entities) == topic
-
-
-def test_what_is_asked_before_a_handoff():
-    assert next_slot({}) == "handoff_topic"
-    assert next_slot({"handoff_topic": "technical"}) == "handoff_gather"
-    assert next_slot({"handoff_topic": "technical", "handoff_gather": "yes"}) is None, "the intake asks the rest"
-    assert next_slot({"handoff_topic": "technical", "handoff_gather": "no"}) == "handoff_reason"
-    assert next_slot({"handoff_topic": "administrative"}) == "handoff_reason"
-    assert next_slot({"handoff_topic": "administrative", "handoff_reason": "second copy of an invoice"}) is None
-
-
-def test_when_nobody_can_chat_a_ticket_is_asked_for_before_anything_else():
-    closed = {"handoff_topic": "administrative", "handoff_live": "no"}
-    assert next_slot(closed) == "handoff_ticket"
-    assert next_slot({**closed, "handoff_ticket": "no"}) is None, "no means nothing is opened"
-    assert next_slot({**closed, "handoff_ticket": "yes"}) == "handoff_reason", "the ticket's summary"
-    software = {"handoff_topic": "cloud", "handoff_live": "no", "handoff_ticket": "yes"}
-    assert next_slot(software) is None, "the intake gathers the ticket"
-    assert next_slot({"handoff_topic": "cloud", "handoff_live": "yes"}) == "handoff_gather"
-
-
-def test_praise_and_complaints_are_heard_before_the_queue_is_asked_about():
-    assert next_slot({"handoff_topic": "communication"}) == "handoff_reason"
-    praise = {"handoff_topic": "communication", "handoff_reason": "parabéns, a Ana foi excelente"}
-    assert feedback(praise["handoff_reason"]) == "praise" and next_slot(praise) is None
-    assert not needs_decision(praise), "praise is thanked: no queue, no ticket"
-    complaint = {"handoff_topic": "communication", "handoff_reason": "ninguém responde meu chamado, um absurdo"}
-    assert feedback(complaint["handoff_reason"]) == "complaint" and needs_decision(complaint)
-    assert needs_decision({"handoff_topic": "technical"}) and not needs_decision({"handoff_topic": None})

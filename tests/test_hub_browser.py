@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
@@ -143,7 +142,7 @@ def test_unchanged_rasa_webchat_page_chats_with_the_hub(hub_service, portal_serv
 @pytest.fixture(scope="module")
 def demo_hub(tmp_path_factory, rasa_service, server_env, hub_port):
     """A hub as `make run` starts it: no CAROLINA_IDENTITY_SECRET, so demo mode."""
-    from tests.conftest import ACTIONS_TOKEN, Service, free_port
+    from tests.conftest import ACTIONS_TOKEN, HUB_PYTHON, Service, free_port
 
     workdir = tmp_path_factory.mktemp("demo-hub")
     port = free_port()
@@ -156,7 +155,7 @@ def demo_hub(tmp_path_factory, rasa_service, server_env, hub_port):
         CAROLINA_OUTBOX=str(workdir / "outbox"),
         CAROLINA_CLOCK="2026-12-02T12:30:00-03:00",
     )
-    service = Service("demo-hub", [sys.executable, "-m", "bot", "serve"], port, "/api/health", env, workdir)
+    service = Service("demo-hub", [str(HUB_PYTHON), "-m", "bot", "serve"], port, "/api/health", env, workdir)
     try:
         yield service.start(timeout=120)
     finally:

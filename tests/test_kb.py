@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from bot.kb.answer import Thresholds, decide, selector_ranking, shown_articles
-from bot.kb.articles import LANGUAGES, KnowledgeBaseError, load_library
-from bot.kb.search import Hit, default_index
-from bot.kb.training_data import DEFAULT_ROOT, render, render_responses
+from common.kb.answer import Thresholds, decide, selector_ranking, shown_articles
+from common.kb.articles import LANGUAGES, KnowledgeBaseError, load_library
+from common.kb.search import Hit, default_index
+from common.kb.training_data import DEFAULT_ROOT, render, render_responses
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def test_articles_keep_the_seed_facts(library):
 def test_generated_faq_data_is_up_to_date(library):
     for lang in LANGUAGES:
         generated = (DEFAULT_ROOT.parent / "nlu" / lang / "kb_faq.yml").read_text(encoding="utf-8")
-        assert generated == render(library, lang), f"run `python -m bot kb build` ({lang})"
+        assert generated == render(library, lang), f"run `python -m common.kb build` ({lang})"
     responses = (DEFAULT_ROOT.parent / "nlu" / "kb_responses.yml").read_text(encoding="utf-8")
     assert responses == render_responses(library)
 

@@ -2,7 +2,7 @@
 
 Every question of the test split goes through the running Rasa server's NLU
 (intent and ResponseSelector) and the same decision the action server uses
-(bot/kb/answer.py). The thresholds were measured on the dev split, never on
+(common/kb/answer.py). The thresholds were measured on the dev split, never on
 these questions.
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 import requests
 
-from bot.kb.answer import KB_INTENTS, decide, selector_ranking, shown_articles
-from bot.kb.evaluation import Shown, load_questions, score
-from bot.kb.search import default_index
+from common.kb.answer import KB_INTENTS, decide, selector_ranking, shown_articles
+from common.kb.evaluation import Shown, load_questions, score
+from common.kb.search import default_index
 
 MIN_TOP1 = 0.85
 MAX_UNANSWERABLE_ANSWERED = 0.10

@@ -1,10 +1,10 @@
-"""A message that asks two things is cut into its questions (bot/kb/parts.py)."""
+"""A message that asks two things is cut into its questions (common/kb/parts.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.kb.parts import question_parts
+from common.kb.parts import question_parts
 
 
 @pytest.mark.parametrize(

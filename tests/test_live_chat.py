@@ -12,7 +12,6 @@ import concurrent.futures
 import http.server
 import json
 import queue
-import sys
 import threading
 import time
 import uuid
@@ -26,7 +25,7 @@ from bot.agents import create_agent
 from bot.db.migrate import upgrade
 from bot.db.session import make_engine, make_sessions
 from bot.identity import Identity, sign
-from tests.conftest import ACTIONS_TOKEN, IDENTITY_SECRET, PORTAL_ORIGIN, Service, free_port
+from tests.conftest import ACTIONS_TOKEN, HUB_PYTHON, IDENTITY_SECRET, PORTAL_ORIGIN, Service, free_port
 from tests.test_hub_widget import Customer
 
 AUTH = {"Authorization": f"Bearer {ACTIONS_TOKEN}"}
@@ -54,7 +53,7 @@ def start_hub(tmp_path_factory, server_env, name: str, clock: str, **extra: str)
     )
     env.update(extra)
     create_analysts(env["DATABASE_URL"])
-    return Service(name, [sys.executable, "-m", "bot", "serve"], port, "/api/health", env, workdir).start(timeout=60)
+    return Service(name, [str(HUB_PYTHON), "-m", "bot", "serve"], port, "/api/health", env, workdir).start(timeout=60)
 
 
 ANALYSTS = (

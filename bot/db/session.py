@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
 def make_engine(database_url: str) -> AsyncEngine:
-    return create_async_engine(database_url, future=True, pool_pre_ping=True)
+    return create_async_engine(database_url, pool_pre_ping=True)
 
 
-def make_sessions(engine: AsyncEngine) -> sessionmaker:
+def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # expire_on_commit=False: objects stay readable after commit, no lazy loads under asyncio.
-    return sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+    return async_sessionmaker(engine, expire_on_commit=False)

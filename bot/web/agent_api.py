@@ -15,13 +15,14 @@ from typing import Any, Awaitable, Callable, Dict, Tuple
 
 from aiohttp import web
 
-from bot import agents, clock, handoffs, keys
+from bot import agents, handoffs, keys
 from bot.agents import AuthError
 from bot.conversations import InputError, clean_text
 from bot.db.models import Agent, AgentSession
 from bot.handoffs import HandoffError
 from bot.live_chat import COOKIE
 from bot.tickets import TicketError
+from common import clock
 
 routes = web.RouteTableDef()
 Handler = Callable[[web.Request, Agent], Awaitable[web.Response]]

@@ -134,7 +134,7 @@ async def add_note(request: web.Request) -> web.Response:
 
 @routes.get("/api/kb/search", name="kb_search")
 async def kb_search(request: web.Request) -> web.Response:
-    from bot.kb.search import default_index
+    from common.kb.search import default_index
 
     query = request.query.get("q", "").strip()
     lang = request.query.get("lang", "pt")
@@ -160,7 +160,7 @@ async def kb_search(request: web.Request) -> web.Response:
 
 @routes.get("/kb/{lang}/{id}", name="article")
 async def article(request: web.Request) -> web.Response:
-    from bot.kb.search import default_index
+    from common.kb.search import default_index
 
     library = default_index().library
     found = library.get(request.match_info["lang"], {}).get(request.match_info["id"])

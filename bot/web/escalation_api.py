@@ -12,11 +12,12 @@ from typing import Any, Dict, Optional
 
 from aiohttp import web
 
-from bot import clock, handoffs, keys, tickets
+from bot import handoffs, keys, tickets
 from bot.escalation import Decision
 from bot.texts import opens_at, queue_name
 from bot.tickets import TicketError, TicketRequest
 from bot.web.tickets_api import conversation_of, created_json, handled, idempotency_key, in_transaction, json_body
+from common import clock
 
 routes = web.RouteTableDef()
 

@@ -12,10 +12,11 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bot import clock, keys, mailer, tickets
+from bot import keys, mailer, tickets
 from bot.db.models import Contact, Ticket
 from bot.tickets import TicketError, TicketRequest
 from bot.web.api import require_actions_token
+from common import clock
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()

@@ -16,7 +16,7 @@ import requests
 from rasa.shared.nlu.training_data.loading import load_data
 from sklearn.metrics import accuracy_score, f1_score
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HOLDOUT = ROOT / "tests" / "nlu"
 MIN_MACRO_F1 = 0.9
 

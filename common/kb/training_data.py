@@ -1,4 +1,4 @@
-"""Generates the FAQ training data from the articles: `python -m bot kb build`.
+"""Generates the FAQ training data from the articles: `python -m common.kb build`.
 
 data/nlu/<lang>/kb_faq.yml holds the retrieval intent `faq/<article id>` with
 each article's example questions, tagged with the language like every other NLU
@@ -14,9 +14,9 @@ from typing import Dict
 
 import yaml
 
-from bot.kb.articles import DEFAULT_ROOT, LANGUAGES, Library, load_library
+from common.kb.articles import DEFAULT_ROOT, LANGUAGES, Library, load_library
 
-HEADER = "# Generated from data/kb/{lang}/*.md by `python -m bot kb build`. Do not edit.\n"
+HEADER = "# Generated from data/kb/{lang}/*.md by `python -m common.kb build`. Do not edit.\n"
 
 
 def render(library: Library, lang: str) -> str:
@@ -61,4 +61,4 @@ def render_responses(library: Library) -> str:
             variations.append(variation)
         responses[f"utter_faq/{article_id}"] = variations
     body = yaml.safe_dump({"version": "3.1", "responses": responses}, allow_unicode=True, sort_keys=False, width=1000)
-    return "# Generated from data/kb/*/*.md by `python -m bot kb build`. Do not edit.\n" + body
+    return "# Generated from data/kb/*/*.md by `python -m common.kb build`. Do not edit.\n" + body

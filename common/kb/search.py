@@ -16,8 +16,9 @@ from typing import Iterable, List, Sequence
 import bm25s
 import numpy as np
 
-from bot.kb.articles import LANGUAGES, Article, Library, article_ids
-from components.language import fold, spacy_pipeline
+from common.kb.articles import LANGUAGES, Article, Library, article_ids
+from common.lemmas import spacy_pipeline
+from common.text import fold
 
 # How many times each field's terms count: titles and tags name the topic, the
 # body also mentions neighbouring topics.
@@ -83,6 +84,6 @@ class KnowledgeBaseIndex:
 
 @lru_cache(maxsize=1)
 def default_index() -> KnowledgeBaseIndex:
-    from bot.kb.articles import load_library
+    from common.kb.articles import load_library
 
     return KnowledgeBaseIndex(load_library())

@@ -8,7 +8,8 @@ from typing import Dict, List, Tuple
 
 import yaml
 
-LANGUAGES: Tuple[str, ...] = ("pt", "es", "en")
+from common.languages import LANGUAGES
+
 QUEUES = ("technical_support", "admin_financial", "communication", "cloud")
 REQUIRED = ("id", "title", "queue", "product", "tags", "source", "summary", "examples")
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "data" / "kb"

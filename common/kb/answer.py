@@ -2,7 +2,7 @@
 
 Two rankings of articles are fused: the ResponseSelector's confidences (trained
 on the articles' example questions: good on phrasings close to them) and BM25
-over the articles' text (bot/kb/search.py: good on the long tail and on terms
+over the articles' text (common/kb/search.py: good on the long tail and on terms
 only the article bodies or other languages use). BM25 scores are unbounded, so
 each is squashed to [0, 1) with s / (s + BM25_HALF) before weighting.
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
-from bot.kb.search import Hit
+from common.kb.search import Hit
 
 
 @dataclass(frozen=True)

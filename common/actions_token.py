@@ -1,0 +1,28 @@
+"""The token the action server shows the hub's API, known to both processes."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Mapping
+
+TOKEN_FILE = Path(__file__).resolve().parent.parent / "var" / "actions.token"
+
+
+def shared_actions_token(env: Mapping[str, str] = os.environ, path: Path = TOKEN_FILE) -> str:
+    """The token the action server shows the hub's API: CAROLINA_ACTIONS_TOKEN, or
+    one made on first use in var/actions.token, which both processes read, so a
+    single machine needs no configuration and nothing secret is in the repository."""
+    if env.get("CAROLINA_ACTIONS_TOKEN"):
+        return env["CAROLINA_ACTIONS_TOKEN"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_urlsafe(24))
+    return path.read_text().strip()
+
+

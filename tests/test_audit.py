@@ -1,0 +1,38 @@
+"""scripts/audit.py reads OSV advisories the way pip-audit does: a pinned release
+inside an advisory's range is reported, the fixed release is not."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ADVISORY = """id: PYSEC-0000-1
+aliases: [CVE-0000-1]
+affected:
+- package: {ecosystem: PyPI, name: Some_Lib}
+  ranges:
+  - type: ECOSYSTEM
+    events: [{introduced: "0"}, {fixed: "2.0.1"}]
+"""
+
+
+def audit(tmp_path: Path, pinned: str) -> subprocess.CompletedProcess:
+    (tmp_path / "vulns" / "some-lib").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "vulns" / "some-lib" / "PYSEC-0000-1.yaml").write_text(ADVISORY)
+    lock = tmp_path / "lock.txt"
+    lock.write_text(f"some-lib=={pinned} \\\n    --hash=sha256:00\nother==1.0\n")
+    script = ROOT / "scripts" / "audit.py"
+    command = [sys.executable, str(script), str(lock), "--advisories", str(tmp_path / "vulns")]
+    return subprocess.run(command, capture_output=True, text=True)
+
+
+def test_an_affected_pin_is_reported(tmp_path):
+    result = audit(tmp_path, "2.0.0")
+    assert result.returncode == 1 and "some-lib==2.0.0  PYSEC-0000-1  CVE-0000-1" in result.stdout
+
+
+def test_the_fixed_release_is_clean(tmp_path):
+    result = audit(tmp_path, "2.0.1")
+    assert result.returncode == 0 and "0 known vulnerabilities in 2 pinned packages" in result.stdout
