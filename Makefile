@@ -36,8 +36,9 @@ run: $(MODEL) ## set up, train if needed, start Rasa, the action server and the 
 # tests/assistant imports Rasa and the actions in process: the assistant's
 # environment; everything else (the hub in process, and all three servers end
 # to end) runs in the hub's.
-test: $(MODEL) ## set up, train if needed, then lint, validate the data and run the whole test suite
-	$(HUB_VENV)/bin/ruff check bot actions common components channels rasa_sdk_plugins tests bench
+test: $(MODEL) ## set up, train if needed, then lint, type-check, validate the data and run the whole test suite
+	$(HUB_VENV)/bin/ruff check bot actions common components channels rasa_sdk_plugins tests bench scripts
+	$(HUB_VENV)/bin/mypy
 	$(PY) -m pytest tests/assistant $(PYTEST_ARGS)
 	$(HUB_PY) -m pytest tests --ignore=tests/assistant $(PYTEST_ARGS)
 
@@ -53,8 +54,9 @@ validate: $(VENV)/.installed $(KB_GENERATED) ## rasa data validate (tests/test_d
 
 kb: $(KB_GENERATED) ## regenerate the FAQ training data if an article in data/kb changed
 
-lint: $(HUB_VENV)/.installed ## ruff on the Python code
-	$(HUB_VENV)/bin/ruff check bot actions common components channels rasa_sdk_plugins tests bench
+lint: $(HUB_VENV)/.installed ## ruff on the Python code, mypy on the hub and the shared package
+	$(HUB_VENV)/bin/ruff check bot actions common components channels rasa_sdk_plugins tests bench scripts
+	$(HUB_VENV)/bin/mypy
 
 # The hub's environment first: it carries uv, which then installs both.
 # `uv pip sync` installs exactly the lock (hashes checked) and removes the rest.

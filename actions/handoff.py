@@ -3,7 +3,7 @@ queue), then asks the hub at once whether an analyst could take the chat: if
 not, she says so before any other question and asks whether to open a ticket
 instead (never one without a yes). If so, she offers to note the incident
 first so the analyst starts with it, or takes a line saying why; then the hub
-queues the chat (bot/escalation.py). Praise is thanked and noted, not ticketed;
+queues the chat (bot/domain/escalation.py). Praise is thanked and noted, not ticketed;
 a complaint gets an apology first. Plain functions first, for tests; then the
 actions."""
 

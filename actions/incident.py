@@ -6,7 +6,7 @@ The design lists "one user or all users" and "impact" as separate things; here
 one question ("how many people does it affect?") answers both, because asking
 the customer the same thing twice is what this form exists to avoid. Impact and
 urgency come from the answers; criticality from impact x urgency is decided by
-the hub (bot/tickets.py), never asked.
+the hub (bot/domain/tickets.py), never asked.
 """
 
 from __future__ import annotations
@@ -424,7 +424,7 @@ def outcome(state: Mapping[str, Any]) -> str:
 
 
 def ticket_fields(state: Mapping[str, Any]) -> Dict[str, Any]:
-    """The fields as the hub's ticket API takes them (bot/tickets.py)."""
+    """The fields as the hub's ticket API takes them (bot/domain/tickets.py)."""
     values = {spec.slot.removeprefix("incident_"): state.get(spec.slot) for spec in FIELDS}
     values["since_date"] = state.get("incident_since_date")
     values["cloud"] = state.get("incident_cloud") == YES

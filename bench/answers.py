@@ -168,7 +168,7 @@ class Readers:
         intent = (parsed.get("intent") or {}).get("name")
         entities = parsed.get("entities") or []
         if case.question == "survey":
-            answer = case.text.strip().rstrip(".!")  # bot/handoffs.py's record_survey, as it was
+            answer = case.text.strip().rstrip(".!")  # bot/domain/handoffs.py's record_survey, as it was
             return answer if answer.isdigit() and 0 <= int(answer) <= 10 else None
         if case.question == "handoff_topic":
             return self.old_handoff.topic_from(case.text, entities)

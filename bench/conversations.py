@@ -53,7 +53,7 @@ import socketio
 import yaml
 
 from bench import output
-from bot.identity import Identity, sign
+from bot.domain.identity import Identity, sign
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "conversations"
@@ -386,9 +386,10 @@ def report(results: List[Result]) -> Dict[str, Dict[str, Any]]:
 
 def create_analysts(database_url: str, password: str = ANALYST_PASSWORD) -> None:
     """The runner's analysts, one per queue, in the hub's database (once)."""
-    from bot.agents import AuthError, create_agent
     from bot.db.migrate import upgrade
     from bot.db.session import make_engine, make_sessions
+    from bot.domain.agents import create_agent
+    from bot.domain.errors import DomainError
 
     upgrade(database_url)
 
@@ -399,7 +400,7 @@ def create_analysts(database_url: str, password: str = ANALYST_PASSWORD) -> None
                 try:
                     async with make_sessions(engine).begin() as session:
                         await create_agent(session, email, queue_name, password, [queue_name])
-                except AuthError:
+                except DomainError:
                     pass  # made by an earlier run on the same database
         finally:
             await engine.dispose()

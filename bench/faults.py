@@ -47,7 +47,7 @@ import requests
 import socketio
 
 from bench import output, stack
-from bot.identity import Identity, sign
+from bot.domain.identity import Identity, sign
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SECRET = "bench-faults-identity-secret-0123456789"

@@ -69,10 +69,11 @@ async def run_agents(args: argparse.Namespace) -> int:
 
     from sqlalchemy import select
 
-    from bot import agents
     from bot.db.migrate import upgrade
     from bot.db.models import Agent
     from bot.db.session import make_engine, make_sessions
+    from bot.domain import agents
+    from bot.domain.errors import DomainError
     from bot.settings import Settings
 
     settings = Settings.from_env()
@@ -96,7 +97,7 @@ async def run_agents(args: argparse.Namespace) -> int:
                     args.queues.split(","),
                     "admin" if args.admin else "agent",
                 )
-            except agents.AuthError as error:
+            except DomainError as error:
                 print(f"error: {error.message}", file=sys.stderr)
                 return 2
             print(f"created {agent.role} {agent.email} (id {agent.id}) for {', '.join(agent.queues)}")

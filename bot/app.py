@@ -13,11 +13,19 @@ import socketio
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot import agents, keys, live_chat
+from bot import keys
+from bot.adapters.rasa_client import RasaClient
 from bot.db.models import Agent
 from bot.db.session import make_engine, make_sessions
+from bot.domain import agents
+from bot.domain.live_chat import LiveChat
+from bot.realtime import agents as agent_sockets
+from bot.realtime import timers, widget
+from bot.realtime.notifier import SocketNotifier
+from bot.realtime.presence import Presence
 from bot.settings import Settings
-from bot.web import agent_api, api, console_api, escalation_api, pages, tickets_api, widget
+from bot.web import agent_api, api, console_api, escalation_api, pages, tickets_api
+from bot.web.problems import MAX_JSON_BYTES, problems
 
 STATIC = Path(__file__).resolve().parent / "static"
 logger = logging.getLogger(__name__)
@@ -48,20 +56,27 @@ async def first_admin(app: web.Application) -> None:
 async def live(app: web.Application) -> AsyncIterator[None]:
     """Live chat's timers and the closed-queue check run as long as the hub does;
     at start, the answers a crash left owed are caught up."""
-    chat = live_chat.LiveChat(app[keys.SIO], app[keys.SESSIONS], app[keys.SETTINGS])
-    app[keys.LIVE] = chat
-    await chat.recover()
-    sweeper = asyncio.ensure_future(chat.run_sweeper())
+    settings = app[keys.SETTINGS]
+    presence = Presence(app[keys.SIO], settings)
+    chat = LiveChat(app[keys.SESSIONS], settings, SocketNotifier(app[keys.SIO], presence))
+    presence.bind(chat)
+    app[keys.LIVE], app[keys.PRESENCE] = chat, presence
+    await presence.recover(app[keys.SESSIONS])
+    sweeper = asyncio.ensure_future(
+        timers.every(settings.queue_check_seconds, chat.sweep_closed_queues, "Checking for closed queues")
+    )
     catch_up = asyncio.ensure_future(widget.answer_unanswered(app))
     yield
     catch_up.cancel()
     sweeper.cancel()
-    chat.stop()
+    presence.stop()
 
 
 async def http_client(app: web.Application) -> AsyncIterator[None]:
     async with aiohttp.ClientSession() as session:
         app[keys.HTTP] = session
+        settings = app[keys.SETTINGS]
+        app[keys.RASA] = RasaClient(session, settings.rasa_url, settings.rasa_timeout)
         yield
 
 
@@ -71,7 +86,7 @@ async def close_sockets(app: web.Application) -> None:
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(client_max_size=256 * 1024)
+    app = web.Application(client_max_size=MAX_JSON_BYTES, middlewares=[problems])
     app[keys.SETTINGS] = settings
     app.cleanup_ctx.extend([database, http_client, live])
     sio = socketio.AsyncServer(
@@ -88,7 +103,7 @@ def create_app(settings: Settings) -> web.Application:
     app[keys.SIO] = sio
     app.on_shutdown.append(close_sockets)
     widget.attach(app, sio)
-    live_chat.attach(app, sio)
+    agent_sockets.attach(app, sio)
     app.add_routes(api.routes)
     app.add_routes(tickets_api.routes)
     app.add_routes(escalation_api.routes)

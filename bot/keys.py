@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from aiohttp import ClientSession, web
 from socketio import AsyncServer
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.adapters.rasa_client import RasaClient
+from bot.domain.live_chat import LiveChat
+from bot.realtime.presence import Presence
 from bot.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
-SESSIONS = web.AppKey("sessions", async_sessionmaker)
+SESSIONS: web.AppKey[async_sessionmaker[AsyncSession]] = web.AppKey("sessions")
 HTTP = web.AppKey("http", ClientSession)
+RASA = web.AppKey("rasa", RasaClient)
 SIO = web.AppKey("sio", AsyncServer)
-# bot.live_chat.LiveChat (typed loosely: it imports the web modules that read these keys).
-LIVE = web.AppKey("live", object)
+LIVE = web.AppKey("live", LiveChat)
+PRESENCE = web.AppKey("presence", Presence)

@@ -29,7 +29,7 @@ class Settings:
     # Secret the portal signs customer identities with (HS256 JWT). Without it,
     # every customer is anonymous and any token is refused, but in demo mode.
     identity_secret: Optional[str] = None
-    # Demo mode (bot/demo.py): the demo page offers sample customers, whose
+    # Demo mode (bot/domain/demo.py): the demo page offers sample customers, whose
     # identities the hub signs with a secret of its own made at start-up.
     # On by default, off as soon as CAROLINA_IDENTITY_SECRET is set; CAROLINA_DEMO=0/1 decides.
     demo: bool = False

@@ -138,7 +138,7 @@ class Vocabulary:
     known: frozenset = frozenset()
 
 
-def _phrases(items: Iterable[Any]) -> List[Phrase]:
+def _phrases(items: Optional[Iterable[Any]]) -> List[Phrase]:
     found = []
     for item in items or ():
         if isinstance(item, bool):
@@ -412,7 +412,7 @@ def resolve(
     if not said:
         return NONE
     # A yes/no question without a mapping of its own: yes is "yes", no is "no".
-    polarity_map = {p: p for p in ("yes", "no") if p in values}
+    polarity_map: Dict[str, str] = {p: p for p in ("yes", "no") if p in values}
     polarity_map.update(vocabulary.polarity.get(question.name, {}))
 
     clauses = _clauses(text)

@@ -17,7 +17,7 @@ CATALOG_FILE = Path(__file__).resolve().parent.parent / "catalog" / "products.ym
 
 # Versions as the products number them: 12.1.2310, 12.1.33, 11.80, 2023.10.
 VERSION_PATTERN = r"^v?\d{1,4}(\.\d{1,4}){1,3}$"
-# Ticket numbers the hub gives: year, dash, six-digit sequence (bot/tickets.py).
+# Ticket numbers the hub gives: year, dash, six-digit sequence (bot/domain/tickets.py).
 TICKET_NUMBER_PATTERN = r"^\d{4}-\d{6}$"
 
 

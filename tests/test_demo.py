@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
 from bot.db.migrate import upgrade
-from bot.identity import verify
+from bot.domain.identity import verify
 from bot.settings import Settings
 
 

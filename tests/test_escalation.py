@@ -1,4 +1,4 @@
-"""The decision between live chat and a ticket (bot/escalation.py): plain
+"""The decision between live chat and a ticket (bot/domain/escalation.py): plain
 functions, no servers (what Carolina asks before it: tests/assistant/test_handoff_questions.py)."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.escalation import decide, expected_wait
-from bot.hours import load_calendar
-from bot.texts import opens_at
+from bot.domain.escalation import decide, expected_wait
+from bot.domain.hours import load_calendar
+from bot.domain.texts import opens_at
 
 BRASILIA = timezone(timedelta(hours=-3))
 CALENDAR = load_calendar()

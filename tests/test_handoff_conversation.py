@@ -29,11 +29,11 @@ chat = test_intake_conversation.chat
 
 @pytest.fixture(scope="module")
 def analysts(hub_service) -> None:
-    from bot.agents import AuthError
+    from bot.domain.errors import DomainError
 
     try:
         create_analysts(hub_service.env["DATABASE_URL"])
-    except AuthError:
+    except DomainError:
         pass  # another module of the session made them on the same hub
 
 

@@ -1,4 +1,4 @@
-"""The queues' hours (bot/hours.py, config/queues.yml): boundaries, the
+"""The queues' hours (bot/domain/hours.py, config/queues.yml): boundaries, the
 administrative lunch break, national holidays, the 24x7 cloud queue, and
 moments given in other offsets."""
 
@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.hours import HoursError, load_calendar, parse_calendar
+from bot.domain.hours import HoursError, load_calendar, parse_calendar
 
 BRT = timezone(timedelta(hours=-3))  # Brasília: no daylight-saving time since 2019
 CALENDAR = load_calendar()

@@ -15,7 +15,7 @@ from sqlalchemy import inspect
 from bot.db import queries
 from bot.db.migrate import upgrade
 from bot.db.session import make_engine, make_sessions
-from bot.identity import Identity
+from bot.domain.identity import Identity
 
 
 def test_migrations_create_the_design_tables(database_url):

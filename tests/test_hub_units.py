@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.conversations import InputError, clean_text, route
+from bot.adapters.ratelimit import RateLimiter
 from bot.db.models import Conversation
-from bot.identity import Identity, IdentityError, sign, verify
-from bot.ratelimit import RateLimiter
+from bot.domain.conversations import InputError, clean_text, route
+from bot.domain.identity import Identity, IdentityError, sign, verify
 from bot.settings import Settings
 
 

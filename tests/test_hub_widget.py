@@ -12,7 +12,7 @@ import pytest
 import requests
 import socketio
 
-from bot.identity import Identity, sign
+from bot.domain.identity import Identity, sign
 from tests.conftest import ACTIONS_TOKEN, IDENTITY_SECRET, PORTAL_ORIGIN
 
 

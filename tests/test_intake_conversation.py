@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Optional
 import pytest
 import requests
 
-from bot.identity import Identity, sign
+from bot.domain.identity import Identity, sign
 from tests.conftest import ACTIONS_TOKEN, IDENTITY_SECRET
 from tests.test_hub_widget import Customer
 

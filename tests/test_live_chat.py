@@ -21,10 +21,10 @@ import pytest
 import requests
 import socketio
 
-from bot.agents import create_agent
 from bot.db.migrate import upgrade
 from bot.db.session import make_engine, make_sessions
-from bot.identity import Identity, sign
+from bot.domain.agents import create_agent
+from bot.domain.identity import Identity, sign
 from tests.conftest import ACTIONS_TOKEN, HUB_PYTHON, IDENTITY_SECRET, PORTAL_ORIGIN, Service, free_port
 from tests.test_hub_widget import Customer
 

@@ -12,11 +12,11 @@ from typing import Any, Dict
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot import tickets
 from bot.app import create_app
 from bot.db import queries
 from bot.db.migrate import upgrade
-from bot.identity import Identity
+from bot.domain import tickets
+from bot.domain.identity import Identity
 from bot.settings import Settings
 from tests.conftest import ACTIONS_TOKEN
 

@@ -3,16 +3,40 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Optional, Protocol, Tuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Contact, Conversation, Message, now, utc
-from bot.identity import Identity
 
 
-async def upsert_contact(session: AsyncSession, identity: Identity) -> Contact:
+class ContactFacts(Protocol):
+    """What the portal says about a customer (bot/domain/identity.py's Identity)."""
+
+    @property
+    def external_id(self) -> str: ...
+
+    @property
+    def name(self) -> Optional[str]: ...
+
+    @property
+    def email(self) -> Optional[str]: ...
+
+    @property
+    def company(self) -> Optional[str]: ...
+
+    @property
+    def company_code(self) -> Optional[str]: ...
+
+    @property
+    def language(self) -> Optional[str]: ...
+
+    @property
+    def can_open_tickets(self) -> bool: ...
+
+
+async def upsert_contact(session: AsyncSession, identity: ContactFacts) -> Contact:
     contact = (
         await session.execute(select(Contact).where(Contact.external_id == identity.external_id))
     ).scalar_one_or_none()

@@ -24,7 +24,7 @@
   var toast = document.querySelector(".toast");
 
   function t(key) { return T[lang][key] || key; }
-  // The gathered details' names (bot/tickets.py, actions/incident.py) as the analyst reads them.
+  // The gathered details' names (bot/domain/tickets.py, actions/incident.py) as the analyst reads them.
   var FIELD_LABELS = {
     pt: { category: "Tipo", product: "Produto", routine: "Rotina", version: "Versão", environment: "Ambiente", database: "Banco de dados", cloud: "Cloud", summary: "Resumo", description: "Descrição", steps: "Passos", expected: "Esperado", since: "Desde", since_date: "Desde (data)", after_update: "Após atualização", previous_version: "Versão anterior", affected_users: "Usuários afetados", operation_stopped: "Operação parada", impact: "Impacto", urgency: "Urgência", email: "E-mail", language: "Idioma", satisfaction: "Satisfação", yes: "sim", no: "não" },
     es: { category: "Tipo", product: "Producto", routine: "Rutina", version: "Versión", environment: "Ambiente", database: "Base de datos", cloud: "Cloud", summary: "Resumen", description: "Descripción", steps: "Pasos", expected: "Esperado", since: "Desde", since_date: "Desde (fecha)", after_update: "Tras actualización", previous_version: "Versión anterior", affected_users: "Usuarios afectados", operation_stopped: "Operación detenida", impact: "Impacto", urgency: "Urgencia", email: "E-mail", language: "Idioma", satisfaction: "Satisfacción", yes: "sí", no: "no" },

@@ -1,4 +1,4 @@
-/* The demo page: in demo mode, pick a sample customer (bot/demo.py) and a
+/* The demo page: in demo mode, pick a sample customer (bot/domain/demo.py) and a
  * language, then load the widget as that customer. Outside demo mode the
  * widget loads as it would on any portal page, anonymous. */
 (function () {

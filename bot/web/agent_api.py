@@ -1,6 +1,6 @@
 """The analysts' API under /api/agent: log in and out, presence, the queue,
 and a chat's life (accept, messages, transfer, close, give back to Carolina,
-turn into a ticket). Thin handlers over bot/agents.py and bot/live_chat.py.
+turn into a ticket). Thin handlers over bot/domain/agents.py and bot/domain/live_chat.py.
 
 A session is a cookie (HTTP-only, SameSite=Strict) for the console, or the
 same token as `Authorization: Bearer` for scripts. Requests that change
@@ -11,25 +11,21 @@ since no browser sends that header by itself."""
 from __future__ import annotations
 
 import hmac
-from typing import Any, Awaitable, Callable, Dict, Tuple
+from typing import Awaitable, Callable, Tuple
 
 from aiohttp import web
 
-from bot import agents, handoffs, keys
-from bot.agents import AuthError
-from bot.conversations import InputError, clean_text
+from bot import keys
 from bot.db.models import Agent, AgentSession
-from bot.handoffs import HandoffError
-from bot.live_chat import COOKIE
-from bot.tickets import TicketError
+from bot.domain import agents, handoffs
+from bot.domain.conversations import clean_text
+from bot.domain.errors import DomainError
+from bot.realtime.agents import COOKIE
+from bot.web.problems import json_object
 from common import clock
 
 routes = web.RouteTableDef()
 Handler = Callable[[web.Request, Agent], Awaitable[web.Response]]
-
-
-def problem(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": code, "message": message}, status=status)
 
 
 def _token(request: web.Request) -> Tuple[str, bool]:
@@ -47,38 +43,23 @@ async def current(request: web.Request) -> Tuple[Agent, AgentSession]:
     if from_cookie and request.method not in ("GET", "HEAD", "OPTIONS"):
         given = request.headers.get("X-CSRF-Token", "")
         if not given or not hmac.compare_digest(given, row.csrf_token):
-            raise AuthError(403, "csrf", "missing or wrong X-CSRF-Token header")
+            raise DomainError(403, "csrf", "missing or wrong X-CSRF-Token header")
     return agent, row
 
 
 def signed_in(handler: Handler) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def wrapper(request: web.Request) -> web.Response:
-        try:
-            agent, _ = await current(request)
-            return await handler(request, agent)
-        except (AuthError, HandoffError, TicketError) as error:
-            return problem(error.status, error.code, error.message)
-        except InputError as error:
-            return problem(422, error.key, "the text is empty, too long or not text")
+        agent, _ = await current(request)
+        return await handler(request, agent)
 
     return wrapper
-
-
-async def body_of(request: web.Request) -> Dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError as error:
-        raise HandoffError(400, "invalid", "the body must be JSON") from error
-    if not isinstance(body, dict):
-        raise HandoffError(422, "invalid", "the body must be a JSON object")
-    return body
 
 
 def handoff_id(request: web.Request) -> int:
     try:
         return int(request.match_info["id"])
     except ValueError as error:
-        raise HandoffError(404, "no_handoff", "no such handoff") from error
+        raise DomainError(404, "no_handoff", "no such handoff") from error
 
 
 async def visible(request: web.Request, agent: Agent) -> int:
@@ -87,26 +68,24 @@ async def visible(request: web.Request, agent: Agent) -> int:
     async with request.app[keys.SESSIONS]() as session:
         handoff = await handoffs.get(session, number)
         if not agents.serves(agent, handoff.queue) and handoff.agent_id != agent.id:
-            raise HandoffError(403, "forbidden", "this handoff is not in your queues")
+            raise DomainError(403, "forbidden", "this handoff is not in your queues")
     return number
 
 
 @routes.post("/api/agent/login", name="agent_login")
 async def login(request: web.Request) -> web.Response:
-    try:
-        body = await body_of(request)
-    except HandoffError as error:
-        return problem(error.status, error.code, error.message)
+    body = await json_object(request)
     failure = None
     # The failed-login count must be committed even when the login fails.
     async with request.app[keys.SESSIONS].begin() as session:
         try:
-            agent, token, csrf = await agents.login(session, body.get("email"), body.get("password"), clock.now())
+            email, password = str(body.get("email") or ""), str(body.get("password") or "")
+            agent, token, csrf = await agents.login(session, email, password, clock.now())
             data = agents.agent_json(agent)
-        except AuthError as error:
+        except DomainError as error:
             failure = error
     if failure is not None:
-        return problem(failure.status, failure.code, failure.message)
+        raise failure
     reply = web.json_response({"agent": data, "token": token, "csrf_token": csrf})
     reply.set_cookie(
         COOKIE,
@@ -132,21 +111,18 @@ async def logout(request: web.Request, agent: Agent) -> web.Response:
 
 @routes.get("/api/agent/me", name="agent_me")
 async def me(request: web.Request) -> web.Response:
-    try:
-        agent, row = await current(request)
-    except AuthError as error:
-        return problem(error.status, error.code, error.message)
+    agent, row = await current(request)
     return web.json_response({"agent": agents.agent_json(agent), "csrf_token": row.csrf_token})
 
 
 @routes.put("/api/agent/presence", name="agent_presence")
 @signed_in
 async def presence(request: web.Request, agent: Agent) -> web.Response:
-    wanted = (await body_of(request)).get("presence")
+    wanted = (await json_object(request)).get("presence")
     if wanted not in ("online", "offline"):
-        raise HandoffError(422, "invalid", "presence must be online or offline")
+        raise DomainError(422, "invalid", "presence must be online or offline")
     async with request.app[keys.SESSIONS].begin() as session:
-        stored = await session.get(Agent, agent.id)
+        stored = await session.get_one(Agent, agent.id)
         stored.presence = wanted
         data = agents.agent_json(stored)
     return web.json_response({"agent": data})
@@ -185,7 +161,7 @@ async def accept(request: web.Request, agent: Agent) -> web.Response:
 @routes.post("/api/agent/handoffs/{id}/messages", name="agent_message")
 @signed_in
 async def message(request: web.Request, agent: Agent) -> web.Response:
-    text = clean_text((await body_of(request)).get("text"), request.app[keys.SETTINGS].max_message_chars)
+    text = clean_text((await json_object(request)).get("text"), request.app[keys.SETTINGS].max_message_chars)
     sent = await request.app[keys.LIVE].agent_says(agent, handoff_id(request), text)
     return web.json_response({"id": sent.id, "text": sent.text}, status=201)
 
@@ -193,7 +169,7 @@ async def message(request: web.Request, agent: Agent) -> web.Response:
 @routes.post("/api/agent/handoffs/{id}/transfer", name="agent_transfer")
 @signed_in
 async def transfer(request: web.Request, agent: Agent) -> web.Response:
-    target = (await body_of(request)).get("queue")
+    target = (await json_object(request)).get("queue")
     return web.json_response(await request.app[keys.LIVE].transfer(agent, handoff_id(request), str(target)))
 
 

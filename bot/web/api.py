@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 from html import escape
-from typing import Any, Dict
 
 import markdown
 from aiohttp import web
@@ -12,7 +11,10 @@ from sqlalchemy import select
 
 from bot import keys
 from bot.db import queries
-from bot.db.models import Contact, Deflection, Handoff, Message, Ticket
+from bot.db.models import Contact, Deflection, Handoff, Ticket
+from bot.domain.errors import DomainError
+from bot.domain.messages import message_json
+from bot.web.problems import json_object
 
 routes = web.RouteTableDef()
 
@@ -27,21 +29,7 @@ def require_actions_token(request: web.Request) -> None:
     expected = request.app[keys.SETTINGS].actions_token
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     if not given or not hmac.compare_digest(given, expected):
-        raise web.HTTPUnauthorized(text='{"error": "missing or wrong token"}', content_type="application/json")
-
-
-def message_json(message: Message) -> Dict[str, Any]:
-    return {
-        "id": message.id,
-        "sender": message.sender,
-        "text": message.text,
-        "payload": message.payload,
-        "intent": message.intent,
-        "confidence": message.confidence,
-        "language": message.language,
-        "client_message_id": message.client_message_id,
-        "created_at": message.created_at.isoformat() if message.created_at else None,
-    }
+        raise DomainError(401, "unauthorized", "missing or wrong token")
 
 
 @routes.get("/api/health", name="health")
@@ -55,7 +43,7 @@ async def conversation(request: web.Request) -> web.Response:
     async with request.app[keys.SESSIONS]() as session:
         found = await queries.get_conversation(session, request.match_info["id"])
         if found is None:
-            raise web.HTTPNotFound(text='{"error": "no such conversation"}', content_type="application/json")
+            raise DomainError(404, "not_found", "no such conversation")
         messages = await queries.transcript(session, found.id)
         contact = await session.get(Contact, found.contact_id) if found.contact_id else None
         deflections = (
@@ -118,16 +106,12 @@ async def conversation(request: web.Request) -> web.Response:
 @routes.post("/api/conversations/{id}/notes", name="add_note")
 async def add_note(request: web.Request) -> web.Response:
     require_actions_token(request)
-    try:
-        body = await request.json()
-    except ValueError as error:
-        raise web.HTTPBadRequest(text='{"error": "body must be JSON"}', content_type="application/json") from error
-    text = body.get("text") if isinstance(body, dict) else None
+    text = (await json_object(request)).get("text")
     if not isinstance(text, str) or not text.strip():
-        raise web.HTTPBadRequest(text='{"error": "text is required"}', content_type="application/json")
+        raise DomainError(422, "invalid", "text is required")
     async with request.app[keys.SESSIONS].begin() as session:
         if await queries.get_conversation(session, request.match_info["id"]) is None:
-            raise web.HTTPNotFound(text='{"error": "no such conversation"}', content_type="application/json")
+            raise DomainError(404, "not_found", "no such conversation")
         note = await queries.add_message(session, request.match_info["id"], "system", text.strip())
     return web.json_response(message_json(note), status=201)
 
@@ -139,9 +123,7 @@ async def kb_search(request: web.Request) -> web.Response:
     query = request.query.get("q", "").strip()
     lang = request.query.get("lang", "pt")
     if not query or lang not in ("pt", "es", "en"):
-        raise web.HTTPBadRequest(
-            text='{"error": "q and lang (pt, es, en) are required"}', content_type="application/json"
-        )
+        raise DomainError(400, "invalid", "q and lang (pt, es, en) are required")
     index = default_index()
     base = request.app[keys.SETTINGS].public_url
     return web.json_response(

@@ -1,17 +1,19 @@
 """What the agent console needs beyond live chat, under /api/agent as well:
 transcripts (search, view, export), tickets (list, view, change status with a
 note), analysts (admins create them). Every transcript or ticket view is
-written to the audit log. Thin handlers over bot/transcripts.py."""
+written to the audit log. Thin handlers over bot/domain/transcripts.py."""
 
 from __future__ import annotations
 
 from aiohttp import web
 from sqlalchemy import select
 
-from bot import agents, keys, tickets, transcripts
+from bot import keys
 from bot.db.models import Agent, TicketUpdate
-from bot.handoffs import HandoffError
-from bot.web.agent_api import body_of, signed_in
+from bot.domain import agents, tickets, transcripts
+from bot.domain.errors import DomainError
+from bot.web.agent_api import signed_in
+from bot.web.problems import json_object
 
 routes = web.RouteTableDef()
 
@@ -72,7 +74,7 @@ async def ticket_show(request: web.Request, agent: Agent) -> web.Response:
 @routes.post("/api/agent/tickets/{number}/status", name="agent_ticket_status")
 @signed_in
 async def ticket_status(request: web.Request, agent: Agent) -> web.Response:
-    body = await body_of(request)
+    body = await json_object(request)
     note = str(body.get("note") or "").strip()[:2000]
     async with request.app[keys.SESSIONS].begin() as session:
         found = await transcripts.ticket_for(session, agent, request.match_info["number"])
@@ -92,7 +94,7 @@ async def ticket_status(request: web.Request, agent: Agent) -> web.Response:
 
 def admin_only(agent: Agent) -> None:
     if agent.role != "admin":
-        raise HandoffError(403, "forbidden", "only an administrator may do this")
+        raise DomainError(403, "forbidden", "only an administrator may do this")
 
 
 @routes.get("/api/agent/agents", name="agent_list")
@@ -109,10 +111,10 @@ async def agent_list(request: web.Request, agent: Agent) -> web.Response:
 @signed_in
 async def agent_create(request: web.Request, agent: Agent) -> web.Response:
     admin_only(agent)
-    body = await body_of(request)
+    body = await json_object(request)
     queues = body.get("queues") or []
     if not isinstance(queues, list):
-        raise HandoffError(422, "invalid", "queues must be a list")
+        raise DomainError(422, "invalid", "queues must be a list")
     async with request.app[keys.SESSIONS].begin() as session:
         created = await agents.create_agent(
             session,

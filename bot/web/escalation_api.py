@@ -1,5 +1,5 @@
 """POST /api/escalations: a conversation needs a person. The action server
-asks; the hub decides (bot/escalation.py) and either queues the conversation
+asks; the hub decides (bot/domain/escalation.py) and either queues the conversation
 for an analyst or, with the gathered ticket in the request, opens it. Without
 a ticket in the request, "unavailable" says why, so Carolina can gather one.
 
@@ -12,11 +12,14 @@ from typing import Any, Dict, Optional
 
 from aiohttp import web
 
-from bot import handoffs, keys, tickets
-from bot.escalation import Decision
-from bot.texts import opens_at, queue_name
-from bot.tickets import TicketError, TicketRequest
-from bot.web.tickets_api import conversation_of, created_json, handled, idempotency_key, in_transaction, json_body
+from bot import keys
+from bot.domain import handoffs, tickets
+from bot.domain.errors import DomainError
+from bot.domain.escalation import Decision
+from bot.domain.texts import opens_at, queue_name
+from bot.domain.tickets import TicketRequest
+from bot.web.problems import json_object
+from bot.web.tickets_api import conversation_of, created_json, for_actions, idempotency_key, in_transaction
 from common import clock
 
 routes = web.RouteTableDef()
@@ -31,7 +34,7 @@ def explain(decision: Decision, language: Optional[str]) -> Dict[str, Any]:
 
 
 @routes.get("/api/escalations/decision", name="escalation_decision")
-@handled
+@for_actions
 async def decision(request: web.Request) -> web.Response:
     """Whether an analyst of `queue` could take the conversation now, and if
     not why: asked before Carolina gathers anything, so the customer hears the
@@ -40,7 +43,7 @@ async def decision(request: web.Request) -> web.Response:
     queue = request.query.get("queue") or ""
     live = request.app[keys.LIVE]
     if queue not in live.calendar.queues:
-        raise TicketError(422, "invalid", f"queue must be one of {', '.join(live.calendar.queues)}")
+        raise DomainError(422, "invalid", f"queue must be one of {', '.join(live.calendar.queues)}")
     async with request.app[keys.SESSIONS]() as session:
         conversation, _ = await tickets.conversation_contact(session, conversation_id)
         found = await handoffs.decide_for(session, live.calendar, queue, clock.now())
@@ -49,9 +52,9 @@ async def decision(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/escalations", name="escalate")
-@handled
+@for_actions
 async def escalate(request: web.Request) -> web.Response:
-    body = await json_body(request)
+    body = await json_object(request)
     conversation_id = conversation_of(body)
     reason = str(body.get("reason") or "").strip()[:2000]
     ticket_body = body.get("ticket")
@@ -61,7 +64,7 @@ async def escalate(request: web.Request) -> web.Response:
     queue = body.get("queue") or (parsed and parsed.queue) or tickets.queue_for(parsed.fields if parsed else {})
     live = request.app[keys.LIVE]
     if queue not in live.calendar.queues:
-        raise TicketError(422, "invalid", f"queue must be one of {', '.join(live.calendar.queues)}")
+        raise DomainError(422, "invalid", f"queue must be one of {', '.join(live.calendar.queues)}")
     language = body.get("language") if body.get("language") in ("pt", "es", "en") else None
     when = clock.now()
 
@@ -92,7 +95,7 @@ async def escalate(request: web.Request) -> web.Response:
             conversation_id,
             dataclasses.replace(parsed, queue=queue),
             key,
-            tickets.body_hash(ticket_body),
+            tickets.body_hash(ticket_body or {}),
             when,
         )
         return {**result, "outcome": "ticket", "ticket_obj": ticket, "created": created}

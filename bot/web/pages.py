@@ -8,15 +8,15 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot import demo as samples
 from bot import keys
+from bot.domain import demo as samples
 
 routes = web.RouteTableDef()
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 @routes.get("/", name="demo")
-async def demo(request: web.Request) -> web.Response:
+async def demo(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(STATIC / "demo.html")
 
 
@@ -40,7 +40,7 @@ async def demo_token(request: web.Request) -> web.Response:
 
 
 @routes.get("/console", name="console")
-async def console(request: web.Request) -> web.Response:
+async def console(request: web.Request) -> web.StreamResponse:
     reply = web.FileResponse(STATIC / "console.html")
     # Customer text is escaped by the console's code; this is the second line of defence.
     reply.headers["Content-Security-Policy"] = (

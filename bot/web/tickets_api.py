@@ -1,5 +1,5 @@
 """The tickets API under /api/tickets (and /api/deflections): thin handlers over
-bot/tickets.py. Callers are the action server (and, later, the console), with
+bot/domain/tickets.py. Callers are the action server (and, later, the console), with
 the actions token. Creating is idempotent: the same Idempotency-Key (or the same
 conversation + form turn) returns the first ticket, never a second one."""
 
@@ -12,10 +12,13 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bot import keys, mailer, tickets
+from bot import keys
 from bot.db.models import Contact, Ticket
-from bot.tickets import TicketError, TicketRequest
+from bot.domain import ticket_mail, tickets
+from bot.domain.errors import DomainError
+from bot.domain.tickets import TicketRequest
 from bot.web.api import require_actions_token
+from bot.web.problems import json_object
 from common import clock
 
 logger = logging.getLogger(__name__)
@@ -24,24 +27,10 @@ T = TypeVar("T")
 ATTEMPTS = 5
 
 
-def error_response(error: TicketError) -> web.Response:
-    return web.json_response({"error": error.code, "message": error.message}, status=error.status)
-
-
-async def json_body(request: web.Request) -> Dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError as error:
-        raise TicketError(400, "invalid", "the body must be JSON") from error
-    if not isinstance(body, dict):
-        raise TicketError(422, "invalid", "the body must be a JSON object")
-    return body
-
-
 def conversation_of(body: Dict[str, Any]) -> str:
     conversation_id = body.get("conversation_id")
     if not isinstance(conversation_id, str) or not conversation_id:
-        raise TicketError(422, "invalid", "conversation_id is required")
+        raise DomainError(422, "invalid", "conversation_id is required")
     return conversation_id
 
 
@@ -50,12 +39,12 @@ def idempotency_key(request: web.Request, body: Dict[str, Any], scope: str) -> s
     header = request.headers.get("Idempotency-Key", "").strip()
     if header:
         if len(header) > 150:
-            raise TicketError(422, "invalid", "Idempotency-Key is longer than 150 characters")
+            raise DomainError(422, "invalid", "Idempotency-Key is longer than 150 characters")
         return f"{scope}:key:{header}"
     turn = body.get("form_turn")
     if isinstance(turn, (str, int)) and str(turn):
         return f"{scope}:turn:{conversation_of(body)}:{turn}"
-    raise TicketError(422, "invalid", "an Idempotency-Key header or form_turn is required")
+    raise DomainError(422, "invalid", "an Idempotency-Key header or form_turn is required")
 
 
 async def in_transaction(request: web.Request, work: Callable[[Any], Awaitable[T]]) -> T:
@@ -71,24 +60,23 @@ async def in_transaction(request: web.Request, work: Callable[[Any], Awaitable[T
     raise AssertionError("unreachable")
 
 
-def handled(
+def for_actions(
     handler: Callable[[web.Request], Awaitable[web.Response]],
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """Only the action server (with the actions token) may call the handler."""
+
     async def wrapper(request: web.Request) -> web.Response:
         require_actions_token(request)
-        try:
-            return await handler(request)
-        except TicketError as error:
-            return error_response(error)
+        return await handler(request)
 
     return wrapper
 
 
 async def _email(request: web.Request, ticket: Ticket, contact_email: Optional[str]) -> Optional[str]:
-    sent = await mailer.send_ticket_email(tickets.ticket_json(ticket), contact_email, request.app[keys.SETTINGS])
+    sent = await ticket_mail.send_ticket_email(tickets.ticket_json(ticket), contact_email, request.app[keys.SETTINGS])
     if sent:
         async with request.app[keys.SESSIONS].begin() as session:
-            stored = await session.get(Ticket, ticket.id)
+            stored = await session.get_one(Ticket, ticket.id)
             stored.emailed_at = clock.now()
     return sent
 
@@ -116,9 +104,9 @@ async def created_json(
 
 
 @routes.post("/api/tickets", name="create_ticket")
-@handled
+@for_actions
 async def create_ticket(request: web.Request) -> web.Response:
-    body = await json_body(request)
+    body = await json_object(request)
     conversation_id = conversation_of(body)
     key = idempotency_key(request, body, "ticket")
     parsed = TicketRequest.parse(body)
@@ -133,7 +121,7 @@ async def create_ticket(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/tickets", name="similar_tickets")
-@handled
+@for_actions
 async def similar_tickets(request: web.Request) -> web.Response:
     """The conversation's customer's open tickets like `similar_to` (same problem?);
     without `similar_to`, their company's open tickets, newest first (to pick
@@ -141,7 +129,7 @@ async def similar_tickets(request: web.Request) -> web.Response:
     conversation_id = request.query.get("conversation_id", "")
     text = request.query.get("similar_to", "")
     if not conversation_id:
-        raise TicketError(422, "invalid", "conversation_id is required")
+        raise DomainError(422, "invalid", "conversation_id is required")
     async with request.app[keys.SESSIONS]() as session:
         _, contact = await tickets.conversation_contact(session, conversation_id)
         if contact is None:
@@ -163,12 +151,12 @@ async def similar_tickets(request: web.Request) -> web.Response:
 def number_of(request: web.Request) -> str:
     number = request.match_info["number"]
     if not tickets.NUMBER.match(number):
-        raise TicketError(404, "no_ticket", "no such ticket for this customer")
+        raise DomainError(404, "no_ticket", "no such ticket for this customer")
     return number
 
 
 @routes.get("/api/tickets/{number}", name="ticket")
-@handled
+@for_actions
 async def ticket(request: web.Request) -> web.Response:
     """A ticket as the conversation's customer may see it (their company's only)."""
     number = number_of(request)
@@ -181,16 +169,16 @@ async def ticket(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/tickets/{number}/updates", name="ticket_updates")
-@handled
+@for_actions
 async def add_update(request: web.Request) -> web.Response:
     """New information for an open ticket of the customer (instead of a duplicate)."""
     number = number_of(request)
-    body = await json_body(request)
+    body = await json_object(request)
     conversation_id = conversation_of(body)
     key = idempotency_key(request, body, f"update:{number}")
     fields = body.get("fields")
     if not isinstance(fields, dict):
-        raise TicketError(422, "invalid", "fields must be an object")
+        raise DomainError(422, "invalid", "fields must be an object")
     digest = tickets.body_hash(body)
 
     async def work(session: Any) -> Any:
@@ -206,16 +194,16 @@ async def add_update(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/tickets/{number}/follow-ups", name="ticket_follow_up")
-@handled
+@for_actions
 async def follow_up(request: web.Request) -> web.Response:
     """A new ticket that continues a closed one, carrying its history."""
     number = number_of(request)
-    body = await json_body(request)
+    body = await json_object(request)
     conversation_id = conversation_of(body)
     key = idempotency_key(request, body, f"follow-up:{number}")
     description = body.get("description")
     if not isinstance(description, str):
-        raise TicketError(422, "invalid", "description is required")
+        raise DomainError(422, "invalid", "description is required")
     digest = tickets.body_hash(body)
     when = clock.now()
 
@@ -237,16 +225,16 @@ async def follow_up(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/tickets/{number}/status", name="ticket_status")
-@handled
+@for_actions
 async def change_status(request: web.Request) -> web.Response:
     """Support's side of a ticket's life (the console uses it; so do tests)."""
     number = number_of(request)
-    body = await json_body(request)
+    body = await json_object(request)
 
     async def work(session: Any) -> Ticket:
         found = (await session.execute(select(Ticket).where(Ticket.number == number))).scalar_one_or_none()
         if found is None:
-            raise TicketError(404, "no_ticket", "no such ticket")
+            raise DomainError(404, "no_ticket", "no such ticket")
         return await tickets.set_status(session, found, str(body.get("status")))
 
     changed = await in_transaction(request, work)
@@ -254,13 +242,13 @@ async def change_status(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/deflections", name="deflections")
-@handled
+@for_actions
 async def deflection(request: web.Request) -> web.Response:
     """An article solved the customer's problem during the intake: no ticket."""
-    body = await json_body(request)
+    body = await json_object(request)
     conversation_id = conversation_of(body)
     article_id = body.get("article_id")
     if not isinstance(article_id, str) or not article_id:
-        raise TicketError(422, "invalid", "article_id is required")
+        raise DomainError(422, "invalid", "article_id is required")
     await in_transaction(request, lambda session: tickets.record_deflection(session, conversation_id, article_id))
     return web.json_response({"conversation_id": conversation_id, "article_id": article_id}, status=201)

@@ -10,7 +10,7 @@ into training.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict
+from typing import Any, Dict
 
 import yaml
 
@@ -55,7 +55,7 @@ def render_responses(library: Library) -> str:
     for article_id in sorted(library[LANGUAGES[0]]):
         variations = []
         for lang in LANGUAGES:
-            variation = {"text": library[lang][article_id].summary}
+            variation: Dict[str, Any] = {"text": library[lang][article_id].summary}
             if lang != LANGUAGES[0]:
                 variation = {"condition": [{"type": "slot", "name": "language", "value": lang}], **variation}
             variations.append(variation)

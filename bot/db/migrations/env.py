@@ -24,7 +24,7 @@ def run_migrations(connection) -> None:  # type: ignore[no-untyped-def]
 
 
 async def run_async() -> None:
-    engine = create_async_engine(config.get_main_option("sqlalchemy.url"))
+    engine = create_async_engine(str(config.get_main_option("sqlalchemy.url")))
     async with engine.connect() as connection:
         await connection.run_sync(run_migrations)
         await connection.commit()

@@ -12,13 +12,13 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy import func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import tickets
-from bot.agents import serves
 from bot.db import queries
 from bot.db.models import Agent, AuditEntry, Contact, Conversation, Handoff, Message, Ticket, utc
-from bot.handoffs import HandoffError
-from bot.hours import load_calendar
-from bot.web.api import message_json
+from bot.domain import tickets
+from bot.domain.agents import serves
+from bot.domain.errors import DomainError
+from bot.domain.hours import load_calendar
+from bot.domain.messages import message_json
 
 LIMIT = 100
 
@@ -42,7 +42,7 @@ class Filters:
             try:
                 return date.fromisoformat(value)
             except ValueError as error:
-                raise HandoffError(422, "invalid", f"{key} must be a date like 2026-12-01") from error
+                raise DomainError(422, "invalid", f"{key} must be a date like 2026-12-01") from error
 
         return cls(
             number=(query.get("number") or "").strip(),
@@ -120,7 +120,7 @@ async def search(session: AsyncSession, agent: Agent, filters: Filters) -> List[
 async def check_visible(session: AsyncSession, agent: Agent, conversation_id: str) -> Conversation:
     conversation = await queries.get_conversation(session, conversation_id)
     if conversation is None:
-        raise HandoffError(404, "no_conversation", "no such conversation")
+        raise DomainError(404, "no_conversation", "no such conversation")
     visible = _visible_ids(agent).subquery()
     allowed = (
         await session.execute(
@@ -128,7 +128,7 @@ async def check_visible(session: AsyncSession, agent: Agent, conversation_id: st
         )
     ).scalar()
     if not allowed:
-        raise HandoffError(403, "forbidden", "this conversation is not in your queues")
+        raise DomainError(403, "forbidden", "this conversation is not in your queues")
     return conversation
 
 
@@ -206,7 +206,7 @@ async def ticket_list(session: AsyncSession, agent: Agent, query: Dict[str, str]
 async def ticket_for(session: AsyncSession, agent: Agent, number: str) -> Ticket:
     found = (await session.execute(select(Ticket).where(Ticket.number == number))).scalar_one_or_none()
     if found is None:
-        raise HandoffError(404, "no_ticket", "no such ticket")
+        raise DomainError(404, "no_ticket", "no such ticket")
     if not serves(agent, found.queue):
-        raise HandoffError(403, "forbidden", "this ticket is not in your queues")
+        raise DomainError(403, "forbidden", "this ticket is not in your queues")
     return found

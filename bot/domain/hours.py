@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import holidays
 import yaml
 
-CONFIG = Path(__file__).resolve().parent.parent / "config" / "queues.yml"
+CONFIG = Path(__file__).resolve().parents[2] / "config" / "queues.yml"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MIDNIGHT = time(0, 0)
 

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import queries
 from bot.db.models import Contact, Conversation, Deflection, Message, Ticket, TicketUpdate, now
-from bot.hours import load_calendar
+from bot.domain.errors import DomainError
+from bot.domain.hours import load_calendar
 from common.text import words
 from common.vocabulary import STATUSES
 
@@ -59,14 +60,6 @@ TEXT_LIMIT = 4000
 SIMILAR = 0.5
 
 
-class TicketError(Exception):
-    """A request the ticket rules refuse; `status` is the HTTP status, `code` says why."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
 @dataclass(frozen=True)
 class TicketRequest:
     fields: Dict[str, Any]
@@ -79,34 +72,34 @@ class TicketRequest:
     @classmethod
     def parse(cls, body: Any) -> TicketRequest:
         if not isinstance(body, dict):
-            raise TicketError(422, "invalid", "the body must be a JSON object")
+            raise DomainError(422, "invalid", "the body must be a JSON object")
         fields = body.get("fields")
         if not isinstance(fields, dict):
-            raise TicketError(422, "invalid", "fields must be an object")
+            raise DomainError(422, "invalid", "fields must be an object")
         unknown = set(fields) - set(FIELDS)
         if unknown:
-            raise TicketError(422, "invalid", f"unknown fields: {', '.join(sorted(unknown))}")
+            raise DomainError(422, "invalid", f"unknown fields: {', '.join(sorted(unknown))}")
         for name, value in fields.items():
             if value is not None and not isinstance(value, (str, bool)):
-                raise TicketError(422, "invalid", f"{name} must be a string or a boolean")
+                raise DomainError(422, "invalid", f"{name} must be a string or a boolean")
             if isinstance(value, str) and len(value) > TEXT_LIMIT:
-                raise TicketError(422, "invalid", f"{name} is longer than {TEXT_LIMIT} characters")
+                raise DomainError(422, "invalid", f"{name} is longer than {TEXT_LIMIT} characters")
         summary = fields.get("summary")
         if not isinstance(summary, str) or not summary.strip():
-            raise TicketError(422, "invalid", "fields.summary is required")
+            raise DomainError(422, "invalid", "fields.summary is required")
         if fields.get("category") == "suggestion":
-            raise TicketError(
+            raise DomainError(
                 422, "suggestion", "improvement suggestions go to the collaboration portal, not to a ticket"
             )
         if fields.get("category") not in (None, *CATEGORIES):
-            raise TicketError(422, "invalid", f"category must be one of {', '.join(CATEGORIES)}")
+            raise DomainError(422, "invalid", f"category must be one of {', '.join(CATEGORIES)}")
         impact, urgency = body.get("impact"), body.get("urgency")
         if impact not in LEVELS or urgency not in LEVELS:
-            raise TicketError(422, "invalid", "impact and urgency must be low, medium or high")
+            raise DomainError(422, "invalid", "impact and urgency must be low, medium or high")
         language = body.get("language")
         queue = body.get("queue")
         if queue is not None and queue not in load_calendar().queues:
-            raise TicketError(422, "invalid", f"queue must be one of {', '.join(load_calendar().queues)}")
+            raise DomainError(422, "invalid", f"queue must be one of {', '.join(load_calendar().queues)}")
         return cls(dict(fields), impact, urgency, language if language in ("pt", "es", "en") else None, queue)
 
 
@@ -152,7 +145,7 @@ def transcript_of(messages: Sequence[Message]) -> List[Dict[str, Any]]:
 async def conversation_contact(session: AsyncSession, conversation_id: str) -> Tuple[Conversation, Optional[Contact]]:
     conversation = await queries.get_conversation(session, conversation_id)
     if conversation is None:
-        raise TicketError(404, "no_conversation", "no such conversation")
+        raise DomainError(404, "no_conversation", "no such conversation")
     contact = await session.get(Contact, conversation.contact_id) if conversation.contact_id else None
     return conversation, contact
 
@@ -161,9 +154,9 @@ def check_may_open(contact: Optional[Contact], queue: Optional[str] = None) -> C
     """Tickets are for logged-in customers; a company blocked for pending
     payments may still write to the administrative queue, which unblocks it."""
     if contact is None:
-        raise TicketError(403, "anonymous", "the customer is not logged in to the portal")
+        raise DomainError(403, "anonymous", "the customer is not logged in to the portal")
     if not contact.can_open_tickets and queue != "administrative":
-        raise TicketError(403, "blocked", "the company has pending financial issues and cannot open product tickets")
+        raise DomainError(403, "blocked", "the company has pending financial issues and cannot open product tickets")
     return contact
 
 
@@ -179,7 +172,7 @@ async def by_key(session: AsyncSession, model: Any, key: str) -> Any:
 def same_request(existing: Any, request_hash: str) -> Any:
     """The earlier result of a retried request, or a refusal if the key was reused for another body."""
     if existing.request_hash != request_hash:
-        raise TicketError(422, "idempotency_key_reused", "this Idempotency-Key was used with a different request")
+        raise DomainError(422, "idempotency_key_reused", "this Idempotency-Key was used with a different request")
     return existing
 
 
@@ -246,7 +239,7 @@ async def find_for(session: AsyncSession, number: str, contact: Optional[Contact
     so numbers of other companies' tickets reveal nothing."""
     ticket = (await session.execute(select(Ticket).where(Ticket.number == number))).scalar_one_or_none()
     if ticket is None or not visible_to(ticket, contact):
-        raise TicketError(404, "no_ticket", "no such ticket for this customer")
+        raise DomainError(404, "no_ticket", "no such ticket for this customer")
     return ticket
 
 
@@ -308,10 +301,10 @@ async def add_update(
     if existing is not None:
         return same_request(existing, request_hash), False
     if ticket.status == "closed":
-        raise TicketError(409, "closed", "the ticket is closed; open a follow-up instead")
+        raise DomainError(409, "closed", "the ticket is closed; open a follow-up instead")
     unknown = set(fields) - set(FIELDS)
     if unknown:
-        raise TicketError(422, "invalid", f"unknown fields: {', '.join(sorted(unknown))}")
+        raise DomainError(422, "invalid", f"unknown fields: {', '.join(sorted(unknown))}")
     update = TicketUpdate(
         ticket_id=ticket.id,
         conversation_id=conversation_id,
@@ -340,10 +333,10 @@ async def updates_of(session: AsyncSession, ticket: Ticket) -> List[TicketUpdate
 def follow_up_request(parent: Ticket, description: str, language: Optional[str]) -> TicketRequest:
     """A follow-up carries the closed ticket's fields, with what is still wrong as its description."""
     if parent.status != "closed":
-        raise TicketError(409, "not_closed", "only a closed ticket gets a follow-up; add the information to it instead")
+        raise DomainError(409, "not_closed", "only a closed ticket gets a follow-up; add the information to it instead")
     text = description.strip()
     if not text:
-        raise TicketError(422, "invalid", "description is required")
+        raise DomainError(422, "invalid", "description is required")
     fields = dict(parent.fields or {})
     fields.update(description=text[:TEXT_LIMIT], summary=(parent.summary or "")[:TEXT_LIMIT])
     return TicketRequest(fields, parent.impact or "medium", parent.urgency or "medium", language or parent.language)
@@ -351,7 +344,7 @@ def follow_up_request(parent: Ticket, description: str, language: Optional[str])
 
 async def record_deflection(session: AsyncSession, conversation_id: str, article_id: str) -> Deflection:
     if await queries.get_conversation(session, conversation_id) is None:
-        raise TicketError(404, "no_conversation", "no such conversation")
+        raise DomainError(404, "no_conversation", "no such conversation")
     deflection = Deflection(conversation_id=conversation_id, article_id=article_id, created_at=now())
     session.add(deflection)
     await session.flush()
@@ -360,7 +353,7 @@ async def record_deflection(session: AsyncSession, conversation_id: str, article
 
 async def set_status(session: AsyncSession, ticket: Ticket, status: str) -> Ticket:
     if status not in STATUSES:
-        raise TicketError(422, "invalid", f"status must be one of {', '.join(STATUSES)}")
+        raise DomainError(422, "invalid", f"status must be one of {', '.join(STATUSES)}")
     ticket.status = status
     ticket.updated_at = now()
     await session.flush()

@@ -16,7 +16,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Agent, AgentSession, utc
-from bot.hours import load_calendar
+from bot.domain.errors import DomainError
+from bot.domain.hours import load_calendar
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -29,14 +30,6 @@ _hasher = PasswordHasher()
 _DUMMY = _hasher.hash("not a password anyone has")
 
 
-class AuthError(Exception):
-    """`code`: bad_credentials | locked | unauthorized | invalid | exists."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -46,7 +39,7 @@ def check_queues(queues: Iterable[str]) -> List[str]:
     chosen = [q.strip() for q in queues if q and q.strip()]
     unknown = [q for q in chosen if q not in known]
     if unknown:
-        raise AuthError(422, "invalid", f"unknown queues: {', '.join(unknown)}; known: {', '.join(known)}")
+        raise DomainError(422, "invalid", f"unknown queues: {', '.join(unknown)}; known: {', '.join(known)}")
     return chosen
 
 
@@ -55,13 +48,13 @@ async def create_agent(
 ) -> Agent:
     email = (email or "").strip().lower()
     if "@" not in email or not (name or "").strip():
-        raise AuthError(422, "invalid", "an e-mail address and a name are required")
+        raise DomainError(422, "invalid", "an e-mail address and a name are required")
     if len(password or "") < MIN_PASSWORD:
-        raise AuthError(422, "invalid", f"the password needs at least {MIN_PASSWORD} characters")
+        raise DomainError(422, "invalid", f"the password needs at least {MIN_PASSWORD} characters")
     if role not in ROLES:
-        raise AuthError(422, "invalid", f"role must be one of {', '.join(ROLES)}")
+        raise DomainError(422, "invalid", f"role must be one of {', '.join(ROLES)}")
     if (await session.execute(select(Agent).where(Agent.email == email))).scalar_one_or_none():
-        raise AuthError(409, "exists", f"an analyst with e-mail {email} already exists")
+        raise DomainError(409, "exists", f"an analyst with e-mail {email} already exists")
     agent = Agent(
         email=email,
         name=name.strip(),
@@ -77,7 +70,7 @@ async def create_agent(
 
 
 async def login(session: AsyncSession, email: str, password: str, when: datetime) -> Tuple[Agent, str, str]:
-    """(agent, session token, CSRF token), or AuthError."""
+    """(agent, session token, CSRF token), or DomainError."""
     agent = (
         await session.execute(select(Agent).where(Agent.email == str(email or "").strip().lower()))
     ).scalar_one_or_none()
@@ -86,9 +79,9 @@ async def login(session: AsyncSession, email: str, password: str, when: datetime
             _hasher.verify(_DUMMY, str(password or ""))
         except VerificationError:
             pass
-        raise AuthError(401, "bad_credentials", "wrong e-mail or password")
+        raise DomainError(401, "bad_credentials", "wrong e-mail or password")
     if agent.locked_until is not None and utc(agent.locked_until) > utc(when):
-        raise AuthError(423, "locked", "too many failed logins; try again later")
+        raise DomainError(423, "locked", "too many failed logins; try again later")
     try:
         _hasher.verify(agent.password_hash, str(password or ""))
     except (VerificationError, InvalidHashError) as error:
@@ -96,7 +89,7 @@ async def login(session: AsyncSession, email: str, password: str, when: datetime
         if agent.failed_logins >= MAX_FAILURES:
             agent.locked_until = utc(when) + timedelta(minutes=LOCK_MINUTES)
             agent.failed_logins = 0
-        raise AuthError(401, "bad_credentials", "wrong e-mail or password") from error
+        raise DomainError(401, "bad_credentials", "wrong e-mail or password") from error
     agent.failed_logins, agent.locked_until = 0, None
     if _hasher.check_needs_rehash(agent.password_hash):
         agent.password_hash = _hasher.hash(str(password))
@@ -116,15 +109,15 @@ async def login(session: AsyncSession, email: str, password: str, when: datetime
 
 async def authenticate(session: AsyncSession, token: Optional[str], when: datetime) -> Tuple[Agent, AgentSession]:
     if not token:
-        raise AuthError(401, "unauthorized", "log in first")
+        raise DomainError(401, "unauthorized", "log in first")
     row = (
         await session.execute(select(AgentSession).where(AgentSession.token_hash == token_hash(token)))
     ).scalar_one_or_none()
     if row is None or utc(row.expires_at) <= utc(when):
-        raise AuthError(401, "unauthorized", "the session has expired; log in again")
+        raise DomainError(401, "unauthorized", "the session has expired; log in again")
     agent = await session.get(Agent, row.agent_id)
     if agent is None:
-        raise AuthError(401, "unauthorized", "log in first")
+        raise DomainError(401, "unauthorized", "log in first")
     return agent, row
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-from bot.identity import Identity, sign
+from bot.domain.identity import Identity, sign
 
 
 @dataclass(frozen=True)

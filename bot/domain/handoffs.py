@@ -1,6 +1,6 @@
 """Handoffs: a conversation waiting for an analyst (`queued`), held by one
 (`accepted`), or over (`closed`, `abandoned`). Plain functions over a database
-session that change the record and return what changed; bot/live_chat.py tells
+session that change the record and return what changed; bot/domain/live_chat.py tells
 the customer and the analysts. The conversation's `mode` follows the handoff:
 queued -> "queued", accepted -> "agent", over -> "bot" (Carolina again)."""
 
@@ -12,21 +12,16 @@ from typing import Any, Dict, List, Optional, Sequence
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import escalation, tickets
-from bot.agents import serves
 from bot.db.models import Agent, Contact, Conversation, Handoff, Ticket, utc
-from bot.hours import Calendar
-from bot.tickets import TicketRequest
+from bot.domain import escalation, tickets
+from bot.domain.agents import serves
+from bot.domain.errors import DomainError
+from bot.domain.hours import Calendar
+from bot.domain.tickets import TicketRequest
 from common import answers
 
 LIVE = ("queued", "accepted")
 DEFAULT_LEVEL = "medium"  # impact/urgency of a ticket made from a chat that gathered none
-
-
-class HandoffError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 async def online_count(session: AsyncSession, queue: str) -> int:
@@ -60,7 +55,7 @@ async def live_handoff(session: AsyncSession, conversation_id: str) -> Optional[
 async def get(session: AsyncSession, handoff_id: int) -> Handoff:
     handoff = await session.get(Handoff, handoff_id)
     if handoff is None:
-        raise HandoffError(404, "no_handoff", "no such handoff")
+        raise DomainError(404, "no_handoff", "no such handoff")
     return handoff
 
 
@@ -97,24 +92,24 @@ async def accept(session: AsyncSession, handoff_id: int, agent: Agent, when: dat
     """Exactly one analyst wins: the update only applies while the handoff is still queued."""
     handoff = await get(session, handoff_id)
     if not serves(agent, handoff.queue):
-        raise HandoffError(403, "forbidden", "this handoff is not in your queues")
+        raise DomainError(403, "forbidden", "this handoff is not in your queues")
     result = await session.execute(
         update(Handoff)
         .where(Handoff.id == handoff_id, Handoff.status == "queued")
         .values(status="accepted", agent_id=agent.id, accepted_at=utc(when))
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
-        raise HandoffError(409, "taken", "another analyst took this handoff, or it is no longer waiting")
+    if getattr(result, "rowcount", 0) != 1:  # a CursorResult: an UPDATE says how many rows it changed
+        raise DomainError(409, "taken", "another analyst took this handoff, or it is no longer waiting")
     await session.refresh(handoff)
-    conversation = await session.get(Conversation, handoff.conversation_id)
+    conversation = await session.get_one(Conversation, handoff.conversation_id)
     conversation.mode = "agent"
     return handoff
 
 
 def held_by(handoff: Handoff, agent: Agent) -> None:
     if handoff.status != "accepted" or handoff.agent_id != agent.id:
-        raise HandoffError(409, "not_yours", "you are not chatting in this handoff")
+        raise DomainError(409, "not_yours", "you are not chatting in this handoff")
 
 
 async def requeue(session: AsyncSession, handoff: Handoff, queue: Optional[str] = None) -> Handoff:
@@ -123,7 +118,7 @@ async def requeue(session: AsyncSession, handoff: Handoff, queue: Optional[str] 
     handoff.status, handoff.agent_id, handoff.accepted_at = "queued", None, None
     if queue:
         handoff.queue = queue
-    conversation = await session.get(Conversation, handoff.conversation_id)
+    conversation = await session.get_one(Conversation, handoff.conversation_id)
     conversation.mode = "queued"
     await session.flush()
     return handoff
@@ -133,7 +128,7 @@ async def finish(session: AsyncSession, handoff: Handoff, status: str, resolutio
     """Closed or abandoned; the conversation goes back to Carolina. A chat the
     analyst resolved asks the satisfaction survey."""
     handoff.status, handoff.resolution, handoff.closed_at = status, resolution, utc(when)
-    conversation = await session.get(Conversation, handoff.conversation_id)
+    conversation = await session.get_one(Conversation, handoff.conversation_id)
     conversation.mode = "bot"
     if resolution == "resolved":
         conversation.survey_asked_at = utc(when)
@@ -162,7 +157,7 @@ async def to_ticket(session: AsyncSession, handoff: Handoff, when: datetime) -> 
     """The handoff's ticket, with the transcript as it is now; one per handoff,
     however often it is asked for."""
     if handoff.ticket_id:
-        return await session.get(Ticket, handoff.ticket_id)
+        return await session.get_one(Ticket, handoff.ticket_id)
     request = ticket_request(handoff)
     ticket, _ = await tickets.create_ticket(
         session, handoff.conversation_id, request, f"handoff:{handoff.id}", "", when
@@ -202,7 +197,7 @@ async def closing_queues(session: AsyncSession, calendar: Calendar, when: dateti
 
 async def handoff_json(session: AsyncSession, handoff: Handoff, public_url: str) -> Dict[str, Any]:
     """A handoff as the analysts' API shows it: who, what, where in line, and the link to the transcript."""
-    conversation = await session.get(Conversation, handoff.conversation_id)
+    conversation = await session.get_one(Conversation, handoff.conversation_id)
     contact = await session.get(Contact, conversation.contact_id) if conversation and conversation.contact_id else None
     agent = await session.get(Agent, handoff.agent_id) if handoff.agent_id else None
     ticket = await session.get(Ticket, handoff.ticket_id) if handoff.ticket_id else None

@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Dict, List, Optional
 
-import aiohttp
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot import handoffs, rasa_client
+from bot.adapters.rasa_client import RasaClient, RasaUnavailable, Understood
 from bot.db import queries
 from bot.db.models import Contact, Conversation, Message, now
-from bot.identity import Identity
+from bot.domain import handoffs
+from bot.domain.identity import Identity
+from bot.domain.texts import text as hub_text
 from bot.settings import Settings
-from bot.texts import text as hub_text
 from common import clock
 from common.languages import normalise_code
 
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 
 class InputError(ValueError):
-    """The customer's message cannot be accepted; `key` names the text in bot/texts.py."""
+    """The customer's message cannot be accepted; `key` names the text in bot/domain/texts.py."""
 
     def __init__(self, key: str, **values: object) -> None:
         super().__init__(key)
@@ -88,7 +88,7 @@ def _lock(conversation_id: str) -> asyncio.Lock:
 
 async def handle_customer_message(
     sessions: async_sessionmaker,
-    http: aiohttp.ClientSession,
+    rasa: RasaClient,
     settings: Settings,
     conversation_id: str,
     raw_text: Any,
@@ -124,19 +124,18 @@ async def handle_customer_message(
                 return Outcome(customer, [thanks])
 
         if destination == "analyst":
-            # bot/live_chat.py passes it on to the analyst; Carolina stays out of it.
+            # bot/realtime/live_chat.py passes it on to the analyst; Carolina stays out of it.
             return Outcome(customer, destination="analyst")
 
         meta = dict(metadata or {})
         if language and "language" not in meta:
             meta["language"] = language
-        return Outcome(customer, await ask_carolina(sessions, http, settings, customer, language, meta))
+        return Outcome(customer, await ask_carolina(sessions, rasa, customer, language, meta))
 
 
 async def ask_carolina(
     sessions: async_sessionmaker,
-    http: aiohttp.ClientSession,
-    settings: Settings,
+    rasa: RasaClient,
     customer: Message,
     language: Optional[str],
     metadata: Dict[str, Any],
@@ -145,10 +144,8 @@ async def ask_carolina(
     her replies, or the apology when Rasa (or the action server behind it) fails."""
     conversation_id = customer.conversation_id
     try:
-        reply = await rasa_client.send(
-            http, settings.rasa_url, conversation_id, customer.text, metadata, str(customer.id), settings.rasa_timeout
-        )
-    except rasa_client.RasaUnavailable as error:
+        reply = await rasa.send(conversation_id, customer.text, metadata, str(customer.id))
+    except RasaUnavailable as error:
         logger.warning("Rasa unavailable for conversation %s: %s", conversation_id, error)
         async with sessions.begin() as session:
             return [await apology(session, conversation_id, language, "rasa_unavailable")]
@@ -164,7 +161,7 @@ async def ask_carolina(
             failure = "action_failed" if reply.failed_actions else "no_answer"
             return [await apology(session, conversation_id, language, failure)]
         if reply.language:
-            conversation = await queries.get_conversation(session, conversation_id)
+            conversation = await session.get_one(Conversation, conversation_id)
             conversation.language = reply.language
         return [
             await queries.add_message(session, conversation_id, "bot", m.get("text") or "", reply_payload(m))
@@ -179,7 +176,7 @@ async def apology(session: Any, conversation_id: str, language: Optional[str], f
     )
 
 
-async def record_understood(session: Any, customer: Message, understood: rasa_client.Understood) -> None:
+async def record_understood(session: Any, customer: Message, understood: Understood) -> None:
     await queries.record_understanding(
         session, customer.id, understood.intent, understood.confidence, understood.language
     )
@@ -207,9 +204,7 @@ def identity_of(contact: Contact) -> Identity:
 UNANSWERED_WINDOW = timedelta(minutes=15)
 
 
-async def answer_unanswered(
-    sessions: async_sessionmaker, http: aiohttp.ClientSession, settings: Settings
-) -> Dict[str, List[Message]]:
+async def answer_unanswered(sessions: async_sessionmaker, rasa: RasaClient) -> Dict[str, List[Message]]:
     """After a crash: the customer messages the hub stored but stopped before
     storing Carolina's answer to (the last message of a conversation still with
     her) are asked again, so every customer gets an answer or the apology. Rasa
@@ -221,8 +216,8 @@ async def answer_unanswered(
     for message_id, conversation_id in waiting:
         async with _lock(conversation_id):
             async with sessions() as session:
-                customer = await session.get(Message, message_id)
-                conversation = await queries.get_conversation(session, conversation_id)
+                customer = await session.get_one(Message, message_id)
+                conversation = await session.get_one(Conversation, conversation_id)
                 contact = await session.get(Contact, conversation.contact_id) if conversation.contact_id else None
                 if (
                     await queries.replies_after(session, customer)
@@ -234,5 +229,5 @@ async def answer_unanswered(
             metadata = identity_of(contact).as_metadata() if contact else {}
             if language:
                 metadata["language"] = language
-            answered[conversation_id] = await ask_carolina(sessions, http, settings, customer, language, metadata)
+            answered[conversation_id] = await ask_carolina(sessions, rasa, customer, language, metadata)
     return answered

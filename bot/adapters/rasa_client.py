@@ -29,6 +29,23 @@ class RasaReply:
     failed_actions: List[str] = field(default_factory=list)  # custom actions that failed this turn
 
 
+@dataclass(frozen=True)
+class RasaClient:
+    """Rasa's hub channel at `url`, over the hub's one HTTP client session."""
+
+    http: aiohttp.ClientSession
+    url: str
+    timeout: float
+
+    async def send(
+        self, conversation_id: str, text: str, metadata: Dict[str, Any], message_id: Optional[str]
+    ) -> RasaReply:
+        return await send(self.http, self.url, conversation_id, text, metadata, message_id, self.timeout)
+
+    async def wait_ready(self, seconds: float) -> bool:
+        return await wait_ready(self.http, self.url, seconds)
+
+
 async def send(
     http: aiohttp.ClientSession,
     rasa_url: str,

@@ -19,13 +19,15 @@ from typing import Any, Dict, List, Optional
 import socketio
 from aiohttp import web
 
-from bot import conversations, keys, rasa_client
-from bot.conversations import InputError, handle_customer_message
+from bot import keys
+from bot.adapters.ratelimit import RateLimiter
 from bot.db import queries
 from bot.db.models import Message
-from bot.identity import Identity, IdentityError, verify
-from bot.ratelimit import RateLimiter
-from bot.texts import text as hub_text
+from bot.domain import conversations
+from bot.domain.conversations import InputError, handle_customer_message
+from bot.domain.identity import Identity, IdentityError, verify
+from bot.domain.texts import text as hub_text
+from bot.realtime import rooms
 
 logger = logging.getLogger(__name__)
 # How long a restarted Rasa may take to load its model (about a minute on two cores).
@@ -109,15 +111,15 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
                 },
             },
         )
-        await sio.enter_room(sid, conversation_id)
-        app[keys.LIVE].customer_connected(conversation_id, sid)
+        await sio.enter_room(sid, rooms.customer(conversation_id))
+        app[keys.PRESENCE].customer_connected(conversation_id, sid)
         await sio.emit("session_confirm", conversation_id, to=sid)
 
     @sio.on("disconnect")
     async def disconnect(sid: str, *args: Any) -> None:
         conversation_id = (await sio.get_session(sid)).get("conversation_id")
         if conversation_id:
-            app[keys.LIVE].customer_disconnected(conversation_id, sid)
+            app[keys.PRESENCE].customer_disconnected(conversation_id, sid)
 
     @sio.on("user_uttered")
     async def user_uttered(sid: str, data: Any) -> None:
@@ -130,7 +132,7 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
         if "message" not in data:
             # rasa-webchat sends this when it has no initPayload; Rasa's channel ignores it too.
             return
-        custom = data.get("customData") if isinstance(data.get("customData"), dict) else {}
+        custom = data["customData"] if isinstance(data.get("customData"), dict) else {}
         if custom.get("language"):
             metadata["language"] = custom["language"]
         if not limiter.allow(conversation_id):
@@ -139,7 +141,7 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
         try:
             outcome = await handle_customer_message(
                 app[keys.SESSIONS],
-                app[keys.HTTP],
+                app[keys.RASA],
                 settings,
                 conversation_id,
                 data.get("message"),
@@ -153,11 +155,11 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
         # tabs, later the analyst), then the replies, each already stored.
         stored = bot_uttered(outcome.customer)
         stored["metadata"]["replies"] = len(outcome.replies)
-        await sio.emit("user_stored", stored, room=conversation_id)
+        await sio.emit("user_stored", stored, room=rooms.customer(conversation_id))
         if outcome.destination == "analyst" and not outcome.duplicate:
             await app[keys.LIVE].customer_said(conversation_id, outcome.customer)
         for reply in outcome.replies:
-            await sio.emit("bot_uttered", bot_uttered(reply), room=conversation_id)
+            await sio.emit("bot_uttered", bot_uttered(reply), room=rooms.customer(conversation_id))
 
     @sio.on("typing")
     async def typing(sid: str, data: Any = None) -> None:
@@ -165,7 +167,7 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
         conversation_id = (await sio.get_session(sid)).get("conversation_id")
         if conversation_id:
             await sio.emit(
-                "typing", {"conversation_id": conversation_id}, room=f"conv:{conversation_id}", namespace="/agent"
+                "typing", {"conversation_id": conversation_id}, room=rooms.held(conversation_id), namespace=rooms.AGENTS
             )
 
     @sio.on("sync")
@@ -191,15 +193,14 @@ async def answer_unanswered(app: web.Application) -> None:
     answered get Carolina's answer (or the apology), sent to whoever is back in
     the conversation and kept for the widget's sync. Rasa, restarted with the
     hub, gets a while to load its model first."""
-    settings = app[keys.SETTINGS]
-    await rasa_client.wait_ready(app[keys.HTTP], settings.rasa_url, RASA_START_SECONDS)
+    await app[keys.RASA].wait_ready(RASA_START_SECONDS)
     try:
-        answered = await conversations.answer_unanswered(app[keys.SESSIONS], app[keys.HTTP], settings)
+        answered = await conversations.answer_unanswered(app[keys.SESSIONS], app[keys.RASA])
     except Exception:  # a background task: say what went wrong rather than lose it
         logger.exception("Could not answer the messages left unanswered by the last run")
         return
     for conversation_id, replies in answered.items():
         for reply in replies:
-            await app[keys.SIO].emit("bot_uttered", bot_uttered(reply), room=conversation_id)
+            await app[keys.SIO].emit("bot_uttered", bot_uttered(reply), room=rooms.customer(conversation_id))
     if answered:
         logger.info("Answered %d message(s) left unanswered by the last run", len(answered))

@@ -44,7 +44,7 @@ TEXTS: Dict[str, Dict[str, str]] = {
         "es": "No entendí lo que envió el navegador. Recarga la página, por favor.",
         "en": "I couldn't read what the browser sent. Please reload the page.",
     },
-    # The e-mail sent when a ticket is opened (bot/mailer.py).
+    # The e-mail sent when a ticket is opened (bot/domain/ticket_mail.py).
     "ticket_email_subject": {
         "pt": "Chamado {number} aberto: {summary}",
         "es": "Solicitud {number} abierta: {summary}",
@@ -69,7 +69,7 @@ TEXTS: Dict[str, Dict[str, str]] = {
         "en": "Follow it under My Tickets in the customer portal ({url}), or reply to this e-mail.",
     },
     "sender_customer": {"pt": "Você", "es": "Tú", "en": "You"},
-    # Live chat (bot/live_chat.py): what the hub says while an analyst holds the conversation.
+    # Live chat (bot/domain/live_chat.py): what the hub says while an analyst holds the conversation.
     "agent_joined": {
         "pt": "{name}, do {queue}, entrou na conversa e já leu o que você contou.",
         "es": "{name}, de {queue}, entró en la conversación y ya leyó lo que contaste.",

@@ -3,7 +3,7 @@ an analyst now (live chat) or a ticket. A plain function of the calendar, the
 moment and the queue's state, so every case is a unit test.
 
 Live chat needs all three: the queue is open now (hours and national holidays,
-bot/hours.py), at least one of its analysts is online, and the expected wait is
+bot/domain/hours.py), at least one of its analysts is online, and the expected wait is
 within the configured limit. Anything else is a ticket, with the reason, so
 Carolina can say why and when the queue opens again.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Dict, Optional
 
-from bot.hours import Calendar
+from bot.domain.hours import Calendar
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Adapters to what is outside the hub: Rasa's HTTP API, SMTP, rate limits."""

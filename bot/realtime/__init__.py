@@ -1,0 +1,1 @@
+"""The only layer that knows socket.io: rooms, events, who is connected."""
