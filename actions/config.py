@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 
 from common.actions_token import shared_actions_token
+from common.clock import Clock
 
 
 def public_url() -> str:
@@ -33,3 +35,9 @@ def intake_keep_hours() -> float:
 def rasa_url() -> str:
     """Rasa's HTTP API (`--enable-api`), for reading each part of a message that asks two things."""
     return os.environ.get("CAROLINA_RASA_URL", "http://127.0.0.1:5005").rstrip("/")
+
+
+@lru_cache(maxsize=1)
+def clock() -> Clock:
+    """The action server's clock, made once from CAROLINA_CLOCK (common/clock.py)."""
+    return Clock.from_env()

@@ -22,6 +22,7 @@ from actions.intake import HANDOFF_SLOTS, attempts, eligibility, form_turn, inta
 from actions.replies import say_queued, say_ticket_created, say_why
 from common.answers import Option, Question, asks_for_person, requests_person, resolve, speaks_to_the_team
 from common.text import words
+from common.vocabulary import vocabulary
 
 logger = logging.getLogger(__name__)
 
@@ -30,12 +31,8 @@ SLOTS = HANDOFF_SLOTS
 UNABLE = "unable"
 ASKED_WITH_BUTTONS = ("handoff_topic", "handoff_gather", "handoff_ticket")
 FEEDBACK = Question("handoff_feedback", (Option("praise", ()), Option("complaint", ())))
-QUEUES = {
-    "technical": "technical_support",
-    "cloud": "cloud",
-    "administrative": "administrative",
-    "communication": "communication",
-}
+# The queue each topic goes to (common/vocabulary.yml).
+QUEUES = vocabulary().handoff_topics
 # Topics about the software: the analyst starts better with the incident noted,
 # and a chat that cannot happen becomes the intake's ticket.
 SOFTWARE = ("technical", "cloud")

@@ -18,9 +18,10 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from common.answers import Question, Resolution, asks_for_person, resolve
 from common.text import words
+from common.vocabulary import vocabulary
 from components.catalog import VERSION_PATTERN, Catalog
 
-UNKNOWN = "unknown"  # the customer said they don't know, or three answers were not understood
+UNKNOWN = vocabulary().unknown  # the customer said they don't know, or three answers were not understood
 # The confirmation was never answered: no ticket, but everything is kept.
 PAUSED = "paused"
 YES, NO = "yes", "no"
@@ -35,28 +36,15 @@ class Field:
     min_words: int = 1
 
 
-CATEGORIES = ("bug", "question", "consulting", "customization", "suggestion")
-ENVIRONMENTS = ("production", "implementation", "new_version", "beta")
-AFFECTED = ("one", "some", "all")
-STOPPED = ("yes", "partly", "no")
+# Below this many words a free-text answer is asked again (the rest take one).
+MIN_WORDS = {"summary": 3, "description": 8, "steps": 3, "expected": 2}
 
-FIELDS: Tuple[Field, ...] = (
-    Field("incident_category", "choice", choices=CATEGORIES),
-    Field("incident_product", "product"),
-    Field("incident_routine", "text", required=False),
-    Field("incident_version", "version"),
-    Field("incident_environment", "choice", choices=ENVIRONMENTS),
-    Field("incident_database", "database"),
-    Field("incident_cloud", "yesno"),
-    Field("incident_summary", "text", min_words=3),
-    Field("incident_description", "text", min_words=8),
-    Field("incident_steps", "text", required=False, min_words=3),
-    Field("incident_expected", "text", required=False, min_words=2),
-    Field("incident_since", "date", required=False),
-    Field("incident_after_update", "yesno", required=False),
-    Field("incident_previous_version", "version", required=False),
-    Field("incident_affected_users", "choice", choices=AFFECTED),
-    Field("incident_operation_stopped", "choice", choices=STOPPED),
+# The form's fields, in the order they are asked: the vocabulary's
+# (common/vocabulary.yml), less the ones derived rather than asked.
+FIELDS: Tuple[Field, ...] = tuple(
+    Field(spec.slot, spec.kind, spec.required, spec.choices, MIN_WORDS.get(spec.name, 1))
+    for spec in vocabulary().fields
+    if spec.asked
 )
 BY_SLOT = {f.slot: f for f in FIELDS}
 # The steps after the fields, in order; which of them apply depends on the case.

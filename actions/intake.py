@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import config, hub_client, incident, options
 from actions.hub_client import HubError
 from actions.replies import article_link, label, say_queued, say_ticket_created, say_why
-from common import answers, clock
+from common import answers
 from common.answers import Question
 from common.kb.answer import DEFAULT_THRESHOLDS, decide, selector_ranking
 from common.kb.search import default_index
@@ -254,7 +254,7 @@ class ValidateIncidentForm(FormValidationAction):
             question=question_for(domain, tracker, requested, lang),
             attempt=attempts(tracker.events, requested),
         )
-        result = incident.step(state, turn, load_catalog(), lang, clock.now(), form_labels(domain, lang))
+        result = incident.step(state, turn, load_catalog(), lang, config.clock().now(), form_labels(domain, lang))
         if result.reject:
             return []
         for name, values in result.responses:
@@ -454,7 +454,7 @@ class ActionCancelIntake(Action):
                 ActiveLoop(None),
                 SlotSet("requested_slot", None),
                 SlotSet("intake_held", "confirm"),
-                SlotSet("intake_held_at", clock.now().timestamp()),
+                SlotSet("intake_held_at", config.clock().now().timestamp()),
                 *handoff_slots,
             ]
         dispatcher.utter_message(response="utter_intake_cancelled")
@@ -492,7 +492,7 @@ def discard_now(dispatcher: CollectingDispatcher) -> List[EventType]:
 
 
 def resume_now(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-    if not intake_in_progress(tracker) or not held_still(tracker, clock.now().timestamp()):
+    if not intake_in_progress(tracker) or not held_still(tracker, config.clock().now().timestamp()):
         dispatcher.utter_message(response="utter_intake_nothing_to_resume")
         return discard()
     dispatcher.utter_message(response="utter_intake_resumed")

@@ -81,7 +81,7 @@ async def run_agents(args: argparse.Namespace) -> int:
     await asyncio.to_thread(upgrade, settings.database_url)
     engine = make_engine(settings.database_url)
     try:
-        async with make_sessions(engine).begin() as session:
+        async with make_sessions(engine, settings.clock).begin() as session:
             if args.agents_command == "list":
                 for agent in (await session.execute(select(Agent).order_by(Agent.id))).scalars():
                     queues = ",".join(agent.queues or [])

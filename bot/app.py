@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 async def database(app: web.Application) -> AsyncIterator[None]:
     engine = make_engine(app[keys.SETTINGS].database_url)
     app[keys.ENGINE] = engine
-    app[keys.SESSIONS] = make_sessions(engine)
+    app[keys.SESSIONS] = make_sessions(engine, app[keys.SETTINGS].clock)
     await first_admin(app)
     yield
     await engine.dispose()
@@ -88,6 +88,7 @@ async def close_sockets(app: web.Application) -> None:
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=MAX_JSON_BYTES, middlewares=[problems])
     app[keys.SETTINGS] = settings
+    app[keys.CLOCK] = settings.clock
     app.cleanup_ctx.extend([database, http_client, live])
     sio = socketio.AsyncServer(
         async_mode="aiohttp",

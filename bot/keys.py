@@ -10,8 +10,10 @@ from bot.adapters.rasa_client import RasaClient
 from bot.domain.live_chat import LiveChat
 from bot.realtime.presence import Presence
 from bot.settings import Settings
+from common.clock import Clock
 
 SETTINGS = web.AppKey("settings", Settings)
+CLOCK = web.AppKey("clock", Clock)
 ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONS: web.AppKey[async_sessionmaker[AsyncSession]] = web.AppKey("sessions")
 HTTP = web.AppKey("http", ClientSession)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Mapping, Optional, Tuple
 
 from common.actions_token import shared_actions_token
+from common.clock import Clock
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,6 +54,8 @@ class Settings:
     agent_grace_seconds: float = 60.0
     abandon_seconds: float = 300.0
     queue_check_seconds: float = 60.0
+    # "Now" for every decision and every record (CAROLINA_CLOCK fixes it: common/clock.py).
+    clock: Clock = field(default_factory=Clock)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -84,4 +87,5 @@ class Settings:
             agent_grace_seconds=float(env.get("CAROLINA_AGENT_GRACE_SECONDS", defaults.agent_grace_seconds)),
             abandon_seconds=float(env.get("CAROLINA_ABANDON_SECONDS", defaults.abandon_seconds)),
             queue_check_seconds=float(env.get("CAROLINA_QUEUE_CHECK_SECONDS", defaults.queue_check_seconds)),
+            clock=Clock.from_env(env),
         )

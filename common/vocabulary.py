@@ -1,9 +1,144 @@
-"""Names both processes use for the same things: a ticket's statuses."""
+"""The shared vocabulary (common/vocabulary.yml) as typed, read-only data:
+queues, ticket categories, statuses and their transitions, impact/urgency
+levels, criticalities, and the incident fields with their kinds and labels."""
 
 from __future__ import annotations
 
-from typing import Tuple
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, Mapping, Tuple
 
-# A ticket's life, in order; the seeds name "awaiting customer" and "customer
-# validation" (DESIGN.md).
-STATUSES: Tuple[str, ...] = ("open", "in_progress", "awaiting_customer", "customer_validation", "closed")
+import yaml
+
+from common.languages import LANGUAGES
+
+SOURCE = Path(__file__).resolve().parent / "vocabulary.yml"
+KINDS = ("choice", "product", "database", "version", "text", "yesno", "date")
+
+Labels = Mapping[str, str]
+
+
+class VocabularyError(ValueError):
+    """vocabulary.yml is malformed or contradicts itself."""
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # the ticket's key; the form's slot is incident_<name>
+    kind: str
+    required: bool
+    choices: Tuple[str, ...]
+    asked: bool
+    label: Labels
+
+    @property
+    def slot(self) -> str:
+        return f"incident_{self.name}"
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    queues: Dict[str, Labels]
+    categories: Dict[str, Labels]
+    ticket_categories: Tuple[str, ...]
+    statuses: Dict[str, Labels]
+    transitions: Dict[str, Tuple[str, ...]]
+    levels: Tuple[str, ...]
+    criticalities: Dict[str, Labels]
+    fields: Tuple[Field, ...]
+    unknown: str
+    handoff_topics: Dict[str, str]
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+    def as_json(self) -> Dict[str, Any]:
+        """What the console reads (GET /api/vocabulary)."""
+        return {
+            "languages": list(LANGUAGES),
+            "queues": {q: dict(labels) for q, labels in self.queues.items()},
+            "categories": {c: dict(labels) for c, labels in self.categories.items()},
+            "ticket_categories": list(self.ticket_categories),
+            "statuses": {
+                s: {"label": dict(labels), "next": list(self.transitions[s])} for s, labels in self.statuses.items()
+            },
+            "levels": list(self.levels),
+            "criticalities": {c: dict(labels) for c, labels in self.criticalities.items()},
+            "unknown": self.unknown,
+            "fields": [
+                {
+                    "name": f.name,
+                    "kind": f.kind,
+                    "required": f.required,
+                    "choices": list(f.choices),
+                    "label": dict(f.label),
+                }
+                for f in self.fields
+            ],
+        }
+
+
+def _labels(where: str, raw: Any) -> Labels:
+    if not isinstance(raw, dict) or any(not isinstance(raw.get(lang), str) for lang in LANGUAGES):
+        raise VocabularyError(f"{where}: a label in each of {', '.join(LANGUAGES)} is required")
+    return {lang: raw[lang] for lang in LANGUAGES}
+
+
+def parse(raw: Mapping[str, Any]) -> Vocabulary:
+    queues = {name: _labels(f"queues.{name}", labels) for name, labels in raw["queues"].items()}
+    categories = {name: _labels(f"categories.{name}", labels) for name, labels in raw["categories"].items()}
+    ticketable = tuple(name for name, labels in raw["categories"].items() if labels.get("ticket", True))
+    statuses = {name: _labels(f"statuses.{name}", spec.get("label")) for name, spec in raw["statuses"].items()}
+    transitions = {name: tuple(spec.get("next") or ()) for name, spec in raw["statuses"].items()}
+    for name, targets in transitions.items():
+        if set(targets) - set(statuses):
+            unknown = sorted(set(targets) - set(statuses))
+            raise VocabularyError(f"statuses.{name}.next names unknown statuses: {unknown}")
+    criticalities = {name: _labels(f"criticalities.{name}", labels) for name, labels in raw["criticalities"].items()}
+    topics = {str(topic): str(queue) for topic, queue in raw["handoff_topics"].items()}
+    if set(topics.values()) - set(queues):
+        raise VocabularyError(f"handoff_topics name unknown queues: {sorted(set(topics.values()) - set(queues))}")
+    fields = []
+    for name, spec in raw["fields"].items():
+        if spec.get("kind") not in KINDS:
+            raise VocabularyError(f"fields.{name}.kind must be one of {', '.join(KINDS)}")
+        choices = spec.get("choices") or ()
+        if choices == "categories":
+            choices = tuple(categories)
+        if spec["kind"] == "choice" and not choices:
+            raise VocabularyError(f"fields.{name}: a choice needs its choices")
+        fields.append(
+            Field(
+                name,
+                spec["kind"],
+                bool(spec.get("required", True)),
+                tuple(str(c) for c in choices),
+                bool(spec.get("asked", True)),
+                _labels(f"fields.{name}.label", spec.get("label")),
+            )
+        )
+    return Vocabulary(
+        queues,
+        categories,
+        ticketable,
+        statuses,
+        transitions,
+        tuple(raw["levels"]),
+        criticalities,
+        tuple(fields),
+        str(raw["unknown"]),
+        topics,
+    )
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    return parse(yaml.safe_load(SOURCE.read_text(encoding="utf-8")))
+
+
+# The names most code needs, as plain tuples.
+STATUSES: Tuple[str, ...] = tuple(vocabulary().statuses)
+QUEUES: Tuple[str, ...] = tuple(vocabulary().queues)
+LEVELS: Tuple[str, ...] = vocabulary().levels
+CRITICALITIES: Tuple[str, ...] = tuple(vocabulary().criticalities)

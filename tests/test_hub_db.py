@@ -79,3 +79,30 @@ def test_transcript_order_duplicates_and_contacts(database_url):
     assert [m.text for m in replies] == ["Olá!"]
     assert [m.sender for m in messages] == ["customer", "bot", "customer"]
     assert messages[1].payload == {"buttons": [{"title": "a"}]}
+
+
+def test_the_record_reads_the_injected_clock(database_url):
+    """Rows get their times from the clock the session factory carries (a fixed one
+    here), not from a second clock of their own, and the clock reads no environment per call."""
+    from datetime import datetime, timezone
+
+    from bot.db.models import Conversation
+    from common.clock import Clock
+
+    upgrade(database_url)
+    moment = datetime(2026, 12, 2, 15, 30, tzinfo=timezone.utc)
+
+    async def scenario():
+        engine = make_engine(database_url)
+        sessions = make_sessions(engine, Clock(moment))
+        async with sessions.begin() as session:
+            conversation = await queries.create_conversation(session, None, "pt")
+            message = await queries.add_message(session, conversation.id, "customer", "oi")
+        async with sessions() as session:
+            stored = await session.get_one(Conversation, conversation.id)
+            found = (await queries.transcript(session, conversation.id))[0]
+        await engine.dispose()
+        return stored.started_at, found.created_at, message.id
+
+    started, said, _ = asyncio.run(scenario())
+    assert started.replace(tzinfo=timezone.utc) == moment and said.replace(tzinfo=timezone.utc) == moment

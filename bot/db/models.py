@@ -38,10 +38,6 @@ class Base(DeclarativeBase):
     metadata = metadata
 
 
-def now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def utc(moment: datetime) -> datetime:
     """A time to store or compare: SQLite keeps no offset, so everything the
     hub compares is stored in UTC and read back as UTC."""
@@ -64,8 +60,8 @@ class Contact(Base):
     company_code: Mapped[Optional[str]] = mapped_column(String(100))
     language: Mapped[Optional[str]] = mapped_column(String(5))
     can_open_tickets: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=now)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=now, onupdate=now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
 class Conversation(Base):
@@ -76,7 +72,7 @@ class Conversation(Base):
     mode: Mapped[str] = mapped_column(String(10), nullable=False, default="bot")  # bot | queued | agent
     language: Mapped[Optional[str]] = mapped_column(String(5))
     channel: Mapped[str] = mapped_column(String(20), nullable=False, default="widget")
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=now)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     ended_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     # The satisfaction survey after a live chat: asked when the analyst closes,
     # answered 0-10 (the seeds' NPS question) with the customer's next message.
@@ -100,7 +96,7 @@ class Message(Base):
     intent: Mapped[Optional[str]] = mapped_column(String(100))
     confidence: Mapped[Optional[float]] = mapped_column(Float)
     language: Mapped[Optional[str]] = mapped_column(String(5))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
 class Handoff(Base):
@@ -122,7 +118,7 @@ class Handoff(Base):
     ticket_id: Mapped[Optional[int]] = mapped_column(Integer, ForeignKey("tickets.id"))
     # When the customer was offered a ticket because the queue closed (once).
     ticket_offered_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     accepted_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
@@ -158,8 +154,8 @@ class Ticket(Base):
     idempotency_key: Mapped[Optional[str]] = mapped_column(String(200), unique=True)
     request_hash: Mapped[Optional[str]] = mapped_column(String(64))
     emailed_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=now)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=now, onupdate=now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
 class TicketUpdate(Base):
@@ -173,7 +169,7 @@ class TicketUpdate(Base):
     transcript: Mapped[Any] = mapped_column(JSON, nullable=True)
     idempotency_key: Mapped[Optional[str]] = mapped_column(String(200), unique=True)
     request_hash: Mapped[Optional[str]] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
 class Deflection(Base):
@@ -183,7 +179,7 @@ class Deflection(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     conversation_id: Mapped[str] = mapped_column(String(32), ForeignKey("conversations.id"), nullable=False, index=True)
     article_id: Mapped[str] = mapped_column(String(100), nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
 class Agent(Base):
@@ -198,7 +194,7 @@ class Agent(Base):
     # Lockout after repeated failed logins.
     failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     locked_until: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
 class AgentSession(Base):
@@ -210,7 +206,7 @@ class AgentSession(Base):
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
     agent_id: Mapped[int] = mapped_column(Integer, ForeignKey("agents.id"), nullable=False, index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
@@ -224,4 +220,4 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40), nullable=False)
     target: Mapped[str] = mapped_column(String(100), nullable=False)
     detail: Mapped[Any] = mapped_column(JSON, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

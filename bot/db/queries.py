@@ -8,7 +8,7 @@ from typing import Any, List, Optional, Protocol, Tuple
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Contact, Conversation, Message, now, utc
+from bot.db.models import Contact, Conversation, Message, utc
 
 
 class ContactFacts(Protocol):
@@ -92,7 +92,6 @@ async def add_message(
         text=text,
         payload=payload,
         client_message_id=client_message_id,
-        created_at=now(),
     )
     session.add(message)
     await session.flush()

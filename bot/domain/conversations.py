@@ -19,12 +19,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.adapters.rasa_client import RasaClient, RasaUnavailable, Understood
 from bot.db import queries
-from bot.db.models import Contact, Conversation, Message, now
+from bot.db.models import Contact, Conversation, Message
+from bot.db.session import session_clock
 from bot.domain import handoffs
 from bot.domain.identity import Identity
 from bot.domain.texts import text as hub_text
 from bot.settings import Settings
-from common import clock
 from common.languages import normalise_code
 
 logger = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ async def handle_customer_message(
             # The answer to the satisfaction survey after a live chat is the hub's to keep.
             score = None
             if destination == "bot":
-                score = await handoffs.record_survey(session, conversation, text, clock.now())
+                score = await handoffs.record_survey(session, conversation, text, session_clock(session).now())
             if score is not None:
                 thanks = await queries.add_message(
                     session, conversation_id, "system", hub_text("survey_thanks", language), {"satisfaction": score}
@@ -211,7 +211,7 @@ async def answer_unanswered(sessions: async_sessionmaker, rasa: RasaClient) -> D
     may so see a message twice; a reply that never arrives is the worse fault.
     Returns the new replies by conversation, for the caller to send."""
     async with sessions() as session:
-        waiting = await queries.unanswered_customer_messages(session, now() - UNANSWERED_WINDOW)
+        waiting = await queries.unanswered_customer_messages(session, session_clock(session).now() - UNANSWERED_WINDOW)
     answered: Dict[str, List[Message]] = {}
     for message_id, conversation_id in waiting:
         async with _lock(conversation_id):

@@ -20,7 +20,6 @@ from bot.domain.messages import message_json
 from bot.domain.texts import queue_name
 from bot.domain.texts import text as hub_text
 from bot.settings import Settings
-from common import clock
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +58,7 @@ class LiveChat:
         calendar: Optional[Calendar] = None,
     ) -> None:
         self.sessions, self.settings, self.notify = sessions, settings, notify
+        self.clock = settings.clock
         self.calendar = calendar or load_calendar()
 
     async def queue_changed(self, queue: str) -> None:
@@ -87,7 +87,7 @@ class LiveChat:
 
     async def accept(self, agent: Agent, handoff_id: int) -> Dict[str, Any]:
         async with self.sessions.begin() as session:
-            handoff = await handoffs.accept(session, handoff_id, agent, clock.now())
+            handoff = await handoffs.accept(session, handoff_id, agent, self.clock.now())
             language = handoff.language
         await self.notify.agent_joined(agent.id, handoff.conversation_id)
         await self.system(
@@ -145,7 +145,7 @@ class LiveChat:
         async with self.sessions.begin() as session:
             handoff = await handoffs.get(session, handoff_id)
             handoffs.held_by(handoff, agent)
-            await handoffs.finish(session, handoff, "closed", resolution, clock.now())
+            await handoffs.finish(session, handoff, "closed", resolution, self.clock.now())
             language = handoff.language
         await self.notify.agents_left(handoff.conversation_id)
         key = "survey_question" if resolution == "resolved" else "returned_to_bot"
@@ -161,10 +161,10 @@ class LiveChat:
             handoff = await handoffs.get(session, handoff_id)
             if agent is not None and handoff.status in handoffs.LIVE:
                 handoffs.held_by(handoff, agent)
-            ticket = await handoffs.to_ticket(session, handoff, clock.now())
+            ticket = await handoffs.to_ticket(session, handoff, self.clock.now())
             was_queued = handoff.status == "queued"
             if handoff.status in handoffs.LIVE:
-                await handoffs.finish(session, handoff, "closed", resolution, clock.now())
+                await handoffs.finish(session, handoff, "closed", resolution, self.clock.now())
             number, language = ticket.number, handoff.language
         await self.notify.agents_left(handoff.conversation_id)
         if was_queued:
@@ -187,7 +187,7 @@ class LiveChat:
             handoff = await handoffs.live_handoff(session, conversation_id)
             if handoff is None:
                 return
-            await handoffs.finish(session, handoff, "abandoned", "customer_left", clock.now())
+            await handoffs.finish(session, handoff, "abandoned", "customer_left", self.clock.now())
         logger.info("Handoff %s abandoned: the customer left", handoff.id)
         await self.notify.handoff_ended(conversation_id, handoff.id, "abandoned")
         await self.notify.agents_left(conversation_id)
@@ -214,8 +214,8 @@ class LiveChat:
         """Customers waiting in a queue that has closed are offered a ticket, once."""
         async with self.sessions.begin() as session:
             offers = []
-            for handoff in await handoffs.closing_queues(session, self.calendar, clock.now()):
-                handoff.ticket_offered_at = clock.now()
+            for handoff in await handoffs.closing_queues(session, self.calendar, self.clock.now()):
+                handoff.ticket_offered_at = self.clock.now()
                 offers.append((handoff.conversation_id, handoff.queue, handoff.language))
         for conversation_id, queue, language in offers:
             button = {"title": hub_text("open_ticket_button", language), "payload": "/open_ticket"}

@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Dict, Optional
 
+from common.vocabulary import vocabulary
+
 TEXTS: Dict[str, Dict[str, str]] = {
     "rasa_down": {
         "pt": "Desculpe, estou com uma instabilidade agora 😕. Sua mensagem ficou guardada. "
@@ -122,14 +124,6 @@ TEXTS: Dict[str, Dict[str, str]] = {
         "en": "Thank you for getting in touch! One quick question: from 0 to 10, how likely are you to recommend "
         "our support to a colleague?",
     },
-    "queue_technical_support": {"pt": "suporte técnico", "es": "soporte técnico", "en": "technical support"},
-    "queue_administrative": {
-        "pt": "administrativo e financeiro",
-        "es": "administrativo y financiero",
-        "en": "billing and administration",
-    },
-    "queue_communication": {"pt": "canal de comunicação", "es": "canal de comunicación", "en": "communication channel"},
-    "queue_cloud": {"pt": "clientes Cloud", "es": "clientes Cloud", "en": "Cloud customers"},
     # When a closed queue opens again: "<weekday> dd/mm at hh:mm".
     "opens_at": {
         "pt": "{weekday}, {day}, às {time} (horário de Brasília)",
@@ -155,8 +149,9 @@ def text(key: str, language: Optional[str], **values: object) -> str:
 
 
 def queue_name(queue: str, language: Optional[str]) -> str:
-    key = f"queue_{queue}"
-    return text(key, language) if key in TEXTS else queue
+    """The queue as customers read it (common/vocabulary.yml)."""
+    labels = vocabulary().queues.get(queue)
+    return labels.get(language or "pt", labels["pt"]) if labels else queue
 
 
 def opens_at(moment: Optional[datetime], language: Optional[str]) -> str:

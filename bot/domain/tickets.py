@@ -15,15 +15,19 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import queries
-from bot.db.models import Contact, Conversation, Deflection, Message, Ticket, TicketUpdate, now
+from bot.db.models import Contact, Conversation, Deflection, Message, Ticket, TicketUpdate
+from bot.db.session import session_clock
 from bot.domain.errors import DomainError
 from bot.domain.hours import load_calendar
 from common.text import words
-from common.vocabulary import STATUSES
+from common.vocabulary import LEVELS, STATUSES, vocabulary
 
-LEVELS = ("low", "medium", "high")
-CATEGORIES = ("bug", "question", "consulting", "customization")
-QUEUES = ("technical_support", "cloud")
+# The vocabulary's names (common/vocabulary.yml) this module validates against.
+CATEGORIES = vocabulary().ticket_categories
+FIELDS = tuple(f.name for f in vocabulary().fields)
+TRANSITIONS = vocabulary().transitions
+CHOICES = {f.name: f.choices for f in vocabulary().fields if f.kind == "choice" and f.name != "category"}
+UNKNOWN = vocabulary().unknown
 
 # Criticality from impact (rows) x urgency (columns), the usual service-desk
 # priority matrix: it is never asked, and one level of either axis moves it one
@@ -35,26 +39,6 @@ CRITICALITY: Dict[str, Dict[str, str]] = {
     "low": {"high": "medium", "medium": "low", "low": "low"},
 }
 
-# The incident fields a ticket carries (actions/incident.py gathers them).
-FIELDS = (
-    "category",
-    "product",
-    "routine",
-    "version",
-    "environment",
-    "database",
-    "cloud",
-    "summary",
-    "description",
-    "steps",
-    "expected",
-    "since",
-    "since_date",
-    "after_update",
-    "previous_version",
-    "affected_users",
-    "operation_stopped",
-)
 TEXT_LIMIT = 4000
 # Two summaries this alike (overlap of word stems) are taken for the same problem.
 SIMILAR = 0.5
@@ -91,11 +75,14 @@ class TicketRequest:
             raise DomainError(
                 422, "suggestion", "improvement suggestions go to the collaboration portal, not to a ticket"
             )
-        if fields.get("category") not in (None, *CATEGORIES):
+        if fields.get("category") not in (None, UNKNOWN, *CATEGORIES):
             raise DomainError(422, "invalid", f"category must be one of {', '.join(CATEGORIES)}")
+        for name, choices in CHOICES.items():
+            if fields.get(name) not in (None, UNKNOWN, *choices):
+                raise DomainError(422, "invalid", f"{name} must be one of {', '.join(choices)}")
         impact, urgency = body.get("impact"), body.get("urgency")
         if impact not in LEVELS or urgency not in LEVELS:
-            raise DomainError(422, "invalid", "impact and urgency must be low, medium or high")
+            raise DomainError(422, "invalid", f"impact and urgency must be one of {', '.join(LEVELS)}")
         language = body.get("language")
         queue = body.get("queue")
         if queue is not None and queue not in load_calendar().queues:
@@ -216,8 +203,6 @@ async def create_ticket(
         transcript=transcript_of(messages),
         idempotency_key=key,
         request_hash=request_hash,
-        created_at=now(),
-        updated_at=now(),
     )
     session.add(ticket)
     await session.flush()
@@ -312,10 +297,9 @@ async def add_update(
         transcript=transcript_of(await queries.transcript(session, conversation_id)),
         idempotency_key=key,
         request_hash=request_hash,
-        created_at=now(),
     )
     session.add(update)
-    ticket.updated_at = now()
+    ticket.updated_at = session_clock(session).now()
     await session.flush()
     return update, True
 
@@ -345,17 +329,20 @@ def follow_up_request(parent: Ticket, description: str, language: Optional[str])
 async def record_deflection(session: AsyncSession, conversation_id: str, article_id: str) -> Deflection:
     if await queries.get_conversation(session, conversation_id) is None:
         raise DomainError(404, "no_conversation", "no such conversation")
-    deflection = Deflection(conversation_id=conversation_id, article_id=article_id, created_at=now())
+    deflection = Deflection(conversation_id=conversation_id, article_id=article_id)
     session.add(deflection)
     await session.flush()
     return deflection
 
 
 async def set_status(session: AsyncSession, ticket: Ticket, status: str) -> Ticket:
+    """A status the ticket's current one may move to (the same one again changes nothing)."""
     if status not in STATUSES:
         raise DomainError(422, "invalid", f"status must be one of {', '.join(STATUSES)}")
+    if status != ticket.status and status not in TRANSITIONS.get(ticket.status, ()):
+        allowed = ", ".join(TRANSITIONS.get(ticket.status, ())) or "none: a follow-up opens a new ticket"
+        raise DomainError(409, "transition", f"a ticket {ticket.status} cannot become {status} (allowed: {allowed})")
     ticket.status = status
-    ticket.updated_at = now()
     await session.flush()
     return ticket
 

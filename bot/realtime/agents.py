@@ -14,7 +14,6 @@ from bot import keys
 from bot.domain import agents, handoffs
 from bot.domain.errors import DomainError
 from bot.realtime import rooms
-from common import clock
 
 # The console's session cookie (set at login by bot/web/agent_api.py).
 COOKIE = "carolina_agent"
@@ -36,7 +35,7 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
         live = app[keys.LIVE]
         async with app[keys.SESSIONS]() as session:
             try:
-                agent, _ = await agents.authenticate(session, session_token(environ, auth), clock.now())
+                agent, _ = await agents.authenticate(session, session_token(environ, auth), app[keys.CLOCK].now())
             except DomainError as error:
                 raise socketio.exceptions.ConnectionRefusedError(error.code) from error
             held = [h.conversation_id for h in await handoffs.held_by_agent(session, agent.id)]

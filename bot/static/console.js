@@ -15,8 +15,10 @@
     es: ["¡Hola! Soy analista de soporte y ya leí lo que le contaste a Carolina.", "¿Puedes enviarme una captura del mensaje de error?", "Voy a verificarlo y ya vuelvo, un momento.", "¿Puedes probar de nuevo, por favor?"],
     en: ["Hi! I'm a support analyst and I've read what you told Carolina.", "Could you send me a screenshot of the error message?", "I'll check and be right back, one moment.", "Could you try again, please?"]
   };
-  var QUEUES = ["technical_support", "administrative", "communication", "cloud"];
-  var STATUSES = ["open", "in_progress", "awaiting_customer", "customer_validation", "closed"];
+  // Queues, statuses, criticalities and the incident fields' labels come from the hub
+  // (GET /api/vocabulary, common/vocabulary.yml), loaded before anything is drawn.
+  var VOCABULARY = { queues: {}, statuses: {}, criticalities: {}, fields: [] };
+  var QUEUES = [], STATUSES = [], CRITICALITIES = [];
   var lang = localStorage.getItem("carolina.console.lang") || (navigator.language || "pt").slice(0, 2);
   if (!T[lang]) lang = "pt";
   var me = null, csrf = null, ws = null, unread = 0, view = null;
@@ -24,13 +26,17 @@
   var toast = document.querySelector(".toast");
 
   function t(key) { return T[lang][key] || key; }
-  // The gathered details' names (bot/domain/tickets.py, actions/incident.py) as the analyst reads them.
+  // The names around the gathered details that are the console's own (the fields' are the vocabulary's).
   var FIELD_LABELS = {
-    pt: { category: "Tipo", product: "Produto", routine: "Rotina", version: "Versão", environment: "Ambiente", database: "Banco de dados", cloud: "Cloud", summary: "Resumo", description: "Descrição", steps: "Passos", expected: "Esperado", since: "Desde", since_date: "Desde (data)", after_update: "Após atualização", previous_version: "Versão anterior", affected_users: "Usuários afetados", operation_stopped: "Operação parada", impact: "Impacto", urgency: "Urgência", email: "E-mail", language: "Idioma", satisfaction: "Satisfação", yes: "sim", no: "não" },
-    es: { category: "Tipo", product: "Producto", routine: "Rutina", version: "Versión", environment: "Ambiente", database: "Base de datos", cloud: "Cloud", summary: "Resumen", description: "Descripción", steps: "Pasos", expected: "Esperado", since: "Desde", since_date: "Desde (fecha)", after_update: "Tras actualización", previous_version: "Versión anterior", affected_users: "Usuarios afectados", operation_stopped: "Operación detenida", impact: "Impacto", urgency: "Urgencia", email: "E-mail", language: "Idioma", satisfaction: "Satisfacción", yes: "sí", no: "no" },
-    en: { category: "Category", product: "Product", routine: "Routine", version: "Version", environment: "Environment", database: "Database", cloud: "Cloud", summary: "Summary", description: "Description", steps: "Steps", expected: "Expected", since: "Since", since_date: "Since (date)", after_update: "After an update", previous_version: "Previous version", affected_users: "Users affected", operation_stopped: "Operation stopped", impact: "Impact", urgency: "Urgency", email: "E-mail", language: "Language", satisfaction: "Satisfaction", yes: "yes", no: "no" }
+    pt: { impact: "Impacto", urgency: "Urgência", email: "E-mail", language: "Idioma", satisfaction: "Satisfação", yes: "sim", no: "não" },
+    es: { impact: "Impacto", urgency: "Urgencia", email: "E-mail", language: "Idioma", satisfaction: "Satisfacción", yes: "sí", no: "no" },
+    en: { impact: "Impact", urgency: "Urgency", email: "E-mail", language: "Language", satisfaction: "Satisfaction", yes: "yes", no: "no" }
   };
-  function fieldLabel(key) { return FIELD_LABELS[lang][key] || T[lang][key] || key; }
+  function named(kind, key) { var labels = VOCABULARY[kind][key]; return (labels && (labels.label || labels)[lang]) || key; }
+  function fieldLabel(key) {
+    for (var i = 0; i < VOCABULARY.fields.length; i++) if (VOCABULARY.fields[i].name === key) return VOCABULARY.fields[i].label[lang];
+    return FIELD_LABELS[lang][key] || T[lang][key] || key;
+  }
   function fieldValue(value) { return value === true ? FIELD_LABELS[lang].yes : value === false ? FIELD_LABELS[lang].no : String(value); }
   // el("tag", {attr: value, onclick: fn}, child...): children are nodes or text (set as text, never HTML).
   function el(tag, attrs) {
@@ -224,7 +230,7 @@
         el("option", { value: "", text: t("canned") }));
       CANNED[lang].forEach(function (c) { canned.appendChild(el("option", { value: c, text: c })); });
       var target = el("select", { "aria-label": t("queue") });
-      QUEUES.forEach(function (q) { if (q !== h.queue) target.appendChild(el("option", { value: q, text: q })); });
+      QUEUES.forEach(function (q) { if (q !== h.queue) target.appendChild(el("option", { value: q, text: named("queues", q) })); });
       var after = function (promise) { promise.then(function (r) { if (r && r.ticket) say(t("ticket_made") + r.ticket); location.hash = "#queue"; }).catch(failed); };
       var live = h.status === "accepted" && h.agent && h.agent.id === me.id;
       main.appendChild(el("div", { class: "chat" },
@@ -252,7 +258,7 @@
     } });
     fields.forEach(function (f) {
       var input = f.options ? el("select", { name: f.name }, el("option", { value: "", text: t("any") })) : el("input", { name: f.name, type: f.type || "text" });
-      (f.options || []).forEach(function (o) { input.appendChild(el("option", { value: o, text: o })); });
+      (f.options || []).forEach(function (o) { input.appendChild(el("option", { value: o, text: f.kind ? named(f.kind, o) : o })); });
       inputs[f.name] = input;
       form.appendChild(el("label", {}, t(f.label), input));
     });
@@ -308,8 +314,8 @@
         })) : el("p", { text: t("none") }));
       }).catch(failed);
     };
-    main.appendChild(filterForm([{ name: "status", label: "status", options: STATUSES }, { name: "queue", label: "queue", options: QUEUES },
-      { name: "criticality", label: "criticality", options: ["low", "medium", "high", "critical"] }], run));
+    main.appendChild(filterForm([{ name: "status", label: "status", options: STATUSES, kind: "statuses" }, { name: "queue", label: "queue", options: QUEUES, kind: "queues" },
+      { name: "criticality", label: "criticality", options: CRITICALITIES, kind: "criticalities" }], run));
     main.appendChild(results);
     run("");
   }
@@ -319,7 +325,7 @@
     api("GET", "/tickets/" + number).then(function (k) {
       page(k.number + " · " + k.summary);
       var status = el("select", { "aria-label": t("status") });
-      STATUSES.forEach(function (s) { status.appendChild(el("option", { value: s, text: s, selected: s === k.status })); });
+      STATUSES.forEach(function (s) { status.appendChild(el("option", { value: s, text: named("statuses", s), selected: s === k.status })); });
       var note = el("input", { "aria-label": t("note"), placeholder: t("note") });
       main.appendChild(el("form", { class: "actions", onsubmit: function (e) {
         e.preventDefault();
@@ -340,7 +346,7 @@
       })));
       var inputs = { name: el("input", { required: true }), email: el("input", { type: "email", required: true }), password: el("input", { type: "password", required: true, minlength: "8", autocomplete: "new-password" }) };
       var queues = el("select", { multiple: true }), role = el("select", {}, el("option", { value: "agent", text: "agent" }), el("option", { value: "admin", text: "admin" }));
-      QUEUES.forEach(function (q) { queues.appendChild(el("option", { value: q, text: q })); });
+      QUEUES.forEach(function (q) { queues.appendChild(el("option", { value: q, text: named("queues", q) })); });
       main.appendChild(el("h2", { text: t("create") }));
       main.appendChild(el("form", { class: "filters", onsubmit: function (e) {
         e.preventDefault();
@@ -378,5 +384,9 @@
   });
 
   translate();
-  api("GET", "/me").then(function (data) { me = data.agent; csrf = data.csrf_token; started(); }).catch(function () { showLogin(); });
+  fetch("/api/vocabulary", { headers: { "Accept": "application/json" } }).then(function (r) { return r.json(); }).then(function (v) {
+    VOCABULARY = v; QUEUES = Object.keys(v.queues); STATUSES = Object.keys(v.statuses); CRITICALITIES = Object.keys(v.criticalities);
+  }).catch(function () {}).then(function () {
+    api("GET", "/me").then(function (data) { me = data.agent; csrf = data.csrf_token; started(); }).catch(function () { showLogin(); });
+  });
 })();

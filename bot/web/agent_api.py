@@ -22,7 +22,6 @@ from bot.domain.conversations import clean_text
 from bot.domain.errors import DomainError
 from bot.realtime.agents import COOKIE
 from bot.web.problems import json_object
-from common import clock
 
 routes = web.RouteTableDef()
 Handler = Callable[[web.Request, Agent], Awaitable[web.Response]]
@@ -39,7 +38,7 @@ def _token(request: web.Request) -> Tuple[str, bool]:
 async def current(request: web.Request) -> Tuple[Agent, AgentSession]:
     token, from_cookie = _token(request)
     async with request.app[keys.SESSIONS]() as session:
-        agent, row = await agents.authenticate(session, token, clock.now())
+        agent, row = await agents.authenticate(session, token, request.app[keys.CLOCK].now())
     if from_cookie and request.method not in ("GET", "HEAD", "OPTIONS"):
         given = request.headers.get("X-CSRF-Token", "")
         if not given or not hmac.compare_digest(given, row.csrf_token):
@@ -80,7 +79,7 @@ async def login(request: web.Request) -> web.Response:
     async with request.app[keys.SESSIONS].begin() as session:
         try:
             email, password = str(body.get("email") or ""), str(body.get("password") or "")
-            agent, token, csrf = await agents.login(session, email, password, clock.now())
+            agent, token, csrf = await agents.login(session, email, password, request.app[keys.CLOCK].now())
             data = agents.agent_json(agent)
         except DomainError as error:
             failure = error

@@ -15,6 +15,7 @@ from bot.db.models import Contact, Deflection, Handoff, Ticket
 from bot.domain.errors import DomainError
 from bot.domain.messages import message_json
 from bot.web.problems import json_object
+from common.vocabulary import vocabulary
 
 routes = web.RouteTableDef()
 
@@ -30,6 +31,13 @@ def require_actions_token(request: web.Request) -> None:
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     if not given or not hmac.compare_digest(given, expected):
         raise DomainError(401, "unauthorized", "missing or wrong token")
+
+
+@routes.get("/api/vocabulary", name="vocabulary")
+async def vocabulary_json(request: web.Request) -> web.Response:
+    """Queues, categories, statuses (and where each may go), levels, criticalities and
+    incident fields with their labels (common/vocabulary.yml): the console's words."""
+    return web.json_response(vocabulary().as_json())
 
 
 @routes.get("/api/health", name="health")

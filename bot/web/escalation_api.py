@@ -20,7 +20,7 @@ from bot.domain.texts import opens_at, queue_name
 from bot.domain.tickets import TicketRequest
 from bot.web.problems import json_object
 from bot.web.tickets_api import conversation_of, created_json, for_actions, idempotency_key, in_transaction
-from common import clock
+from common.clock import ZONE
 
 routes = web.RouteTableDef()
 
@@ -28,7 +28,7 @@ routes = web.RouteTableDef()
 def explain(decision: Decision, language: Optional[str]) -> Dict[str, Any]:
     """The decision, with the words Carolina needs in the customer's language."""
     data = decision.as_json()
-    local = decision.opens_at.astimezone(clock.ZONE) if decision.opens_at else None
+    local = decision.opens_at.astimezone(ZONE) if decision.opens_at else None
     data.update(queue_name=queue_name(decision.queue, language), opens=opens_at(local, language))
     return data
 
@@ -46,7 +46,7 @@ async def decision(request: web.Request) -> web.Response:
         raise DomainError(422, "invalid", f"queue must be one of {', '.join(live.calendar.queues)}")
     async with request.app[keys.SESSIONS]() as session:
         conversation, _ = await tickets.conversation_contact(session, conversation_id)
-        found = await handoffs.decide_for(session, live.calendar, queue, clock.now())
+        found = await handoffs.decide_for(session, live.calendar, queue, request.app[keys.CLOCK].now())
     language = request.query.get("language") if request.query.get("language") in ("pt", "es", "en") else None
     return web.json_response(explain(found, language or conversation.language))
 
@@ -66,7 +66,7 @@ async def escalate(request: web.Request) -> web.Response:
     if queue not in live.calendar.queues:
         raise DomainError(422, "invalid", f"queue must be one of {', '.join(live.calendar.queues)}")
     language = body.get("language") if body.get("language") in ("pt", "es", "en") else None
-    when = clock.now()
+    when = request.app[keys.CLOCK].now()
 
     async def work(session: Any) -> Dict[str, Any]:
         conversation, contact = await tickets.conversation_contact(session, conversation_id)

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from aiohttp import web
 
 from bot import keys
 from bot.domain import demo as samples
+from bot.web.openapi import document as openapi_document
 
 routes = web.RouteTableDef()
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -53,4 +53,4 @@ async def console(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/api/openapi.json", name="openapi")
 async def openapi(request: web.Request) -> web.Response:
-    return web.json_response(json.loads((STATIC / "openapi.json").read_text(encoding="utf-8")))
+    return web.json_response(openapi_document())

@@ -19,7 +19,6 @@ from bot.domain.errors import DomainError
 from bot.domain.tickets import TicketRequest
 from bot.web.api import require_actions_token
 from bot.web.problems import json_object
-from common import clock
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -77,7 +76,7 @@ async def _email(request: web.Request, ticket: Ticket, contact_email: Optional[s
     if sent:
         async with request.app[keys.SESSIONS].begin() as session:
             stored = await session.get_one(Ticket, ticket.id)
-            stored.emailed_at = clock.now()
+            stored.emailed_at = request.app[keys.CLOCK].now()
     return sent
 
 
@@ -111,7 +110,7 @@ async def create_ticket(request: web.Request) -> web.Response:
     key = idempotency_key(request, body, "ticket")
     parsed = TicketRequest.parse(body)
     digest = tickets.body_hash(body)
-    when = clock.now()
+    when = request.app[keys.CLOCK].now()
     ticket, created = await in_transaction(
         request, lambda session: tickets.create_ticket(session, conversation_id, parsed, key, digest, when)
     )
@@ -205,7 +204,7 @@ async def follow_up(request: web.Request) -> web.Response:
     if not isinstance(description, str):
         raise DomainError(422, "invalid", "description is required")
     digest = tickets.body_hash(body)
-    when = clock.now()
+    when = request.app[keys.CLOCK].now()
 
     async def work(session: Any) -> Any:
         existing = await tickets.by_key(session, Ticket, key)

@@ -9,8 +9,8 @@ from typing import Dict, List, Tuple
 import yaml
 
 from common.languages import LANGUAGES
+from common.vocabulary import QUEUES
 
-QUEUES = ("technical_support", "admin_financial", "communication", "cloud")
 REQUIRED = ("id", "title", "queue", "product", "tags", "source", "summary", "examples")
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "data" / "kb"
 

@@ -1,0 +1,72 @@
+"""GET /api/openapi.json: bot/static/openapi.json with the vocabulary filled in.
+Every `x-vocabulary` node gets the enum it names (common/vocabulary.yml), and the
+incident fields' schema is built from the vocabulary's fields, so the document
+cannot disagree with what the hub validates."""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List
+
+from common.languages import LANGUAGES
+from common.vocabulary import Vocabulary, vocabulary
+
+SOURCE = Path(__file__).resolve().parent.parent / "static" / "openapi.json"
+
+
+def enums(words: Vocabulary) -> Dict[str, List[str]]:
+    return {
+        "languages": list(LANGUAGES),
+        "queues": list(words.queues),
+        "statuses": list(words.statuses),
+        "levels": list(words.levels),
+        "criticalities": list(words.criticalities),
+        "categories": list(words.ticket_categories),
+    }
+
+
+def incident_fields(words: Vocabulary) -> Dict[str, Any]:
+    properties: Dict[str, Any] = {}
+    for field in words.fields:
+        if field.kind == "yesno":
+            schema: Dict[str, Any] = {"oneOf": [{"type": "boolean"}, {"type": "string", "enum": [words.unknown]}]}
+        elif field.name == "category":
+            schema = {"type": "string", "enum": [*words.ticket_categories, words.unknown]}
+        elif field.kind == "choice":
+            schema = {"type": "string", "enum": [*field.choices, words.unknown]}
+        else:
+            schema = {"type": "string", "maxLength": 4000}
+        properties[field.name] = {**schema, "nullable": True, "description": field.label["en"]}
+    return {
+        "type": "object",
+        "description": "The incident fields a ticket carries (common/vocabulary.yml); creating a ticket needs summary.",
+        "additionalProperties": False,
+        "properties": properties,
+    }
+
+
+def fill(node: Any, names: Dict[str, List[str]]) -> None:
+    if isinstance(node, dict):
+        if "x-vocabulary" in node:
+            node["enum"] = names[node["x-vocabulary"]]
+        for value in node.values():
+            fill(value, names)
+    elif isinstance(node, list):
+        for value in node:
+            fill(value, names)
+
+
+@lru_cache(maxsize=1)
+def _document() -> Dict[str, Any]:
+    spec = json.loads(SOURCE.read_text(encoding="utf-8"))
+    words = vocabulary()
+    fill(spec, enums(words))
+    spec["components"]["schemas"]["IncidentFields"] = incident_fields(words)
+    return spec
+
+
+def document() -> Dict[str, Any]:
+    return copy.deepcopy(_document())

@@ -1,0 +1,60 @@
+"""The served OpenAPI document against the hub's router: every API route and
+method is described and nothing else is, every path parameter is declared,
+every operation says what it answers, and every $ref resolves."""
+
+from __future__ import annotations
+
+import re
+
+from bot.app import create_app
+from bot.settings import Settings
+from bot.web.openapi import document
+
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def routes():
+    return {
+        (route.method.lower(), route.resource.canonical)
+        for route in create_app(Settings()).router.routes()
+        if route.resource is not None
+        and route.resource.canonical.startswith("/api/")
+        and route.resource.canonical != "/api/openapi.json"
+        and route.method.lower() in METHODS
+    }
+
+
+def test_every_route_and_method_is_described_and_nothing_else():
+    described = {(m, path) for path, ops in document()["paths"].items() for m in ops if m in METHODS}
+    assert routes() - described == set(), "routes missing from bot/static/openapi.json"
+    assert described - routes() == set(), "described operations the hub does not serve"
+
+
+def test_every_operation_declares_its_path_parameters_and_responses():
+    for path, operations in document()["paths"].items():
+        wanted = set(re.findall(r"{(\w+)}", path))
+        for method, operation in operations.items():
+            if method not in METHODS:
+                continue
+            declared = {p["name"] for p in operation.get("parameters", []) + operations.get("parameters", [])}
+            assert wanted <= declared, (method, path, wanted - declared)
+            assert operation.get("responses"), (method, path)
+
+
+def test_every_reference_resolves():
+    spec = document()
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                target = spec
+                for part in node["$ref"].removeprefix("#/").split("/"):
+                    assert part in target, node["$ref"]
+                    target = target[part]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec)
