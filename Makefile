@@ -33,14 +33,13 @@ help: ## list the targets
 run: $(MODEL) ## set up, train if needed, start Rasa, the action server and the hub (Ctrl-C stops all)
 	$(HUB_VENV)/bin/honcho start
 
-# tests/assistant imports Rasa and the actions in process: the assistant's
-# environment; everything else (the hub in process, and all three servers end
-# to end) runs in the hub's.
+# pytest runs in the hub's environment; tests/assistant, which imports Rasa and
+# the actions in process, runs in the assistant's, started by tests/test_assistant.py
+# so that both share one Rasa server.
 test: $(MODEL) ## set up, train if needed, then lint, type-check, validate the data and run the whole test suite
 	$(HUB_VENV)/bin/ruff check bot actions common components channels rasa_sdk_plugins tests bench scripts
 	$(HUB_VENV)/bin/mypy
-	$(PY) -m pytest tests/assistant $(PYTEST_ARGS)
-	$(HUB_PY) -m pytest tests --ignore=tests/assistant $(PYTEST_ARGS)
+	$(HUB_PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(MODEL) ## every benchmark (stop `make run` first): bench/results/report.md
 	$(HUB_PY) -m bench all

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -43,14 +42,15 @@ async def database(app: web.Application) -> AsyncIterator[None]:
 async def first_admin(app: web.Application) -> None:
     """CAROLINA_ADMIN_EMAIL and CAROLINA_ADMIN_PASSWORD make the first
     administrator when there is none yet (or use `python -m bot agents create --admin`)."""
-    email, password = os.environ.get("CAROLINA_ADMIN_EMAIL"), os.environ.get("CAROLINA_ADMIN_PASSWORD")
-    if not email or not password:
+    settings = app[keys.SETTINGS]
+    if not settings.admin_email or not settings.admin_password:
         return
     async with app[keys.SESSIONS].begin() as session:
         if (await session.execute(select(func.count(Agent.id)).where(Agent.role == "admin"))).scalar():
             return
-        await agents.create_agent(session, email, os.environ.get("CAROLINA_ADMIN_NAME", "Admin"), password, [], "admin")
-        logger.info("Created the first administrator, %s", email)
+        email, password = settings.admin_email, settings.admin_password
+        await agents.create_agent(session, email, settings.admin_name, password, [], "admin")
+        logger.info("Created the first administrator, %s", settings.admin_email)
 
 
 async def live(app: web.Application) -> AsyncIterator[None]:
@@ -97,8 +97,8 @@ def create_app(settings: Settings) -> web.Application:
         cors_allowed_origins=list(dict.fromkeys([*settings.allowed_origins, settings.public_url])),
         # The largest legitimate event is a message of max_message_chars; leave room for JSON.
         max_http_buffer_size=64 * 1024,
-        logger=bool(os.environ.get("CAROLINA_DEBUG_SOCKETIO")),
-        engineio_logger=bool(os.environ.get("CAROLINA_DEBUG_SOCKETIO")),
+        logger=settings.debug_socketio,
+        engineio_logger=settings.debug_socketio,
     )
     sio.attach(app, socketio_path="socket.io")
     app[keys.SIO] = sio

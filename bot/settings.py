@@ -54,6 +54,13 @@ class Settings:
     agent_grace_seconds: float = 60.0
     abandon_seconds: float = 300.0
     queue_check_seconds: float = 60.0
+    # The first administrator, made at start-up when there is none yet
+    # (or use `python -m bot agents create --admin`).
+    admin_email: Optional[str] = None
+    admin_password: Optional[str] = None
+    admin_name: str = "Admin"
+    # python-socketio's and engine.io's own logs.
+    debug_socketio: bool = False
     # "Now" for every decision and every record (CAROLINA_CLOCK fixes it: common/clock.py).
     clock: Clock = field(default_factory=Clock)
 
@@ -87,5 +94,9 @@ class Settings:
             agent_grace_seconds=float(env.get("CAROLINA_AGENT_GRACE_SECONDS", defaults.agent_grace_seconds)),
             abandon_seconds=float(env.get("CAROLINA_ABANDON_SECONDS", defaults.abandon_seconds)),
             queue_check_seconds=float(env.get("CAROLINA_QUEUE_CHECK_SECONDS", defaults.queue_check_seconds)),
+            admin_email=env.get("CAROLINA_ADMIN_EMAIL") or None,
+            admin_password=env.get("CAROLINA_ADMIN_PASSWORD") or None,
+            admin_name=env.get("CAROLINA_ADMIN_NAME", defaults.admin_name),
+            debug_socketio=bool(env.get("CAROLINA_DEBUG_SOCKETIO")),
             clock=Clock.from_env(env),
         )

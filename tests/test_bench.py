@@ -91,6 +91,7 @@ def test_soak_benchmark_runs_and_checks_the_record(hub_service, tmp_path):
 def test_fault_run_kills_a_hub_and_checks_nothing_was_lost(rasa_server, tmp_path):
     # Its own hub (and database) against the session's Rasa, killed once under two customers.
     result = bench("faults", "--quick", "--rasa-url", rasa_server, "--out", str(tmp_path), timeout=600)
+    assert (tmp_path / "faults-quick.json").exists(), result.stderr[-3000:]
     report = json.loads((tmp_path / "faults-quick.json").read_text())
     assert result.returncode == 0 and report["problem_count"] == 0, (report, result.stderr[-3000:])
     hub = report["faults"]["hub"]

@@ -19,6 +19,7 @@ from bot.db.models import Contact, Conversation, Deflection, Message, Ticket, Ti
 from bot.db.session import session_clock
 from bot.domain.errors import DomainError
 from bot.domain.hours import load_calendar
+from bot.domain.messages import message_json
 from common.text import words
 from common.vocabulary import LEVELS, STATUSES, vocabulary
 
@@ -114,19 +115,8 @@ NUMBER = re.compile(r"^(\d{4})-(\d{6})$")
 
 
 def transcript_of(messages: Sequence[Message]) -> List[Dict[str, Any]]:
-    """Every message, in order, with its time and, for the customer's, what NLU understood."""
-    return [
-        {
-            "id": m.id,
-            "sender": m.sender,
-            "text": m.text,
-            "payload": m.payload,
-            "intent": m.intent,
-            "confidence": m.confidence,
-            "created_at": m.created_at.isoformat(),
-        }
-        for m in messages
-    ]
+    """Every message, in order, as the API shows it (with its time and, for the customer's, what NLU understood)."""
+    return [message_json(m) for m in messages]
 
 
 async def conversation_contact(session: AsyncSession, conversation_id: str) -> Tuple[Conversation, Optional[Contact]]:

@@ -1,0 +1,145 @@
+"""The shapes of the API's request bodies, as pydantic models: one per route
+that reads a body (BODIES), read by `read()` and turned into the request
+schemas of the served OpenAPI document (bot/web/openapi.py), so the document
+and the validation are the same thing. The rules beyond shape (a ticket's
+summary, a status's transitions) stay in the domain."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Literal, Optional, Tuple, Type, TypeVar, Union
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bot.domain.errors import DomainError
+from bot.web.problems import json_object
+from common.vocabulary import LEVELS, QUEUES, STATUSES
+
+Level = Literal[LEVELS]  # type: ignore[valid-type]
+Queue = Literal[QUEUES]  # type: ignore[valid-type]
+Status = Literal[STATUSES]  # type: ignore[valid-type]
+FieldValue = Optional[Union[str, bool]]
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class Body(BaseModel):
+    # Callers may send more than a route reads (the action server sends its form's turn).
+    model_config = ConfigDict(extra="ignore")
+
+
+class TicketCreate(Body):
+    conversation_id: str = Field(min_length=1)
+    fields: Dict[str, FieldValue]
+    impact: Level
+    urgency: Level
+    language: Optional[str] = Field(default=None, description="pt, es or en; anything else is ignored")
+    queue: Optional[Queue] = None
+    form_turn: Optional[Union[str, int]] = None
+
+
+class TicketInformation(Body):
+    conversation_id: str = Field(min_length=1)
+    fields: Dict[str, FieldValue]
+    form_turn: Optional[Union[str, int]] = None
+
+
+class FollowUp(Body):
+    conversation_id: str = Field(min_length=1)
+    description: str
+    language: Optional[str] = None
+    form_turn: Optional[Union[str, int]] = None
+
+
+class StatusChange(Body):
+    status: Status
+
+
+class ConsoleStatusChange(Body):
+    status: Status
+    note: Optional[str] = Field(default=None, description="kept with the change (its first 2,000 characters)")
+
+
+class Deflection(Body):
+    conversation_id: str = Field(min_length=1)
+    article_id: str = Field(min_length=1)
+
+
+class EscalationTicket(Body):
+    fields: Dict[str, FieldValue]
+    impact: Level
+    urgency: Level
+    language: Optional[str] = None
+    queue: Optional[Queue] = None
+
+
+class Escalation(Body):
+    conversation_id: str = Field(min_length=1)
+    queue: Optional[Queue] = None
+    reason: Optional[str] = None
+    language: Optional[str] = None
+    ticket: Optional[EscalationTicket] = None
+    form_turn: Optional[Union[str, int]] = None
+
+
+class Note(Body):
+    text: str
+
+
+class Login(Body):
+    # Missing is the same as wrong: 401, not a hint about the form.
+    email: str = ""
+    password: str = ""
+
+
+class Presence(Body):
+    presence: Literal["online", "offline"]
+
+
+class AgentMessage(Body):
+    text: Any = None  # read by the same rule as a customer's message (clean_text)
+
+
+class Transfer(Body):
+    queue: Queue
+
+
+class AgentCreate(Body):
+    email: str = ""
+    name: str = ""
+    password: str = ""
+    queues: List[str] = Field(default_factory=list, description="queue names (common/vocabulary.yml)")
+    role: str = Field(default="agent", description="agent or admin")
+
+
+# Every route that reads a body, and its shape.
+BODIES: Dict[Tuple[str, str], Type[Body]] = {
+    ("post", "/api/tickets"): TicketCreate,
+    ("post", "/api/tickets/{number}/updates"): TicketInformation,
+    ("post", "/api/tickets/{number}/follow-ups"): FollowUp,
+    ("post", "/api/tickets/{number}/status"): StatusChange,
+    ("post", "/api/deflections"): Deflection,
+    ("post", "/api/escalations"): Escalation,
+    ("post", "/api/conversations/{id}/notes"): Note,
+    ("post", "/api/agent/login"): Login,
+    ("put", "/api/agent/presence"): Presence,
+    ("post", "/api/agent/handoffs/{id}/messages"): AgentMessage,
+    ("post", "/api/agent/handoffs/{id}/transfer"): Transfer,
+    ("post", "/api/agent/tickets/{number}/status"): ConsoleStatusChange,
+    ("post", "/api/agent/agents"): AgentCreate,
+}
+
+
+def problem_of(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "body"
+    return f"{where}: {first['msg']}"
+
+
+async def read(request: web.Request, model: Type[Model]) -> Tuple[Model, Dict[str, Any]]:
+    """The body as `model` (422 when its shape is wrong) and as the JSON object it
+    came as (what idempotency keys are checked against)."""
+    raw = await json_object(request)
+    try:
+        return model.model_validate(raw), raw
+    except ValidationError as error:
+        raise DomainError(422, "invalid", problem_of(error)) from error
