@@ -21,7 +21,7 @@ from bot.domain import agents, handoffs
 from bot.domain.conversations import clean_text
 from bot.domain.errors import DomainError
 from bot.realtime.agents import COOKIE
-from bot.web.problems import json_object
+from bot.web.bodies import AgentMessage, Login, Presence, Transfer, read
 
 routes = web.RouteTableDef()
 Handler = Callable[[web.Request, Agent], Awaitable[web.Response]]
@@ -73,12 +73,12 @@ async def visible(request: web.Request, agent: Agent) -> int:
 
 @routes.post("/api/agent/login", name="agent_login")
 async def login(request: web.Request) -> web.Response:
-    body = await json_object(request)
+    credentials, _ = await read(request, Login)
     failure = None
     # The failed-login count must be committed even when the login fails.
     async with request.app[keys.SESSIONS].begin() as session:
         try:
-            email, password = str(body.get("email") or ""), str(body.get("password") or "")
+            email, password = credentials.email, credentials.password
             agent, token, csrf = await agents.login(session, email, password, request.app[keys.CLOCK].now())
             data = agents.agent_json(agent)
         except DomainError as error:
@@ -117,9 +117,7 @@ async def me(request: web.Request) -> web.Response:
 @routes.put("/api/agent/presence", name="agent_presence")
 @signed_in
 async def presence(request: web.Request, agent: Agent) -> web.Response:
-    wanted = (await json_object(request)).get("presence")
-    if wanted not in ("online", "offline"):
-        raise DomainError(422, "invalid", "presence must be online or offline")
+    wanted = (await read(request, Presence))[0].presence
     async with request.app[keys.SESSIONS].begin() as session:
         stored = await session.get_one(Agent, agent.id)
         stored.presence = wanted
@@ -160,7 +158,7 @@ async def accept(request: web.Request, agent: Agent) -> web.Response:
 @routes.post("/api/agent/handoffs/{id}/messages", name="agent_message")
 @signed_in
 async def message(request: web.Request, agent: Agent) -> web.Response:
-    text = clean_text((await json_object(request)).get("text"), request.app[keys.SETTINGS].max_message_chars)
+    text = clean_text((await read(request, AgentMessage))[0].text, request.app[keys.SETTINGS].max_message_chars)
     sent = await request.app[keys.LIVE].agent_says(agent, handoff_id(request), text)
     return web.json_response({"id": sent.id, "text": sent.text}, status=201)
 
@@ -168,7 +166,7 @@ async def message(request: web.Request, agent: Agent) -> web.Response:
 @routes.post("/api/agent/handoffs/{id}/transfer", name="agent_transfer")
 @signed_in
 async def transfer(request: web.Request, agent: Agent) -> web.Response:
-    target = (await json_object(request)).get("queue")
+    target = (await read(request, Transfer))[0].queue
     return web.json_response(await request.app[keys.LIVE].transfer(agent, handoff_id(request), str(target)))
 
 

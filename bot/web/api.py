@@ -14,7 +14,7 @@ from bot.db import queries
 from bot.db.models import Contact, Deflection, Handoff, Ticket
 from bot.domain.errors import DomainError
 from bot.domain.messages import message_json
-from bot.web.problems import json_object
+from bot.web.bodies import Note, read
 from common.vocabulary import vocabulary
 
 routes = web.RouteTableDef()
@@ -114,8 +114,8 @@ async def conversation(request: web.Request) -> web.Response:
 @routes.post("/api/conversations/{id}/notes", name="add_note")
 async def add_note(request: web.Request) -> web.Response:
     require_actions_token(request)
-    text = (await json_object(request)).get("text")
-    if not isinstance(text, str) or not text.strip():
+    text = (await read(request, Note))[0].text
+    if not text.strip():
         raise DomainError(422, "invalid", "text is required")
     async with request.app[keys.SESSIONS].begin() as session:
         if await queries.get_conversation(session, request.match_info["id"]) is None:

@@ -6,7 +6,7 @@ summary, a status's transitions) stay in the domain."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Literal, Optional, Tuple, Type, TypeVar, Union
+from typing import Annotated, Any, Dict, List, Literal, Optional, Tuple, Type, TypeVar, Union
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -19,6 +19,8 @@ Level = Literal[LEVELS]  # type: ignore[valid-type]
 Queue = Literal[QUEUES]  # type: ignore[valid-type]
 Status = Literal[STATUSES]  # type: ignore[valid-type]
 FieldValue = Optional[Union[str, bool]]
+# The incident fields by name: their schema, built from the vocabulary, is bot/web/openapi.py's IncidentFields.
+IncidentFields = Annotated[Dict[str, FieldValue], Field(json_schema_extra={"x-schema": "IncidentFields"})]
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -29,7 +31,7 @@ class Body(BaseModel):
 
 class TicketCreate(Body):
     conversation_id: str = Field(min_length=1)
-    fields: Dict[str, FieldValue]
+    fields: IncidentFields
     impact: Level
     urgency: Level
     language: Optional[str] = Field(default=None, description="pt, es or en; anything else is ignored")
@@ -39,7 +41,7 @@ class TicketCreate(Body):
 
 class TicketInformation(Body):
     conversation_id: str = Field(min_length=1)
-    fields: Dict[str, FieldValue]
+    fields: IncidentFields
     form_turn: Optional[Union[str, int]] = None
 
 
@@ -65,7 +67,7 @@ class Deflection(Body):
 
 
 class EscalationTicket(Body):
-    fields: Dict[str, FieldValue]
+    fields: IncidentFields
     impact: Level
     urgency: Level
     language: Optional[str] = None

@@ -13,7 +13,7 @@ from bot.db.models import Agent, TicketUpdate
 from bot.domain import agents, tickets, transcripts
 from bot.domain.errors import DomainError
 from bot.web.agent_api import signed_in
-from bot.web.problems import json_object
+from bot.web.bodies import AgentCreate, ConsoleStatusChange, read
 
 routes = web.RouteTableDef()
 
@@ -74,12 +74,12 @@ async def ticket_show(request: web.Request, agent: Agent) -> web.Response:
 @routes.post("/api/agent/tickets/{number}/status", name="agent_ticket_status")
 @signed_in
 async def ticket_status(request: web.Request, agent: Agent) -> web.Response:
-    body = await json_object(request)
-    note = str(body.get("note") or "").strip()[:2000]
+    change, _ = await read(request, ConsoleStatusChange)
+    note = (change.note or "").strip()[:2000]
     async with request.app[keys.SESSIONS].begin() as session:
         found = await transcripts.ticket_for(session, agent, request.match_info["number"])
         before = found.status
-        await tickets.set_status(session, found, str(body.get("status")))
+        await tickets.set_status(session, found, change.status)
         session.add(
             TicketUpdate(
                 ticket_id=found.id,
@@ -111,18 +111,10 @@ async def agent_list(request: web.Request, agent: Agent) -> web.Response:
 @signed_in
 async def agent_create(request: web.Request, agent: Agent) -> web.Response:
     admin_only(agent)
-    body = await json_object(request)
-    queues = body.get("queues") or []
-    if not isinstance(queues, list):
-        raise DomainError(422, "invalid", "queues must be a list")
+    wanted, _ = await read(request, AgentCreate)
     async with request.app[keys.SESSIONS].begin() as session:
         created = await agents.create_agent(
-            session,
-            str(body.get("email") or ""),
-            str(body.get("name") or ""),
-            str(body.get("password") or ""),
-            [str(q) for q in queues],
-            str(body.get("role") or "agent"),
+            session, wanted.email, wanted.name, wanted.password, wanted.queues, wanted.role
         )
         await transcripts.audit(session, agent, "create_agent", created.email)
         data = agents.agent_json(created)

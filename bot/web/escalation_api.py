@@ -18,7 +18,7 @@ from bot.domain.errors import DomainError
 from bot.domain.escalation import Decision
 from bot.domain.texts import opens_at, queue_name
 from bot.domain.tickets import TicketRequest
-from bot.web.problems import json_object
+from bot.web.bodies import Escalation, read
 from bot.web.tickets_api import conversation_of, created_json, for_actions, idempotency_key, in_transaction
 from common.clock import ZONE
 
@@ -54,7 +54,7 @@ async def decision(request: web.Request) -> web.Response:
 @routes.post("/api/escalations", name="escalate")
 @for_actions
 async def escalate(request: web.Request) -> web.Response:
-    body = await json_object(request)
+    _, body = await read(request, Escalation)
     conversation_id = conversation_of(body)
     reason = str(body.get("reason") or "").strip()[:2000]
     ticket_body = body.get("ticket")

@@ -1,7 +1,9 @@
-"""GET /api/openapi.json: bot/static/openapi.json with the vocabulary filled in.
-Every `x-vocabulary` node gets the enum it names (common/vocabulary.yml), and the
-incident fields' schema is built from the vocabulary's fields, so the document
-cannot disagree with what the hub validates."""
+"""GET /api/openapi.json: bot/static/openapi.json (the routes' descriptions and
+responses) with what the code defines filled in: every request body's schema is
+generated from its pydantic model (bot/web/bodies.py), every `x-vocabulary` node
+gets the enum it names (common/vocabulary.yml), and the incident fields' schema
+is built from the vocabulary's fields, so the document cannot disagree with what
+the hub validates."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List
 
+from bot.web.bodies import BODIES
 from common.languages import LANGUAGES
 from common.vocabulary import Vocabulary, vocabulary
 
@@ -39,7 +42,7 @@ def incident_fields(words: Vocabulary) -> Dict[str, Any]:
             schema = {"type": "string", "enum": [*field.choices, words.unknown]}
         else:
             schema = {"type": "string", "maxLength": 4000}
-        properties[field.name] = {**schema, "nullable": True, "description": field.label["en"]}
+        properties[field.name] = {"anyOf": [schema, {"type": "null"}], "description": field.label["en"]}
     return {
         "type": "object",
         "description": "The incident fields a ticket carries (common/vocabulary.yml); creating a ticket needs summary.",
@@ -52,6 +55,10 @@ def fill(node: Any, names: Dict[str, List[str]]) -> None:
     if isinstance(node, dict):
         if "x-vocabulary" in node:
             node["enum"] = names[node["x-vocabulary"]]
+        if "x-schema" in node:  # a body model's field whose schema is one of the document's own
+            reference = "#/components/schemas/" + node.pop("x-schema")
+            node.clear()
+            node["$ref"] = reference
         for value in node.values():
             fill(value, names)
     elif isinstance(node, list):
@@ -63,8 +70,15 @@ def fill(node: Any, names: Dict[str, List[str]]) -> None:
 def _document() -> Dict[str, Any]:
     spec = json.loads(SOURCE.read_text(encoding="utf-8"))
     words = vocabulary()
+    schemas = spec["components"]["schemas"]
+    schemas["IncidentFields"] = incident_fields(words)
+    for (method, path), model in BODIES.items():
+        generated = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(generated.pop("$defs", {}))
+        schemas[model.__name__] = generated
+        body = spec["paths"][path][method].setdefault("requestBody", {"required": True})
+        body["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}
     fill(spec, enums(words))
-    spec["components"]["schemas"]["IncidentFields"] = incident_fields(words)
     return spec
 
 

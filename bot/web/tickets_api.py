@@ -18,7 +18,7 @@ from bot.domain import ticket_mail, tickets
 from bot.domain.errors import DomainError
 from bot.domain.tickets import TicketRequest
 from bot.web.api import require_actions_token
-from bot.web.problems import json_object
+from bot.web.bodies import Deflection, FollowUp, StatusChange, TicketCreate, TicketInformation, read
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -105,7 +105,7 @@ async def created_json(
 @routes.post("/api/tickets", name="create_ticket")
 @for_actions
 async def create_ticket(request: web.Request) -> web.Response:
-    body = await json_object(request)
+    _, body = await read(request, TicketCreate)
     conversation_id = conversation_of(body)
     key = idempotency_key(request, body, "ticket")
     parsed = TicketRequest.parse(body)
@@ -172,12 +172,10 @@ async def ticket(request: web.Request) -> web.Response:
 async def add_update(request: web.Request) -> web.Response:
     """New information for an open ticket of the customer (instead of a duplicate)."""
     number = number_of(request)
-    body = await json_object(request)
+    information, body = await read(request, TicketInformation)
     conversation_id = conversation_of(body)
     key = idempotency_key(request, body, f"update:{number}")
-    fields = body.get("fields")
-    if not isinstance(fields, dict):
-        raise DomainError(422, "invalid", "fields must be an object")
+    fields = information.fields
     digest = tickets.body_hash(body)
 
     async def work(session: Any) -> Any:
@@ -197,12 +195,10 @@ async def add_update(request: web.Request) -> web.Response:
 async def follow_up(request: web.Request) -> web.Response:
     """A new ticket that continues a closed one, carrying its history."""
     number = number_of(request)
-    body = await json_object(request)
+    follow, body = await read(request, FollowUp)
     conversation_id = conversation_of(body)
     key = idempotency_key(request, body, f"follow-up:{number}")
-    description = body.get("description")
-    if not isinstance(description, str):
-        raise DomainError(422, "invalid", "description is required")
+    description = follow.description
     digest = tickets.body_hash(body)
     when = request.app[keys.CLOCK].now()
 
@@ -213,7 +209,7 @@ async def follow_up(request: web.Request) -> web.Response:
             return tickets.same_request(existing, digest), False, parent
         _, contact = await tickets.conversation_contact(session, conversation_id)
         parent = await tickets.find_for(session, number, contact)
-        parsed = tickets.follow_up_request(parent, description, body.get("language"))
+        parsed = tickets.follow_up_request(parent, description, follow.language)
         created_ticket, created = await tickets.create_ticket(
             session, conversation_id, parsed, key, digest, when, parent=parent
         )
@@ -228,13 +224,13 @@ async def follow_up(request: web.Request) -> web.Response:
 async def change_status(request: web.Request) -> web.Response:
     """Support's side of a ticket's life (the console uses it; so do tests)."""
     number = number_of(request)
-    body = await json_object(request)
+    change, _ = await read(request, StatusChange)
 
     async def work(session: Any) -> Ticket:
         found = (await session.execute(select(Ticket).where(Ticket.number == number))).scalar_one_or_none()
         if found is None:
             raise DomainError(404, "no_ticket", "no such ticket")
-        return await tickets.set_status(session, found, str(body.get("status")))
+        return await tickets.set_status(session, found, change.status)
 
     changed = await in_transaction(request, work)
     return web.json_response({"number": changed.number, "status": changed.status})
@@ -244,10 +240,7 @@ async def change_status(request: web.Request) -> web.Response:
 @for_actions
 async def deflection(request: web.Request) -> web.Response:
     """An article solved the customer's problem during the intake: no ticket."""
-    body = await json_object(request)
-    conversation_id = conversation_of(body)
-    article_id = body.get("article_id")
-    if not isinstance(article_id, str) or not article_id:
-        raise DomainError(422, "invalid", "article_id is required")
+    deflected, _ = await read(request, Deflection)
+    conversation_id, article_id = deflected.conversation_id, deflected.article_id
     await in_transaction(request, lambda session: tickets.record_deflection(session, conversation_id, article_id))
     return web.json_response({"conversation_id": conversation_id, "article_id": article_id}, status=201)
