@@ -195,6 +195,18 @@ async def closing_queues(session: AsyncSession, calendar: Calendar, when: dateti
     return [h for h in (await session.execute(query)).scalars() if not calendar.is_open(h.queue, when)]
 
 
+def handoff_summary(handoff: Handoff) -> Dict[str, Any]:
+    """A handoff as a conversation's record lists it (the API's conversation, the console's transcript)."""
+    return {
+        "id": handoff.id,
+        "queue": handoff.queue,
+        "status": handoff.status,
+        "resolution": handoff.resolution,
+        "reason": handoff.reason,
+        "fields": handoff.fields,
+    }
+
+
 async def handoff_json(session: AsyncSession, handoff: Handoff, public_url: str) -> Dict[str, Any]:
     """A handoff as the analysts' API shows it: who, what, where in line, and the link to the transcript."""
     conversation = await session.get_one(Conversation, handoff.conversation_id)

@@ -17,6 +17,7 @@ from bot.db.models import Agent, AuditEntry, Contact, Conversation, Handoff, Mes
 from bot.domain import tickets
 from bot.domain.agents import serves
 from bot.domain.errors import DomainError
+from bot.domain.handoffs import handoff_summary
 from bot.domain.hours import load_calendar
 from bot.domain.messages import message_json
 
@@ -149,17 +150,7 @@ async def transcript(session: AsyncSession, agent: Agent, conversation_id: str) 
         "started_at": utc(conversation.started_at).isoformat(),
         "satisfaction": conversation.satisfaction,
         "contact": contact and {"name": contact.name, "email": contact.email, "company": contact.company},
-        "handoffs": [
-            {
-                "id": h.id,
-                "queue": h.queue,
-                "status": h.status,
-                "resolution": h.resolution,
-                "reason": h.reason,
-                "fields": h.fields,
-            }
-            for h in handoffs
-        ],
+        "handoffs": [handoff_summary(h) for h in handoffs],
         "tickets": list(numbers),
         "messages": [message_json(m) for m in await queries.transcript(session, conversation_id)],
     }

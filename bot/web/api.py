@@ -13,6 +13,7 @@ from bot import keys
 from bot.db import queries
 from bot.db.models import Contact, Deflection, Handoff, Ticket
 from bot.domain.errors import DomainError
+from bot.domain.handoffs import handoff_summary
 from bot.domain.messages import message_json
 from bot.web.bodies import Note, read
 from common.vocabulary import vocabulary
@@ -92,17 +93,7 @@ async def conversation(request: web.Request) -> web.Response:
                 }
                 for t in tickets
             ],
-            "handoffs": [
-                {
-                    "id": h.id,
-                    "queue": h.queue,
-                    "status": h.status,
-                    "resolution": h.resolution,
-                    "reason": h.reason,
-                    "fields": h.fields,
-                }
-                for h in handoffs
-            ],
+            "handoffs": [handoff_summary(h) for h in handoffs],
             "language": found.language,
             "channel": found.channel,
             "started_at": found.started_at.isoformat(),
