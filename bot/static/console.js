@@ -181,7 +181,7 @@
       main.appendChild(el("h2", { text: t("waiting") + " (" + data.queued.length + ")" }));
       main.appendChild(data.queued.length ? table([t("customer"), t("company"), t("queue"), t("reason"), t("criticality"), t("waited"), ""],
         data.queued.map(function (h) {
-          return [(h.customer && h.customer.name) || "-", (h.customer && h.customer.company) || "-", h.queue, h.reason || "-", h.criticality || "-", minutesSince(h.created_at),
+          return [(h.customer && h.customer.name) || "-", (h.customer && h.customer.company) || "-", named("queues", h.queue), h.reason || "-", h.criticality ? named("criticalities", h.criticality) : "-", minutesSince(h.created_at),
             el("button", { type: "button", class: "primary", text: t("accept"), onclick: function () {
               api("POST", "/handoffs/" + h.id + "/accept").then(function () { location.hash = "#chat/" + h.id; })
                 .catch(function (e) { say(e.code === "taken" ? t("taken") : t("error") + e.message); renderQueue(); });
@@ -189,7 +189,7 @@
         })) : el("p", { text: t("none") }));
       main.appendChild(el("h2", { text: t("mine") }));
       main.appendChild(data.mine.length ? table([t("customer"), t("queue"), t("reason"), ""], data.mine.map(function (h) {
-        return [(h.customer && h.customer.name) || "-", h.queue, h.reason || "-", el("a", { href: "#chat/" + h.id, text: t("open") })];
+        return [(h.customer && h.customer.name) || "-", named("queues", h.queue), h.reason || "-", el("a", { href: "#chat/" + h.id, text: t("open") })];
       })) : el("p", { text: t("none") }));
     }).catch(failed);
   }
@@ -210,7 +210,7 @@
 
   function renderChat(id) {
     api("GET", "/handoffs/" + id).then(function (h) {
-      page(t("transcript") + " · " + ((h.customer && h.customer.name) || "-") + " · " + h.queue);
+      page(t("transcript") + " · " + ((h.customer && h.customer.name) || "-") + " · " + named("queues", h.queue));
       var log = el("ol", { class: "log", "aria-live": "polite", "aria-label": t("transcript") });
       h.transcript.forEach(function (m) { log.appendChild(messageItem(m)); });
       var typing = el("p", { class: "typing", "aria-live": "polite" });
@@ -310,7 +310,7 @@
       api("GET", "/tickets?" + query).then(function (data) {
         results.textContent = "";
         results.appendChild(data.tickets.length ? table([t("number"), t("summary"), t("status"), t("queue"), t("criticality"), ""], data.tickets.map(function (k) {
-          return [k.number, k.summary, k.status, k.queue, k.criticality, el("a", { href: "#ticket/" + k.number, text: t("open") })];
+          return [k.number, k.summary, named("statuses", k.status), named("queues", k.queue), k.criticality ? named("criticalities", k.criticality) : "-", el("a", { href: "#ticket/" + k.number, text: t("open") })];
         })) : el("p", { text: t("none") }));
       }).catch(failed);
     };
