@@ -25,6 +25,7 @@ from bot.realtime.presence import Presence
 from bot.settings import Settings
 from bot.web import agent_api, api, console_api, escalation_api, pages, tickets_api
 from bot.web.problems import MAX_JSON_BYTES, problems
+from bot.web.replies import check_replies
 
 STATIC = Path(__file__).resolve().parent / "static"
 logger = logging.getLogger(__name__)
@@ -86,7 +87,9 @@ async def close_sockets(app: web.Application) -> None:
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(client_max_size=MAX_JSON_BYTES, middlewares=[problems])
+    # The replies' check is outermost: it sees the problem responses too.
+    checks = [check_replies] if settings.check_replies else []
+    app = web.Application(client_max_size=MAX_JSON_BYTES, middlewares=[*checks, problems])
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = settings.clock
     app.cleanup_ctx.extend([database, http_client, live])

@@ -61,6 +61,8 @@ class Settings:
     admin_name: str = "Admin"
     # python-socketio's and engine.io's own logs.
     debug_socketio: bool = False
+    # Every JSON reply checked against its model (bot/web/replies.py); the tests turn it on.
+    check_replies: bool = False
     # "Now" for every decision and every record (CAROLINA_CLOCK fixes it: common/clock.py).
     clock: Clock = field(default_factory=Clock)
 
@@ -98,5 +100,6 @@ class Settings:
             admin_password=env.get("CAROLINA_ADMIN_PASSWORD") or None,
             admin_name=env.get("CAROLINA_ADMIN_NAME", defaults.admin_name),
             debug_socketio=bool(env.get("CAROLINA_DEBUG_SOCKETIO")),
+            check_replies=env.get("CAROLINA_CHECK_REPLIES") == "1",
             clock=Clock.from_env(env),
         )

@@ -21,6 +21,9 @@ import requests
 from bench.stack import ASSISTANT_BIN, HUB_PYTHON
 
 ROOT = Path(__file__).resolve().parent.parent
+# Every hub the tests start (and the benchmarks they run) checks each JSON reply
+# against its model (bot/web/replies.py): the whole suite proves the API document.
+os.environ.setdefault("CAROLINA_CHECK_REPLIES", "1")
 MODEL = ROOT / "models" / "carolina.tar.gz"
 # Rasa and the action server run in the assistant's environment, the hub in its own.
 BIN = ASSISTANT_BIN

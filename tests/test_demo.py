@@ -38,7 +38,11 @@ def call(settings: Settings, method: str, path: str):
 
 def test_sample_customers_and_their_tokens(tmp_path):
     settings = replace(
-        Settings(), database_url=f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}", demo=True, identity_secret="s3"
+        Settings(),
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}",
+        demo=True,
+        identity_secret="s3",
+        check_replies=True,
     )
     upgrade(settings.database_url)
     status, body = call(settings, "GET", "/api/demo/customers")

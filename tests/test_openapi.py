@@ -95,3 +95,17 @@ def test_every_request_body_is_read_through_the_model_the_document_shows():
         schema = spec["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
         assert schema == {"$ref": f"#/components/schemas/{model.__name__}"}
         assert spec["components"]["schemas"][model.__name__]["properties"].keys() == model.model_fields.keys()
+
+
+def test_every_route_has_the_model_of_its_reply():
+    """bot/web/replies.py's REPLIES covers every API route; with CAROLINA_CHECK_REPLIES=1
+    (set for the whole test suite) every reply is validated against it."""
+    from bot.web.replies import REPLIES
+
+    assert set(REPLIES) == routes()
+    spec = document()
+    for (method, path), model in REPLIES.items():
+        for status, response in spec["paths"][path][method]["responses"].items():
+            expected = model.__name__ if str(status).startswith("2") else "Problem"
+            schema = response["content"]["application/json"]["schema"]
+            assert schema == {"$ref": f"#/components/schemas/{expected}"}, (method, path, status)

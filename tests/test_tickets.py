@@ -65,6 +65,7 @@ def hub(database_url, tmp_path, mail_server):
         actions_token=ACTIONS_TOKEN,
         smtp_url=f"smtp://127.0.0.1:{mail_server.port}",
         outbox_dir=str(tmp_path / "outbox"),
+        check_replies=True,
     )
 
     async def with_client(scenario):
@@ -243,7 +244,11 @@ def test_status_duplicates_updates_and_follow_ups(hub):
 def test_without_smtp_the_email_goes_to_the_outbox(database_url, tmp_path):
     upgrade(database_url)
     settings = replace(
-        Settings(), database_url=database_url, actions_token=ACTIONS_TOKEN, outbox_dir=str(tmp_path / "outbox")
+        Settings(),
+        database_url=database_url,
+        actions_token=ACTIONS_TOKEN,
+        outbox_dir=str(tmp_path / "outbox"),
+        check_replies=True,
     )
 
     async def scenario():

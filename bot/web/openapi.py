@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from bot.web.bodies import BODIES
+from bot.web.replies import REPLIES, Problem
 from common.languages import LANGUAGES
 from common.vocabulary import Vocabulary, vocabulary
 
@@ -78,8 +79,22 @@ def _document() -> Dict[str, Any]:
         schemas[model.__name__] = generated
         body = spec["paths"][path][method].setdefault("requestBody", {"required": True})
         body["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}
+    add_schema(schemas, Problem)
+    for (method, path), reply in REPLIES.items():
+        add_schema(schemas, reply)
+        operation = spec["paths"][path][method]
+        for status, response in operation.setdefault("responses", {}).items():
+            shape = reply if str(status).startswith("2") else Problem
+            schema = {"schema": {"$ref": f"#/components/schemas/{shape.__name__}"}}
+            response.setdefault("content", {})["application/json"] = schema
     fill(spec, enums(words))
     return spec
+
+
+def add_schema(schemas: Dict[str, Any], model: Any) -> None:
+    generated = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(generated.pop("$defs", {}))
+    schemas[model.__name__] = generated
 
 
 def document() -> Dict[str, Any]:

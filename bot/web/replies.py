@@ -1,0 +1,386 @@
+"""The shapes of the API's JSON replies, as pydantic models: one per route
+(REPLIES), turned into the response schemas of the served OpenAPI document
+(bot/web/openapi.py). With CAROLINA_CHECK_REPLIES=1 (the tests set it) a
+middleware validates every reply against its model and turns a mismatch into a
+500, so the whole test suite proves the document: a key the model does not
+declare, or one it declares that is missing or of another type, fails."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Dict, List, Literal, Optional, Tuple, Type, Union
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, RootModel, ValidationError
+
+from bot.web.problems import Handler, problem
+
+logger = logging.getLogger(__name__)
+Fields = Optional[Dict[str, Any]]
+
+
+class Reply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Problem(Reply):
+    error: str
+    message: str
+
+
+class Health(Reply):
+    status: Literal["ok"]
+
+
+class Vocabulary(Reply):
+    languages: List[str]
+    queues: Dict[str, Dict[str, str]]
+    categories: Dict[str, Dict[str, Any]]
+    ticket_categories: List[str]
+    statuses: Dict[str, Dict[str, Any]]
+    levels: List[str]
+    criticalities: Dict[str, Dict[str, str]]
+    unknown: str
+    fields: List[Dict[str, Any]]
+
+
+class Message(Reply):
+    id: int
+    sender: Literal["customer", "bot", "agent", "system"]
+    text: str
+    payload: Optional[Dict[str, Any]]
+    intent: Optional[str]
+    confidence: Optional[float]
+    language: Optional[str]
+    client_message_id: Optional[str]
+    created_at: Optional[str]
+
+
+class Contact(Reply):
+    name: Optional[str]
+    email: Optional[str]
+    company: Optional[str]
+
+
+class PortalContact(Contact):
+    can_open_tickets: bool
+
+
+class HandoffSummary(Reply):
+    id: int
+    queue: str
+    status: str
+    resolution: Optional[str]
+    reason: Optional[str]
+    fields: Fields
+
+
+class TicketBrief(Reply):
+    number: str
+    queue: str
+    category: Optional[str]
+    criticality: Optional[str]
+    status: str
+    summary: Optional[str]
+    fields: Fields
+
+
+class Conversation(Reply):
+    id: str
+    contact: Optional[PortalContact]
+    mode: str
+    satisfaction: Optional[int]
+    deflections: List[str]
+    tickets: List[TicketBrief]
+    handoffs: List[HandoffSummary]
+    language: Optional[str]
+    channel: str
+    started_at: str
+    messages: List[Message]
+
+
+class Article(Reply):
+    id: str
+    score: float
+    title: str
+    summary: str
+    link: str
+
+
+class Articles(RootModel[List[Article]]):
+    pass
+
+
+class TicketUpdateView(Reply):
+    fields: Fields
+    transcript: Optional[List[Dict[str, Any]]]
+    created_at: str
+
+
+class ParentTicket(Reply):
+    number: str
+    summary: Optional[str]
+    status: str
+    fields: Fields
+    transcript: Optional[List[Dict[str, Any]]]
+
+
+class Ticket(Reply):
+    number: str
+    status: str
+    queue: str
+    category: Optional[str]
+    summary: Optional[str]
+    fields: Fields
+    impact: Optional[str]
+    urgency: Optional[str]
+    criticality: Optional[str]
+    company: Optional[str]
+    language: Optional[str]
+    conversation_id: Optional[str]
+    created_at: str
+    updated_at: str
+    transcript: Optional[List[Dict[str, Any]]]
+    updates: List[TicketUpdateView]
+    parent: Optional[ParentTicket]
+
+
+class CreatedTicket(Ticket):
+    created: bool
+    emailed: bool
+    email: Optional[str]
+
+
+class SimilarTicket(Reply):
+    number: str
+    summary: Optional[str]
+    status: str
+    score: float
+
+
+class SimilarTickets(Reply):
+    tickets: List[SimilarTicket]
+
+
+class TicketInformationAdded(Reply):
+    number: str
+    status: str
+    created: bool
+
+
+class TicketStatus(Reply):
+    number: str
+    status: str
+
+
+class Deflected(Reply):
+    conversation_id: str
+    article_id: str
+
+
+class Decision(Reply):
+    live: bool
+    queue: str
+    why: str
+    position: Optional[int]
+    wait_minutes: Optional[int]
+    opens_at: Optional[str]
+    holiday: Optional[str]
+    queue_name: str
+    opens: str
+
+
+class Escalated(Reply):
+    outcome: Literal["handoff", "ticket", "unavailable"]
+    decision: Optional[Decision] = None
+    handoff_id: Optional[int] = None
+    position: Optional[int] = None
+    ticket: Optional[CreatedTicket] = None
+
+
+class Agent(Reply):
+    id: int
+    email: str
+    name: str
+    role: str
+    queues: List[str]
+    presence: str
+
+
+class Session(Reply):
+    agent: Agent
+    token: str
+    csrf_token: str
+
+
+class Me(Reply):
+    agent: Agent
+    csrf_token: str
+
+
+class AgentReply(Reply):
+    agent: Agent
+
+
+class Agents(Reply):
+    agents: List[Agent]
+
+
+class Done(Reply):
+    ok: bool
+
+
+class Named(Reply):
+    id: int
+    name: str
+
+
+class Handoff(Reply):
+    id: int
+    conversation_id: str
+    queue: str
+    status: str
+    resolution: Optional[str]
+    reason: Optional[str]
+    fields: Fields
+    impact: Optional[str]
+    urgency: Optional[str]
+    criticality: Optional[str]
+    language: Optional[str]
+    position: Optional[int]
+    customer: Optional[Contact]
+    agent: Optional[Named]
+    ticket: Optional[str]
+    created_at: str
+    accepted_at: Optional[str]
+    closed_at: Optional[str]
+    transcript_url: str
+    transcript: Optional[List[Message]] = None
+
+
+class Handoffs(Reply):
+    queued: List[Handoff]
+    mine: List[Handoff]
+
+
+class Sent(Reply):
+    id: int
+    text: str
+
+
+class TranscriptFound(Reply):
+    conversation_id: str
+    started_at: str
+    language: Optional[str]
+    contact: Optional[Contact]
+    tickets: List[str]
+    queues: List[str]
+    satisfaction: Optional[int]
+
+
+class Transcripts(Reply):
+    conversations: List[TranscriptFound]
+
+
+class Transcript(Reply):
+    conversation_id: str
+    language: Optional[str]
+    started_at: str
+    satisfaction: Optional[int]
+    contact: Optional[Contact]
+    handoffs: List[HandoffSummary]
+    tickets: List[str]
+    messages: List[Message]
+
+
+class Tickets(Reply):
+    tickets: List[Ticket]
+
+
+class SampleCustomer(Reply):
+    key: str
+    label: str
+
+
+class SampleCustomers(Reply):
+    customers: List[SampleCustomer]
+
+
+class DemoToken(Reply):
+    token: Optional[str]
+
+
+ReplyModel = Union[Type[Reply], Type[RootModel]]
+
+# Every route that answers JSON, and the shape of its successful replies (errors are Problem).
+REPLIES: Dict[Tuple[str, str], ReplyModel] = {
+    ("get", "/api/health"): Health,
+    ("get", "/api/vocabulary"): Vocabulary,
+    ("get", "/api/conversations/{id}"): Conversation,
+    ("post", "/api/conversations/{id}/notes"): Message,
+    ("get", "/api/kb/search"): Articles,
+    ("post", "/api/tickets"): CreatedTicket,
+    ("get", "/api/tickets"): SimilarTickets,
+    ("get", "/api/tickets/{number}"): Ticket,
+    ("post", "/api/tickets/{number}/updates"): TicketInformationAdded,
+    ("post", "/api/tickets/{number}/follow-ups"): CreatedTicket,
+    ("post", "/api/tickets/{number}/status"): TicketStatus,
+    ("post", "/api/deflections"): Deflected,
+    ("get", "/api/escalations/decision"): Decision,
+    ("post", "/api/escalations"): Escalated,
+    ("post", "/api/agent/login"): Session,
+    ("post", "/api/agent/logout"): Done,
+    ("get", "/api/agent/me"): Me,
+    ("put", "/api/agent/presence"): AgentReply,
+    ("get", "/api/agent/handoffs"): Handoffs,
+    ("get", "/api/agent/handoffs/{id}"): Handoff,
+    ("post", "/api/agent/handoffs/{id}/accept"): Handoff,
+    ("post", "/api/agent/handoffs/{id}/messages"): Sent,
+    ("post", "/api/agent/handoffs/{id}/transfer"): Handoff,
+    ("post", "/api/agent/handoffs/{id}/close"): Handoff,
+    ("post", "/api/agent/handoffs/{id}/release"): Handoff,
+    ("post", "/api/agent/handoffs/{id}/ticket"): Handoff,
+    ("get", "/api/agent/transcripts"): Transcripts,
+    ("get", "/api/agent/transcripts/{id}"): Transcript,
+    ("get", "/api/agent/tickets"): Tickets,
+    ("get", "/api/agent/tickets/{number}"): Ticket,
+    ("post", "/api/agent/tickets/{number}/status"): TicketStatus,
+    ("get", "/api/agent/agents"): Agents,
+    ("post", "/api/agent/agents"): AgentReply,
+    ("get", "/api/demo/customers"): SampleCustomers,
+    ("post", "/api/demo/customers/{key}/token"): DemoToken,
+}
+
+
+def route_of(request: web.Request) -> Optional[Tuple[str, str]]:
+    resource = request.match_info.route.resource
+    return (request.method.lower(), resource.canonical) if resource is not None else None
+
+
+def mismatch(request: web.Request, response: web.StreamResponse) -> Optional[str]:
+    """What is wrong with a JSON reply, measured against its model (None: nothing, or not checked)."""
+    route = route_of(request)
+    if (
+        route not in REPLIES
+        or not isinstance(response, web.Response)
+        or response.content_type != "application/json"
+        or "Content-Disposition" in response.headers  # a transcript download, not an API reply
+    ):
+        return None
+    model = REPLIES[route] if response.status < 400 else Problem
+    try:
+        model.model_validate(json.loads(response.body or b"null"))  # type: ignore[arg-type]
+    except (ValidationError, ValueError) as error:
+        return f"{route[0].upper()} {route[1]} answered {response.status} unlike {model.__name__}: {error}"
+    return None
+
+
+@web.middleware
+async def check_replies(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    wrong = mismatch(request, response)
+    if wrong is None:
+        return response
+    logger.error("%s", wrong)
+    return problem(500, "reply_mismatch", wrong[:2000])
