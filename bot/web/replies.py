@@ -182,9 +182,9 @@ class Deflected(Reply):
 class Decision(Reply):
     live: bool
     queue: str
-    why: str
-    position: Optional[int]
-    wait_minutes: Optional[int]
+    why: Optional[str]  # closed | holiday | nobody_online | busy; null when live
+    position: int
+    wait_minutes: int
     opens_at: Optional[str]
     holiday: Optional[str]
     queue_name: str
