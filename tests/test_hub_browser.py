@@ -173,6 +173,8 @@ def test_demo_page_chats_as_a_sample_customer(demo_hub, page):
     box.fill("hola")
     box.press("Enter")
     page.locator(".carolina-bot").first.wait_for(timeout=120_000)
+    # The session is stored once the hub confirms it, which may come after the first bubble.
+    page.wait_for_function("localStorage.getItem('carolina.session') !== null", timeout=30_000)
     session = page.evaluate("localStorage.getItem('carolina.session')")
     auth = {"Authorization": f"Bearer {ACTIONS_TOKEN}"}
     record = requests.get(f"{demo_hub.url}/api/conversations/{session}", headers=auth, timeout=10).json()
