@@ -127,6 +127,12 @@ def action_service(tmp_path_factory, server_env, hub_port, rasa_port) -> Iterato
         service.stop()
 
 
+def rasa_run(model: Path, endpoints: Path, port: int) -> List[str]:
+    """`rasa run` with the model, the hub's credentials and the HTTP API, on a loopback port."""
+    args = [str(BIN / "rasa"), "run", "--model", str(model), "--endpoints", str(endpoints), "--enable-api"]
+    return args + ["--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1", "--port", str(port)]
+
+
 @pytest.fixture(scope="session")
 def rasa_service(tmp_path_factory, model_path, action_service, server_env, rasa_port) -> Iterator[Service]:
     """A real `rasa run` with the trained model, REST channel and HTTP API on loopback."""
@@ -136,10 +142,7 @@ def rasa_service(tmp_path_factory, model_path, action_service, server_env, rasa_
         f'action_endpoint:\n  url: "{action_service.url}/webhook"\n'
         f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n'
     )
-    port = rasa_port
-    args = [str(BIN / "rasa"), "run", "--model", str(model_path), "--endpoints", str(endpoints)]
-    args += ["--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1", "--port", str(port)]
-    service = Service("rasa", args + ["--enable-api"], port, "/status", server_env, workdir)
+    service = Service("rasa", rasa_run(model_path, endpoints, rasa_port), rasa_port, "/status", server_env, workdir)
     try:
         yield service.start()
     finally:

@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List
 
+from bot.domain.tickets import TEXT_LIMIT
 from bot.web.bodies import BODIES
 from bot.web.replies import REPLIES, Problem
 from common.languages import LANGUAGES
@@ -42,7 +43,7 @@ def incident_fields(words: Vocabulary) -> Dict[str, Any]:
         elif field.kind == "choice":
             schema = {"type": "string", "enum": [*field.choices, words.unknown]}
         else:
-            schema = {"type": "string", "maxLength": 4000}
+            schema = {"type": "string", "maxLength": TEXT_LIMIT}
         properties[field.name] = {"anyOf": [schema, {"type": "null"}], "description": field.label["en"]}
     return {
         "type": "object",
@@ -74,21 +75,22 @@ def _document() -> Dict[str, Any]:
     schemas = spec["components"]["schemas"]
     schemas["IncidentFields"] = incident_fields(words)
     for (method, path), model in BODIES.items():
-        generated = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        schemas.update(generated.pop("$defs", {}))
-        schemas[model.__name__] = generated
+        add_schema(schemas, model)
         body = spec["paths"][path][method].setdefault("requestBody", {"required": True})
-        body["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}
+        body["content"] = {"application/json": {"schema": reference(model)}}
     add_schema(schemas, Problem)
     for (method, path), reply in REPLIES.items():
         add_schema(schemas, reply)
         operation = spec["paths"][path][method]
         for status, response in operation.setdefault("responses", {}).items():
             shape = reply if str(status).startswith("2") else Problem
-            schema = {"schema": {"$ref": f"#/components/schemas/{shape.__name__}"}}
-            response.setdefault("content", {})["application/json"] = schema
+            response.setdefault("content", {})["application/json"] = {"schema": reference(shape)}
     fill(spec, enums(words))
     return spec
+
+
+def reference(model: Any) -> Dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
 def add_schema(schemas: Dict[str, Any], model: Any) -> None:

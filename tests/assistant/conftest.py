@@ -10,7 +10,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.conftest import BIN, ROOT, Service, free_port
+from tests.conftest import Service, free_port, rasa_run
 
 
 @pytest.fixture(scope="session")
@@ -22,9 +22,7 @@ def rasa_server(tmp_path_factory, model_path, server_env) -> Iterator[str]:
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text("# NLU only: no action server, an in-memory tracker store\n")
     port = free_port()
-    args = [str(BIN / "rasa"), "run", "--model", str(model_path), "--endpoints", str(endpoints), "--enable-api"]
-    args += ["--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1", "--port", str(port)]
-    service = Service("rasa-nlu", args, port, "/status", server_env, workdir)
+    service = Service("rasa-nlu", rasa_run(model_path, endpoints, port), port, "/status", server_env, workdir)
     try:
         yield service.start().url
     finally:
