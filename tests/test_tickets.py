@@ -265,3 +265,26 @@ def test_without_smtp_the_email_goes_to_the_outbox(database_url, tmp_path):
     written = list((tmp_path / "outbox").glob("*.eml"))
     assert ticket["emailed"] and len(written) == 1
     assert ticket["number"] in written[0].read_text()
+
+
+def test_a_body_that_is_not_json_too_large_or_misshapen_is_refused_with_a_problem(hub):
+    """The one JSON-body reader (bot/web/problems.py) and the body models (bot/web/bodies.py)."""
+
+    async def scenario(client, app):
+        results = {}
+        plain = await client.post("/api/tickets", data="x", headers={**AUTH, "Content-Type": "text/plain"})
+        results["text/plain"] = (plain.status, (await plain.json())["error"])
+        huge = {"conversation_id": "c", "fields": {"summary": "x" * 300_000}, "impact": "low", "urgency": "low"}
+        large = await client.post("/api/tickets", json=huge, headers=AUTH)
+        results["too large"] = (large.status, (await large.json())["error"])
+        shape = {"conversation_id": "c", "fields": {"summary": "x"}, "impact": "huge", "urgency": "low"}
+        wrong = await client.post("/api/tickets", json=shape, headers=AUTH)
+        wrong_body = await wrong.json()
+        results["bad impact"] = (wrong.status, wrong_body["error"], "impact" in wrong_body["message"])
+        return results
+
+    assert hub(scenario) == {
+        "text/plain": (415, "unsupported_media_type"),
+        "too large": (413, "too_large"),
+        "bad impact": (422, "invalid", True),
+    }
