@@ -39,9 +39,35 @@ class Settings:
     # Origins whose pages may open the widget's socket (cross-site WebSocket hijacking).
     allowed_origins: Tuple[str, ...] = ("http://localhost:8000", "http://127.0.0.1:8000")
     max_message_chars: int = 4000
-    # Rate limit per customer session: at most `rate_burst` messages, refilled at `rate_per_minute`.
+    # Rate limit per customer session (and per socket): at most `rate_burst`
+    # messages, refilled at `rate_per_minute`.
     rate_per_minute: int = 30
     rate_burst: int = 10
+    # The same per client address (several tabs and customers behind one office NAT share it).
+    ip_rate_per_minute: int = 120
+    ip_burst: int = 30
+    # New conversations (session_request without a known session) per client address.
+    new_conversations_per_ip_per_minute: int = 10
+    # Other widget events (sync, typing, unknown ones) per socket.
+    events_per_minute: int = 120
+    events_burst: int = 30
+    # At most this many customer messages with Rasa at once; the next customer
+    # is told at once that many customers are writing, instead of waiting.
+    rasa_concurrency: int = 16
+    # Behind a reverse proxy: the header it puts the client's address in
+    # (X-Forwarded-For), believed only when the request comes from one of
+    # trusted_proxies; X-Forwarded-Proto from them says whether it was HTTPS.
+    trusted_proxy_header: Optional[str] = None
+    trusted_proxies: Tuple[str, ...] = ("127.0.0.1", "::1")
+    # Identity tokens must name this audience and issuer, and live at most this long (exp - iat).
+    identity_audience: str = "carolina"
+    identity_issuer: str = "portal"
+    identity_max_lifetime_seconds: int = 24 * 3600
+    # How long the widget's resume token (its "session id") stays good after its last use.
+    resume_days: float = 30.0
+    # Rasa's HTTP API token (`rasa run --auth-token`) and the hub channel's,
+    # required in production (README, "Security"); the hub sends it on every call.
+    rasa_token: Optional[str] = None
     # Ticket e-mails: smtp://user:pass@host:port (smtps:// for TLS, smtp+starttls://).
     # Without it they are written to outbox_dir.
     smtp_url: Optional[str] = None
@@ -90,6 +116,25 @@ class Settings:
             max_message_chars=int(env.get("CAROLINA_MAX_MESSAGE_CHARS", defaults.max_message_chars)),
             rate_per_minute=int(env.get("CAROLINA_RATE_PER_MINUTE", defaults.rate_per_minute)),
             rate_burst=int(env.get("CAROLINA_RATE_BURST", defaults.rate_burst)),
+            ip_rate_per_minute=int(env.get("CAROLINA_IP_RATE_PER_MINUTE", defaults.ip_rate_per_minute)),
+            ip_burst=int(env.get("CAROLINA_IP_BURST", defaults.ip_burst)),
+            new_conversations_per_ip_per_minute=int(
+                env.get("CAROLINA_NEW_CONVERSATIONS_PER_MINUTE", defaults.new_conversations_per_ip_per_minute)
+            ),
+            events_per_minute=int(env.get("CAROLINA_EVENTS_PER_MINUTE", defaults.events_per_minute)),
+            events_burst=int(env.get("CAROLINA_EVENTS_BURST", defaults.events_burst)),
+            rasa_concurrency=int(env.get("CAROLINA_RASA_CONCURRENCY", defaults.rasa_concurrency)),
+            trusted_proxy_header=env.get("CAROLINA_TRUSTED_PROXY_HEADER") or None,
+            trusted_proxies=_split(env["CAROLINA_TRUSTED_PROXIES"])
+            if env.get("CAROLINA_TRUSTED_PROXIES")
+            else defaults.trusted_proxies,
+            identity_audience=env.get("CAROLINA_IDENTITY_AUDIENCE", defaults.identity_audience),
+            identity_issuer=env.get("CAROLINA_IDENTITY_ISSUER", defaults.identity_issuer),
+            identity_max_lifetime_seconds=int(
+                env.get("CAROLINA_IDENTITY_MAX_LIFETIME", defaults.identity_max_lifetime_seconds)
+            ),
+            resume_days=float(env.get("CAROLINA_RESUME_DAYS", defaults.resume_days)),
+            rasa_token=env.get("RASA_TOKEN") or None,
             smtp_url=env.get("SMTP_URL") or None,
             mail_from=env.get("CAROLINA_MAIL_FROM", defaults.mail_from),
             outbox_dir=env.get("CAROLINA_OUTBOX", defaults.outbox_dir),

@@ -79,6 +79,11 @@ class Conversation(Base):
     survey_asked_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     satisfaction: Mapped[Optional[int]] = mapped_column(Integer)
     satisfaction_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    # The widget resumes the conversation with a random token of its own, never
+    # with the id (which Rasa and the logs know): only its SHA-256 is kept here,
+    # and it stops working after resume_expires_at (bot/domain/resume.py).
+    resume_hash: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
+    resume_expires_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
 
 class Message(Base):
@@ -191,9 +196,8 @@ class Agent(Base):
     role: Mapped[str] = mapped_column(String(10), nullable=False, default="agent")  # agent | admin
     queues: Mapped[Any] = mapped_column(JSON, nullable=True)
     presence: Mapped[str] = mapped_column(String(10), nullable=False, default="offline")
-    # Lockout after repeated failed logins.
-    failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    locked_until: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    # Set by an administrator: the analyst cannot log in, and every session ends.
+    disabled_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
@@ -211,13 +215,39 @@ class AgentSession(Base):
 
 
 class AuditEntry(Base):
-    """Who looked at or changed what, when: every transcript an analyst opens or
-    exports, every ticket status they change, every analyst an admin creates."""
+    """Who read or changed what, when (bot/domain/audit.py writes it): every
+    call an analyst or the action server makes to the API, every login, failed
+    login and logout."""
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    agent_id: Mapped[int] = mapped_column(Integer, ForeignKey("agents.id"), nullable=False, index=True)
+    # agent | actions | anonymous (a failed login) | system
+    actor: Mapped[str] = mapped_column(String(20), nullable=False, default="agent")
+    agent_id: Mapped[Optional[int]] = mapped_column(Integer, ForeignKey("agents.id"), index=True)
+    # The client's address (behind a trusted proxy, the one it forwarded).
+    ip: Mapped[Optional[str]] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(40), nullable=False)
     target: Mapped[str] = mapped_column(String(100), nullable=False)
     detail: Mapped[Any] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class OutgoingMail(Base):
+    """An e-mail to send: written in the same transaction as what it tells
+    (a new ticket), sent after the commit by the mail job, retried with growing
+    delays until the SMTP server takes it (bot/domain/mail_queue.py)."""
+
+    __tablename__ = "outgoing_mail"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(320), nullable=False)
+    subject: Mapped[str] = mapped_column(String(500), nullable=False)
+    # The whole message as RFC 5322 text, rendered when it was queued.
+    raw: Mapped[str] = mapped_column(Text, nullable=False)
+    ticket_id: Mapped[Optional[int]] = mapped_column(Integer, ForeignKey("tickets.id"), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
+    sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    # "smtp" or the outbox file it was written to.
+    delivered_to: Mapped[Optional[str]] = mapped_column(String(500))
+    last_error: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -13,7 +13,8 @@ from sqlalchemy import func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import queries
-from bot.db.models import Agent, AuditEntry, Contact, Conversation, Handoff, Message, Ticket, utc
+from bot.db.models import Agent, Contact, Conversation, Handoff, Message, Ticket, utc
+from bot.domain import audit as audit_log
 from bot.domain import tickets
 from bot.domain.agents import serves
 from bot.domain.errors import DomainError
@@ -181,8 +182,7 @@ def as_json(record: Dict[str, Any]) -> str:
 
 
 async def audit(session: AsyncSession, agent: Agent, action: str, target: str, detail: Optional[Dict] = None) -> None:
-    session.add(AuditEntry(agent_id=agent.id, action=action, target=target[:100], detail=detail))
-    await session.flush()
+    await audit_log.record(session, action, target, agent_id=agent.id, detail=detail)
 
 
 async def ticket_list(session: AsyncSession, agent: Agent, query: Dict[str, str]) -> List[Dict[str, Any]]:
