@@ -25,7 +25,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export RASA_TELEMETRY_ENABLED ?= false
 
-.PHONY: help setup run test train validate kb lint lock clean bench
+.PHONY: help setup run test train validate kb lint lock clean bench audit
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -90,6 +90,13 @@ lock: $(HUB_VENV)/.installed ## re-resolve requirements/*.in into the locks requ
 	  requirements/hub.in -o requirements/hub.txt
 	$(UV) pip compile --quiet --python-version 3.10 --python-platform x86_64-unknown-linux-gnu --generate-hashes \
 	  --no-header requirements/assistant.in -c requirements/assistant.txt -o requirements/assistant.txt
+
+# pip-audit on both locks, the accepted advisories in requirements/audit-allow.yml;
+# ADVISORIES=<advisory-database>/vulns reads a local copy of the data instead
+# (for an index that serves no vulnerability data).
+audit: $(HUB_VENV)/.installed ## known vulnerabilities in both environments' locks
+	$(HUB_PY) scripts/audit.py requirements/hub.txt requirements/assistant.txt \
+	  --allow requirements/audit-allow.yml $(if $(ADVISORIES),--advisories $(ADVISORIES))
 
 clean: ## remove trained models and caches (keeps .venv)
 	rm -rf models/*.tar.gz .rasa results .pytest_cache

@@ -18,13 +18,16 @@ affected:
 """
 
 
-def audit(tmp_path: Path, pinned: str) -> subprocess.CompletedProcess:
+def audit(tmp_path: Path, pinned: str, allow: str = "") -> subprocess.CompletedProcess:
     (tmp_path / "vulns" / "some-lib").mkdir(parents=True, exist_ok=True)
     (tmp_path / "vulns" / "some-lib" / "PYSEC-0000-1.yaml").write_text(ADVISORY)
     lock = tmp_path / "lock.txt"
     lock.write_text(f"some-lib=={pinned} \\\n    --hash=sha256:00\nother==1.0\n")
     script = ROOT / "scripts" / "audit.py"
     command = [sys.executable, str(script), str(lock), "--advisories", str(tmp_path / "vulns")]
+    if allow:
+        (tmp_path / "allow.yml").write_text(allow)
+        command += ["--allow", str(tmp_path / "allow.yml")]
     return subprocess.run(command, capture_output=True, text=True)
 
 
@@ -35,4 +38,19 @@ def test_an_affected_pin_is_reported(tmp_path):
 
 def test_the_fixed_release_is_clean(tmp_path):
     result = audit(tmp_path, "2.0.1")
-    assert result.returncode == 0 and "0 known vulnerabilities in 2 pinned packages" in result.stdout
+    assert result.returncode == 0 and "0 known vulnerabilities (0 accepted) in 2 pinned packages" in result.stdout
+
+
+def test_an_accepted_advisory_is_listed_with_its_reason_and_does_not_fail(tmp_path):
+    allow = "- {package: Some_Lib, id: PYSEC-0000-1, reason: only reachable through a model file}\n"
+    result = audit(tmp_path, "2.0.0", allow)
+    assert result.returncode == 0, result.stdout
+    assert "PYSEC-0000-1  CVE-0000-1  accepted: only reachable through a model file" in result.stdout
+    assert "0 known vulnerabilities (1 accepted)" in result.stdout
+
+
+def test_the_project_allow_list_gives_a_reason_for_every_entry():
+    import yaml
+
+    for entry in yaml.safe_load((ROOT / "requirements" / "audit-allow.yml").read_text()) or []:
+        assert {"package", "id", "reason"} <= set(entry) and len(str(entry["reason"])) > 20
