@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from common.actions_token import shared_actions_token
 from common.clock import Clock
 
 
@@ -19,10 +18,6 @@ def hub_url() -> str:
     return os.environ.get("CAROLINA_HUB_URL", "http://127.0.0.1:8000").rstrip("/")
 
 
-def actions_token() -> str:
-    return shared_actions_token()
-
-
 def hub_timeout() -> float:
     return float(os.environ.get("CAROLINA_HUB_TIMEOUT", "10"))
 
@@ -33,8 +28,13 @@ def intake_keep_hours() -> float:
 
 
 def rasa_url() -> str:
-    """Rasa's HTTP API (`--enable-api`), for reading each part of a message that asks two things."""
+    """Rasa, whose hub channel reads each part of a message that asks two things (channels/hub.py)."""
     return os.environ.get("CAROLINA_RASA_URL", "http://127.0.0.1:5005").rstrip("/")
+
+
+def rasa_token() -> str:
+    """RASA_TOKEN: the hub channel's token, when Rasa requires one (production)."""
+    return os.environ.get("RASA_TOKEN", "")
 
 
 @lru_cache(maxsize=1)

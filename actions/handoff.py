@@ -21,6 +21,7 @@ from actions.hub_client import HubError
 from actions.intake import HANDOFF_SLOTS, attempts, eligibility, form_turn, intake_in_progress, language
 from actions.replies import say_queued, say_ticket_created, say_why
 from common.answers import Option, Question, asks_for_person, requests_person, resolve, speaks_to_the_team
+from common.ids import short_id
 from common.text import words
 from common.vocabulary import vocabulary
 
@@ -102,14 +103,14 @@ async def decide(
     slots to set (handoff_live, and handoff_ticket when no ticket can be offered)."""
     queue = QUEUES.get(str(state["handoff_topic"]), "technical_support")
     try:
-        decision = await hub_client.decision(tracker.sender_id, queue, lang)
+        decision = await hub_client.decision(hub_client.about(tracker), queue, lang)
     except HubError as error:
-        logger.warning("Could not ask the hub about %s for %s: %s", queue, tracker.sender_id, error)
+        logger.warning("Could not ask the hub about %s for %s: %s", queue, short_id(tracker.sender_id), error)
         return {"handoff_live": "unknown"}  # the escalation decides, as before
     if decision.get("live"):
         return {"handoff_live": incident.YES}
     say_why(dispatcher, decision)
-    who = await eligibility(tracker.sender_id)
+    who = await eligibility(hub_client.about(tracker))
     if who == "anonymous":
         dispatcher.utter_message(response="utter_intake_login")
         return {"handoff_live": incident.NO, "handoff_ticket": UNABLE}
@@ -221,17 +222,14 @@ class ActionEscalate(Action):
         consent = tracker.get_slot("handoff_ticket")
         reason = tracker.get_slot("handoff_reason") or ""
         if topic == "communication" and feedback(reason) == "praise":
-            try:
-                await hub_client.add_note(tracker.sender_id, f"Praise from the customer: {reason}")
-            except HubError as error:
-                logger.warning("Could not note the praise in %s: %s", tracker.sender_id, error)
+            # The praise is in the transcript, in the customer's words (the hub takes no notes from actions).
             dispatcher.utter_message(response="utter_handoff_praise_thanks")
             return reset()
         if consent == UNABLE:
             return reset()  # Carolina already said why there is neither a chat nor a ticket
         queue = QUEUES.get(str(topic), "technical_support")
         if consent == incident.NO:
-            await say_no_ticket(dispatcher, tracker.sender_id, queue, lang)
+            await say_no_ticket(dispatcher, hub_client.about(tracker), queue, lang)
             return reset()
         # A Cloud customer's incident goes to the Cloud queue (24x7) when it becomes a ticket.
         hosted = [SlotSet("incident_cloud", incident.YES)] if topic == "cloud" else []
@@ -242,9 +240,10 @@ class ActionEscalate(Action):
         # A billing or communication ticket only with the customer's yes; the customer's words are its summary.
         ticket = ticket_for(reason, lang) if consent == incident.YES else None
         try:
-            result = await hub_client.escalate(tracker.sender_id, queue, reason, lang, form_turn(tracker), ticket)
+            about = hub_client.about(tracker)
+            result = await hub_client.escalate(about, queue, reason, lang, form_turn(tracker), ticket)
         except HubError as error:
-            logger.warning("Escalation of %s failed: %s", tracker.sender_id, error)
+            logger.warning("Escalation of %s failed: %s", short_id(tracker.sender_id), error)
             if error.code == "anonymous":
                 dispatcher.utter_message(response="utter_intake_login")
             elif error.code == "blocked":

@@ -1,13 +1,21 @@
 """The action server's one client for the hub's API (bot/web/): tickets,
-conversations, deflections. The action server keeps nothing; the hub does."""
+conversations, deflections. The action server keeps nothing; the hub does.
+
+It holds no key of its own either: with each customer message the hub sends
+Rasa that conversation's token (metadata "hub_token", common/actions_token.py),
+and every call here shows the token of the message being answered, for that
+conversation only. It is read from the latest message only, never from older
+events, so a message sent to Rasa by anyone but the hub opens nothing."""
 
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
 import aiohttp
+from rasa_sdk import Tracker
 
-from actions.config import actions_token, hub_timeout, hub_url
+from actions.config import hub_timeout, hub_url
+from common.actions_token import METADATA_KEY
 
 
 class HubError(Exception):
@@ -18,8 +26,29 @@ class HubError(Exception):
         self.status, self.code = status, code
 
 
-async def call(method: str, path: str, *, body: Any = None, params: Optional[Dict[str, str]] = None) -> Any:
-    headers = {"Authorization": f"Bearer {actions_token()}"}
+class Conversation(str):
+    """A conversation's id (it is one: logged, sent in bodies) that carries the
+    token the hub gave its latest message."""
+
+    token: str
+
+    def __new__(cls, conversation_id: str, token: str) -> Conversation:
+        made = super().__new__(cls, conversation_id)
+        made.token = token
+        return made
+
+
+def about(tracker: Tracker) -> Conversation:
+    """The conversation of the action being run, with its token."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    token = metadata.get(METADATA_KEY) if isinstance(metadata, dict) else None
+    return Conversation(tracker.sender_id, str(token or ""))
+
+
+async def call(
+    conversation: str, method: str, path: str, *, body: Any = None, params: Optional[Dict[str, str]] = None
+) -> Any:
+    headers = {"Authorization": f"Bearer {getattr(conversation, 'token', '')}"}
     timeout = aiohttp.ClientTimeout(total=hub_timeout())
     try:
         async with aiohttp.ClientSession(timeout=timeout) as session:
@@ -34,25 +63,26 @@ async def call(method: str, path: str, *, body: Any = None, params: Optional[Dic
 
 
 async def conversation(conversation_id: str) -> Dict[str, Any]:
-    return await call("GET", f"/api/conversations/{conversation_id}")
+    return await call(conversation_id, "GET", f"/api/conversations/{conversation_id}")
 
 
 async def similar_tickets(conversation_id: str, text: str, product: Optional[str]) -> List[Dict[str, Any]]:
     params = {"conversation_id": conversation_id, "similar_to": text}
     if product:
         params["product"] = product
-    return (await call("GET", "/api/tickets", params=params))["tickets"]
+    return (await call(conversation_id, "GET", "/api/tickets", params=params))["tickets"]
 
 
 async def open_tickets(conversation_id: str) -> List[Dict[str, Any]]:
     """The customer's company's open tickets, newest first: {number, summary, status}."""
-    found = await call("GET", "/api/tickets", params={"conversation_id": conversation_id})
+    found = await call(conversation_id, "GET", "/api/tickets", params={"conversation_id": conversation_id})
     return found.get("tickets") or []
 
 
 async def ticket(conversation_id: str, number: str) -> Optional[Dict[str, Any]]:
     try:
-        return await call("GET", f"/api/tickets/{number}", params={"conversation_id": conversation_id})
+        params = {"conversation_id": conversation_id}
+        return await call(conversation_id, "GET", f"/api/tickets/{number}", params=params)
     except HubError as error:
         if error.status == 404:
             return None
@@ -61,7 +91,7 @@ async def ticket(conversation_id: str, number: str) -> Optional[Dict[str, Any]]:
 
 async def add_update(number: str, conversation_id: str, fields: Dict[str, Any], form_turn: str) -> Dict[str, Any]:
     body = {"conversation_id": conversation_id, "fields": fields, "form_turn": form_turn}
-    return await call("POST", f"/api/tickets/{number}/updates", body=body)
+    return await call(conversation_id, "POST", f"/api/tickets/{number}/updates", body=body)
 
 
 async def follow_up(
@@ -73,22 +103,18 @@ async def follow_up(
         "language": language,
         "form_turn": form_turn,
     }
-    return await call("POST", f"/api/tickets/{number}/follow-ups", body=body)
+    return await call(conversation_id, "POST", f"/api/tickets/{number}/follow-ups", body=body)
 
 
 async def record_deflection(conversation_id: str, article_id: str) -> None:
-    await call("POST", "/api/deflections", body={"conversation_id": conversation_id, "article_id": article_id})
-
-
-async def add_note(conversation_id: str, text: str) -> None:
-    """A line for the team in the conversation's record (praise, for one)."""
-    await call("POST", f"/api/conversations/{conversation_id}/notes", body={"text": text})
+    body = {"conversation_id": conversation_id, "article_id": article_id}
+    await call(conversation_id, "POST", "/api/deflections", body=body)
 
 
 async def decision(conversation_id: str, queue: str, language: str) -> Dict[str, Any]:
     """Whether an analyst of `queue` could chat now: {"live", "why", "queue_name", "opens", ...}."""
     params = {"conversation_id": conversation_id, "queue": queue, "language": language}
-    return await call("GET", "/api/escalations/decision", params=params)
+    return await call(conversation_id, "GET", "/api/escalations/decision", params=params)
 
 
 async def escalate(
@@ -110,4 +136,4 @@ async def escalate(
         body["queue"] = queue
     if ticket is not None:
         body["ticket"] = ticket
-    return await call("POST", "/api/escalations", body=body)
+    return await call(conversation_id, "POST", "/api/escalations", body=body)

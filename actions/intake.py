@@ -18,6 +18,7 @@ from actions.hub_client import HubError
 from actions.replies import article_link, label, say_queued, say_ticket_created, say_why
 from common import answers
 from common.answers import Question
+from common.ids import short_id
 from common.kb.answer import DEFAULT_THRESHOLDS, decide, selector_ranking
 from common.kb.search import default_index
 from common.text import words
@@ -163,7 +164,7 @@ async def eligibility(conversation_id: str) -> str:
     try:
         contact = (await hub_client.conversation(conversation_id)).get("contact")
     except HubError as error:
-        logger.warning("Hub unreachable checking who %s is: %s", conversation_id, error)
+        logger.warning("Hub unreachable checking who %s is: %s", short_id(conversation_id), error)
         return "ok"
     if not contact:
         return "anonymous"
@@ -177,7 +178,7 @@ async def duplicate_candidate(conversation_id: str, state: Dict[str, Any]) -> st
             conversation_id, str(state.get("incident_summary") or ""), state.get("incident_product")
         )
     except HubError as error:
-        logger.warning("Hub unreachable looking for duplicates of %s: %s", conversation_id, error)
+        logger.warning("Hub unreachable looking for duplicates of %s: %s", short_id(conversation_id), error)
         return "none"
     if not found:
         return "none"
@@ -227,7 +228,7 @@ class ValidateIncidentForm(FormValidationAction):
 
         if requested is None:
             # The form starts: who is asking, and what the first message already said.
-            updates["intake_eligibility"] = await eligibility(tracker.sender_id)
+            updates["intake_eligibility"] = await eligibility(hub_client.about(tracker))
             if tracker.get_slot("intake_held") is not None:
                 # Back in the intake: "discard?" is no longer the open question.
                 updates.update(intake_held=None, intake_held_at=None)
@@ -271,7 +272,7 @@ class ValidateIncidentForm(FormValidationAction):
 
         current = {**state, **updates}
         if fields_complete(current) and current.get("intake_duplicate_of") is None:
-            updates["intake_duplicate_of"] = await duplicate_candidate(tracker.sender_id, current)
+            updates["intake_duplicate_of"] = await duplicate_candidate(hub_client.about(tracker), current)
             current["intake_duplicate_of"] = updates["intake_duplicate_of"]
         related = related_articles(current, lang) if fields_complete(current) else []
         following = incident.next_slot(current, current.get("intake_duplicate_of") not in (None, "none"), related)
@@ -358,7 +359,7 @@ class ActionSubmitIncident(Action):
         lang = language(tracker)
         state = {slot: tracker.get_slot(slot) for slot in FORM_SLOTS}
         ending = incident.outcome(state)
-        conversation_id = tracker.sender_id
+        conversation_id = hub_client.about(tracker)
         if ending == "login":
             # What was gathered stays: after logging in, the same conversation carries on.
             dispatcher.utter_message(response="utter_intake_login")
@@ -393,7 +394,7 @@ class ActionSubmitIncident(Action):
                 conversation_id, None, str(state.get("incident_summary") or ""), lang, form_turn(tracker), ticket
             )
         except HubError as error:
-            logger.warning("Intake of %s could not end (%s): %s", conversation_id, ending, error)
+            logger.warning("Intake of %s could not end (%s): %s", short_id(conversation_id), ending, error)
             if error.code == "anonymous":
                 dispatcher.utter_message(response="utter_intake_login")
             elif error.code == "blocked":

@@ -17,6 +17,7 @@ from actions.incident import MAX_ATTEMPTS
 from actions.intake import attempts, eligibility, form_turn, language
 from actions.replies import label
 from common import answers
+from common.ids import short_id
 from common.text import words
 from common.vocabulary import STATUSES
 
@@ -62,7 +63,7 @@ class ValidateTicketStatusForm(FormValidationAction):
         if missing or attempt >= MAX_ATTEMPTS:
             # Never asked a fourth time: the company's open tickets to pick from, or
             # where the number is and a person to ask; and the form ends.
-            await offer_open_tickets(dispatcher, tracker.sender_id)
+            await offer_open_tickets(dispatcher, hub_client.about(tracker))
             return [SlotSet("ticket_number", None), SlotSet("requested_slot", None)]
         # Without a number in the message, ask (again) for one.
         return [SlotSet("ticket_number", None), SlotSet("requested_slot", "ticket_number")]
@@ -73,7 +74,7 @@ async def offer_open_tickets(dispatcher: CollectingDispatcher, conversation_id: 
     try:
         found = await hub_client.open_tickets(conversation_id)
     except HubError as error:
-        logger.warning("Open tickets of %s unavailable: %s", conversation_id, error)
+        logger.warning("Open tickets of %s unavailable: %s", short_id(conversation_id), error)
         found = []
     if not found:
         dispatcher.utter_message(response="utter_ticket_number_way_out")
@@ -96,11 +97,11 @@ class ActionTicketStatus(Action):
         number = tracker.get_slot("ticket_number")
         if not number:
             return []  # the form ended without one and said why
-        if await is_anonymous(tracker.sender_id):
+        if await is_anonymous(hub_client.about(tracker)):
             dispatcher.utter_message(response="utter_intake_login")
             return []
         try:
-            ticket = await hub_client.ticket(tracker.sender_id, number)
+            ticket = await hub_client.ticket(hub_client.about(tracker), number)
         except HubError as error:
             logger.warning("Status of %s unavailable: %s", number, error)
             dispatcher.utter_message(response="utter_ticket_failed")
@@ -158,11 +159,11 @@ class ValidateFollowUpForm(FormValidationAction):
             ]
         if not number:
             return [SlotSet("ticket_number", None), SlotSet("requested_slot", "ticket_number")]
-        if await is_anonymous(tracker.sender_id):
+        if await is_anonymous(hub_client.about(tracker)):
             dispatcher.utter_message(response="utter_intake_login")
             return [SlotSet("requested_slot", None)]
         try:
-            ticket = await hub_client.ticket(tracker.sender_id, number)
+            ticket = await hub_client.ticket(hub_client.about(tracker), number)
         except HubError as error:
             logger.warning("Ticket %s unavailable for a follow-up: %s", number, error)
             dispatcher.utter_message(response="utter_ticket_failed")
@@ -196,7 +197,8 @@ class ActionSubmitFollowUp(Action):
             return []  # the validation already said why there is no follow-up
         lang = language(tracker)
         try:
-            ticket = await hub_client.follow_up(parent, tracker.sender_id, description, lang, form_turn(tracker))
+            about = hub_client.about(tracker)
+            ticket = await hub_client.follow_up(parent, about, description, lang, form_turn(tracker))
         except HubError as error:
             logger.warning("Follow-up of %s failed: %s", parent, error)
             dispatcher.utter_message(response="utter_ticket_failed")

@@ -54,6 +54,7 @@ import yaml
 
 from bench import output
 from bot.domain.identity import Identity, sign
+from common.actions_token import conversation_token
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "conversations"
@@ -126,7 +127,7 @@ class Widget:
         self.events: queue.Queue[tuple] = queue.Queue()
         origin = hub_url.replace("127.0.0.1", "localhost")
         self.client = socketio.Client(reconnection=False, websocket_extra_options={"origin": origin})
-        for name in ("session_confirm", "bot_uttered", "user_stored"):
+        for name in ("session_confirm", "session_info", "bot_uttered", "user_stored"):
             self.client.on(name, lambda data=None, name=name: self.events.put((name, data)))
         self.client.connect(hub_url, transports=["websocket"], wait_timeout=10)
 
@@ -134,7 +135,8 @@ class Widget:
         self.client.emit(
             "session_request", {"session_id": None, "language": lang, **({"token": token} if token else {})}
         )
-        return self.expect("session_confirm")
+        self.expect("session_confirm")  # the resume token; the conversation id comes apart
+        return self.expect("session_info")["conversation_id"]
 
     def expect(self, name: str, timeout: float = 60) -> Any:
         while True:
@@ -156,7 +158,6 @@ class Widget:
             "user_uttered",
             {
                 "message": text,
-                "session_id": conversation_id,
                 "message_id": uuid.uuid4().hex,
                 "customData": {"language": lang},
             },
@@ -284,7 +285,7 @@ def run(script: Script, stack: Stack) -> Result:
         still_asking = requested_slot(stack, conversation_id)
         record = requests.get(
             f"{stack.hub_url}/api/conversations/{conversation_id}",
-            headers={"Authorization": f"Bearer {stack.actions_token}"},
+            headers={"Authorization": f"Bearer {conversation_token(stack.actions_token, conversation_id)}"},
             timeout=10,
         ).json()
         for handoff in record.get("handoffs") or []:
@@ -475,6 +476,7 @@ def main(argv: List[str]) -> int:
             CAROLINA_IDENTITY_SECRET=args.secret,
             CAROLINA_ACTIONS_TOKEN=args.actions_token,
             CAROLINA_RATE_PER_MINUTE="600",
+            CAROLINA_NEW_CONVERSATIONS_PER_MINUTE="6000",
         )
         processes = stacks.whole(env, "bench-conversations")
         stacks.start(processes)

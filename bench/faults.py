@@ -48,6 +48,7 @@ import socketio
 
 from bench import output, stack
 from bot.domain.identity import Identity, sign
+from common.actions_token import conversation_token
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SECRET = "bench-faults-identity-secret-0123456789"
@@ -116,7 +117,8 @@ class Turn:
 
 @dataclass
 class Conversation:
-    conversation_id: Optional[str] = None
+    conversation_id: Optional[str] = None  # the hub's (session_info)
+    token: Optional[str] = None  # what the widget resumes it with (session_confirm)
     turns: List[Turn] = field(default_factory=list)
     tickets_shown: set = field(default_factory=set)
 
@@ -146,20 +148,25 @@ class Customer:
         )
         self.client.on("connect", self._connected)
         self.client.on("session_confirm", self._confirmed)
+        self.client.on("session_info", self._info)
         self.client.on("history", self._history)
         self.client.on("user_stored", self._message)
         self.client.on("bot_uttered", self._message)
 
     # -- the widget's side of the protocol --------------------------------------
     def _connected(self) -> None:
-        current = self.conversations[-1].conversation_id if self.conversations else None
+        current = self.conversations[-1].token if self.conversations else None
         self.client.emit("session_request", {"session_id": current, "token": self.token, "language": self.lang})
 
-    def _confirmed(self, conversation_id: str) -> None:
+    def _confirmed(self, token: str) -> None:
         with self.lock:
-            self.conversations[-1].conversation_id = conversation_id
-            self.lock.notify_all()
+            self.conversations[-1].token = token
         self.client.emit("sync", {"after": max(self.seen, default=0)})
+
+    def _info(self, info: Dict[str, Any]) -> None:
+        with self.lock:
+            self.conversations[-1].conversation_id = info["conversation_id"]
+            self.lock.notify_all()
 
     def _history(self, items: List[Dict[str, Any]]) -> None:
         """What the hub stored while this customer was away; then what it never got, again."""
@@ -286,6 +293,7 @@ def bench_env(database: Path) -> Dict[str, str]:
         CAROLINA_CLOCK_RUNNING="1",
         CAROLINA_RATE_PER_MINUTE="600",
         CAROLINA_RATE_BURST="60",
+        CAROLINA_NEW_CONVERSATIONS_PER_MINUTE="6000",
     )
 
 
@@ -332,7 +340,7 @@ def check(hub_url: str, database: Path, customers: List[Customer]) -> List[str]:
                 continue
             reply = requests.get(
                 f"{hub_url}/api/conversations/{conv.conversation_id}",
-                headers={"Authorization": f"Bearer {TOKEN}"},
+                headers={"Authorization": f"Bearer {conversation_token(TOKEN, conv.conversation_id)}"},
                 timeout=30,
             )
             messages = reply.json()["messages"]

@@ -25,6 +25,7 @@ import socketio
 
 from bench import output
 from bench.load import QUIET, SCRIPTS, TIMEOUT, pid_listening
+from common.actions_token import conversation_token
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -38,7 +39,8 @@ def one_conversation(hub_url: str, origin: str, lang: str) -> Dict[str, Any]:
     """Runs one scripted conversation; what the client sent and the seqs of what it received."""
     events: queue.Queue = queue.Queue()
     client = socketio.Client(reconnection=False, websocket_extra_options={"origin": origin})
-    client.on("session_confirm", lambda sid: events.put(("confirm", sid)))
+    # session_confirm gives the resume token; session_info the conversation id.
+    client.on("session_info", lambda info: events.put(("info", info["conversation_id"])))
     client.on("bot_uttered", lambda data: events.put(("reply", data)))
     record: Dict[str, Any] = {"sent": [], "received": [], "errors": 0}
     try:
@@ -48,7 +50,7 @@ def one_conversation(hub_url: str, origin: str, lang: str) -> Dict[str, Any]:
         for text in SCRIPTS[lang]:
             client.emit(
                 "user_uttered",
-                {"message": text, "session_id": record["conversation_id"], "message_id": uuid.uuid4().hex},
+                {"message": text, "message_id": uuid.uuid4().hex},
             )
             record["sent"].append(text)
             wait = TIMEOUT
@@ -76,7 +78,7 @@ def check(hub_url: str, token: str, record: Dict[str, Any]) -> List[str]:
         return ["no conversation"]
     reply = requests.get(
         f"{hub_url}/api/conversations/{record['conversation_id']}",
-        headers={"Authorization": f"Bearer {token}"},
+        headers={"Authorization": f"Bearer {conversation_token(token, record['conversation_id'])}"},
         timeout=30,
     )
     messages = reply.json()["messages"]

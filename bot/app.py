@@ -13,17 +13,20 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from bot import keys
-from bot.adapters.rasa_client import RasaClient
+from bot.adapters.login_throttle import LoginThrottle
+from bot.adapters.rasa_client import Gate, RasaClient
 from bot.db.models import Agent
 from bot.db.session import make_engine, make_sessions
 from bot.domain import agents
 from bot.domain.live_chat import LiveChat
 from bot.realtime import agents as agent_sockets
 from bot.realtime import timers, widget
+from bot.realtime.mail_job import MailJob
 from bot.realtime.notifier import SocketNotifier
 from bot.realtime.presence import Presence
 from bot.settings import Settings
-from bot.web import agent_api, api, console_api, escalation_api, pages, tickets_api
+from bot.web import agent_api, api, console_api, escalation_api, headers, pages, tickets_api
+from bot.web.audit import audited
 from bot.web.problems import MAX_JSON_BYTES, problems
 from bot.web.replies import check_replies
 
@@ -73,11 +76,28 @@ async def live(app: web.Application) -> AsyncIterator[None]:
     presence.stop()
 
 
+async def mail(app: web.Application) -> AsyncIterator[None]:
+    """The mail job sends the queued e-mails (new tickets') and retries the failed ones."""
+    job = MailJob(app[keys.SESSIONS], app[keys.SETTINGS], app[keys.CLOCK])
+    app[keys.MAIL] = job
+    task = asyncio.ensure_future(job.run())
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
 async def http_client(app: web.Application) -> AsyncIterator[None]:
     async with aiohttp.ClientSession() as session:
         app[keys.HTTP] = session
         settings = app[keys.SETTINGS]
-        app[keys.RASA] = RasaClient(session, settings.rasa_url, settings.rasa_timeout)
+        app[keys.RASA] = RasaClient(
+            session,
+            settings.rasa_url,
+            settings.rasa_timeout,
+            gate=Gate(settings.rasa_concurrency),
+            token=settings.rasa_token,
+            actions_secret=settings.actions_token,
+        )
         yield
 
 
@@ -89,10 +109,14 @@ async def close_sockets(app: web.Application) -> None:
 def create_app(settings: Settings) -> web.Application:
     # The replies' check is outermost: it sees the problem responses too.
     checks = [check_replies] if settings.check_replies else []
-    app = web.Application(client_max_size=MAX_JSON_BYTES, middlewares=[*checks, problems])
+    # The audit sits outside the problems middleware: it records the status the caller gets.
+    app = web.Application(client_max_size=MAX_JSON_BYTES, middlewares=[*checks, audited, problems])
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = settings.clock
     app.cleanup_ctx.extend([database, http_client, live])
+    app.cleanup_ctx.append(mail)
+    # CSP, X-Frame-Options and the like on every response, static files and errors too.
+    headers.setup(app)
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         # Only the portal's pages may open a socket (cross-site WebSocket hijacking).
@@ -108,6 +132,8 @@ def create_app(settings: Settings) -> web.Application:
     app.on_shutdown.append(close_sockets)
     widget.attach(app, sio)
     agent_sockets.attach(app, sio)
+    app.cleanup_ctx.append(agent_sockets.session_check)
+    app[keys.LOGIN_THROTTLE] = LoginThrottle()
     app.add_routes(api.routes)
     app.add_routes(tickets_api.routes)
     app.add_routes(escalation_api.routes)

@@ -6,8 +6,10 @@ from aiohttp import ClientSession, web
 from socketio import AsyncServer
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.adapters.login_throttle import LoginThrottle
 from bot.adapters.rasa_client import RasaClient
 from bot.domain.live_chat import LiveChat
+from bot.realtime.mail_job import MailJob
 from bot.realtime.presence import Presence
 from bot.settings import Settings
 from common.clock import Clock
@@ -21,3 +23,5 @@ RASA = web.AppKey("rasa", RasaClient)
 SIO = web.AppKey("sio", AsyncServer)
 LIVE = web.AppKey("live", LiveChat)
 PRESENCE = web.AppKey("presence", Presence)
+MAIL = web.AppKey("mail", MailJob)
+LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)

@@ -74,12 +74,19 @@ class Settings:
     smtp_timeout: float = 10.0
     mail_from: str = "Carolina <carolina@localhost>"
     outbox_dir: str = str(ROOT / "var" / "outbox")
+    # A mail that could not be sent is tried again after mail_retry_seconds, then
+    # twice as long each time (at most an hour), mail_max_attempts times in all.
+    mail_retry_seconds: float = 30.0
+    mail_max_attempts: int = 10
     # Live chat: how long an analyst's dropped connection may last before their
     # chats go back to the queue; how long a customer may be gone before a
     # waiting or live chat counts as abandoned; how often closed queues are checked.
     agent_grace_seconds: float = 60.0
     abandon_seconds: float = 300.0
     queue_check_seconds: float = 60.0
+    # How often analysts' sockets are checked against their sessions (expired,
+    # ended elsewhere, analyst disabled); logout and the admins' actions drop them at once.
+    session_check_seconds: float = 30.0
     # The first administrator, made at start-up when there is none yet
     # (or use `python -m bot agents create --admin`).
     admin_email: Optional[str] = None
@@ -138,9 +145,12 @@ class Settings:
             smtp_url=env.get("SMTP_URL") or None,
             mail_from=env.get("CAROLINA_MAIL_FROM", defaults.mail_from),
             outbox_dir=env.get("CAROLINA_OUTBOX", defaults.outbox_dir),
+            mail_retry_seconds=float(env.get("CAROLINA_MAIL_RETRY_SECONDS", defaults.mail_retry_seconds)),
+            mail_max_attempts=int(env.get("CAROLINA_MAIL_MAX_ATTEMPTS", defaults.mail_max_attempts)),
             agent_grace_seconds=float(env.get("CAROLINA_AGENT_GRACE_SECONDS", defaults.agent_grace_seconds)),
             abandon_seconds=float(env.get("CAROLINA_ABANDON_SECONDS", defaults.abandon_seconds)),
             queue_check_seconds=float(env.get("CAROLINA_QUEUE_CHECK_SECONDS", defaults.queue_check_seconds)),
+            session_check_seconds=float(env.get("CAROLINA_SESSION_CHECK_SECONDS", defaults.session_check_seconds)),
             admin_email=env.get("CAROLINA_ADMIN_EMAIL") or None,
             admin_password=env.get("CAROLINA_ADMIN_PASSWORD") or None,
             admin_name=env.get("CAROLINA_ADMIN_NAME", defaults.admin_name),

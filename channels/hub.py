@@ -21,13 +21,24 @@ often "I didn't understand". The channel notes those failures for its own
 request (a logging filter and a context variable: each request is its own
 asyncio task) so the hub can apologise instead.
 
-Enabled in credentials.yml as `channels.hub.HubInput`; `rest` stays on for
-people who script Rasa directly.
+    POST /webhooks/hub/parse  {"text": "..."}  -> what /model/parse answers
+    (the action server reads each part of a two-question message with it, so
+    production runs Rasa without its HTTP API)
+
+With RASA_TOKEN in Rasa's environment every call needs `Authorization: Bearer
+<RASA_TOKEN>` (the hub and the action server send it): production's Rasa
+listens on loopback, where anyone on the host could otherwise talk to it.
+
+Enabled in credentials.yml as `channels.hub.HubInput`; `rest` stays on there
+for people who script Rasa directly. Production's credentials.production.yml
+enables this channel only.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
+import os
 from contextvars import ContextVar
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
@@ -75,6 +86,20 @@ def nlu_summary(event: Optional[UserUttered]) -> Dict[str, Any]:
     }
 
 
+def refused(authorization: str, token: Optional[str]) -> bool:
+    """Whether a call must be refused: a token is set and the call does not carry it."""
+    if not token:
+        return False
+    given = authorization.removeprefix("Bearer ").strip().encode("utf-8", "surrogateescape")
+    return not hmac.compare_digest(given, token.encode())
+
+
+def unauthorised(request: Request) -> Optional[HTTPResponse]:
+    if refused(request.headers.get("Authorization", ""), os.environ.get("RASA_TOKEN")):
+        return response.json({"error": "unauthorized"}, status=401)
+    return None
+
+
 class HubInput(InputChannel):
     @classmethod
     def name(cls) -> str:
@@ -84,11 +109,24 @@ class HubInput(InputChannel):
         hub = Blueprint("hub_webhook", __name__)
 
         @hub.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        async def health(request: Request) -> HTTPResponse:
+            return unauthorised(request) or response.json({"status": "ok"})
+
+        @hub.route("/parse", methods=["POST"])
+        async def parse(request: Request) -> HTTPResponse:
+            refusal = unauthorised(request)
+            if refusal is not None:
+                return refusal
+            text = (request.json or {}).get("text")
+            if not isinstance(text, str):
+                return response.json({"error": "text is required"}, status=400)
+            return response.json(await request.app.ctx.agent.parse_message(text))
 
         @hub.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            refusal = unauthorised(request)
+            if refusal is not None:
+                return refusal
             body = request.json or {}
             sender, text = body.get("sender"), body.get("message")
             if not isinstance(sender, str) or not sender or not isinstance(text, str):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -26,3 +28,16 @@ def shared_actions_token(env: Mapping[str, str] = os.environ, path: Path = TOKEN
     return path.read_text().strip()
 
 
+
+# The metadata key under which the hub sends Rasa, with every customer message,
+# the conversation's own token for the hub's actions API (conversation_token).
+METADATA_KEY = "hub_token"
+
+
+def conversation_token(secret: str, conversation_id: str) -> str:
+    """The action server's key to one conversation in the hub's API:
+    HMAC-SHA256(actions token, conversation id). The hub derives it; the action
+    server only passes on what came with the message, so it holds no master key,
+    and a token (kept in Rasa's tracker store with the message's metadata) opens
+    that one conversation only: its record, its customer's tickets, escalating it."""
+    return hmac.new(secret.encode(), conversation_id.encode(), hashlib.sha256).hexdigest()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 
 import pluggy
 
@@ -26,5 +27,20 @@ class KnowledgeBaseWarmUp:
             logger.info("Knowledge base ready: %d articles", len(index.ids))
 
 
+class Loopback:
+    """The action server listens on loopback, however it is started: rasa-sdk
+    binds SANIC_HOST (0.0.0.0 by default), read after this hook runs. Only Rasa,
+    on the same host, calls it; its webhook has no authentication of its own."""
+
+    @hookimpl
+    def attach_sanic_app_extensions(self, app) -> None:  # type: ignore[no-untyped-def]
+        wanted = os.environ.get("SANIC_HOST")
+        if wanted not in ("127.0.0.1", "::1", "localhost"):
+            if wanted:
+                logger.warning("SANIC_HOST=%s ignored: the action server listens on 127.0.0.1 only", wanted)
+            os.environ["SANIC_HOST"] = "127.0.0.1"
+
+
 def init_hooks(manager: pluggy.PluginManager) -> None:
     manager.register(KnowledgeBaseWarmUp())
+    manager.register(Loopback())

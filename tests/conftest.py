@@ -13,7 +13,7 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 import requests
@@ -156,6 +156,31 @@ def rasa_server(rasa_service) -> str:
 
 IDENTITY_SECRET = "test-identity-secret"
 ACTIONS_TOKEN = "test-actions-token"
+
+
+ADMIN_EMAIL, ADMIN_PASSWORD = "admin@support.example", "the test administrator's password"
+
+
+def set_status_in_console(hub_url: str, number: str, status: str) -> None:
+    """Support changes a ticket's status in the console (the action server may not)."""
+    login = requests.post(
+        f"{hub_url}/api/agent/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, timeout=10
+    )
+    bearer = {"Authorization": f"Bearer {login.json()['token']}"}
+    changed = requests.post(
+        f"{hub_url}/api/agent/tickets/{number}/status", json={"status": status}, headers=bearer, timeout=10
+    )
+    assert changed.status_code == 200, changed.text
+
+
+def actions_auth(conversation_id: str) -> Dict[str, str]:
+    """The headers the action server sends about one conversation: the token the
+    hub put in that conversation's messages to Rasa (common/actions_token.py)."""
+    from common.actions_token import conversation_token
+
+    return {"Authorization": f"Bearer {conversation_token(ACTIONS_TOKEN, conversation_id)}"}
+
+
 PORTAL_ORIGIN = "http://portal.test"
 
 
@@ -225,12 +250,19 @@ def hub_service(tmp_path_factory, rasa_service, server_env, portal_server, hub_p
         RASA_TIMEOUT="30",
         CAROLINA_IDENTITY_SECRET=IDENTITY_SECRET,
         CAROLINA_ACTIONS_TOKEN=ACTIONS_TOKEN,
+        # Support's side of a ticket (its status) is the console's: close_in_console.
+        CAROLINA_ADMIN_EMAIL=ADMIN_EMAIL,
+        CAROLINA_ADMIN_PASSWORD=ADMIN_PASSWORD,
         CAROLINA_ALLOWED_ORIGINS=f"{PORTAL_ORIGIN},{portal_server.origin}",
         SMTP_URL=f"smtp://127.0.0.1:{mail_server.port}",
         # Scripted customers answer as fast as Rasa replies (several turns a
         # second, twenty in a row for an intake), faster than people; the burst
         # (what the flood test exceeds at once) stays at its default of 10.
         CAROLINA_RATE_PER_MINUTE="600",
+        # The whole suite starts its conversations from 127.0.0.1, many a minute.
+        CAROLINA_NEW_CONVERSATIONS_PER_MINUTE="6000",
+        # And sends its messages and opens its sockets from there (limits per address).
+        CAROLINA_IP_RATE_PER_MINUTE="6000",
         # A Wednesday at 12:30 in Brasília: technical support open, the
         # administrative queue at lunch (tests/test_handoff_conversation.py).
         CAROLINA_CLOCK="2026-12-02T12:30:00-03:00",

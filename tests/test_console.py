@@ -54,7 +54,7 @@ def test_an_analyst_takes_a_chat_in_the_browser_and_finds_the_transcript(hub, br
     page.get_by_role("button", name="Online").wait_for()
 
     customer = logged_customer(hub.url)
-    assert escalate(hub.url, customer.session_id).json()["outcome"] == "handoff"
+    assert escalate(hub.url, customer.conversation_id).json()["outcome"] == "handoff"
     # The queue updates by itself (socket), with the customer and the reason.
     row = page.locator("tr", has_text="the invoice screen freezes")
     row.wait_for(timeout=15000)
@@ -106,21 +106,22 @@ def test_console_api_permissions(hub):
     carla = Analyst(hub.url, "carla@support.example")
     ana.presence("offline")  # nobody online: the escalation is a ticket
     customer = logged_customer(hub.url)
-    assert escalate(hub.url, customer.session_id, ticket=True).json()["outcome"] == "ticket"
+    assert escalate(hub.url, customer.conversation_id, ticket=True).json()["outcome"] == "ticket"
     try:
         found = ana.http.get(f"{hub.url}/api/agent/transcripts", params={"contact": "Marta"}, timeout=10).json()
-        assert customer.session_id in [c["conversation_id"] for c in found["conversations"]]
+        assert customer.conversation_id in [c["conversation_id"] for c in found["conversations"]]
         # Carla serves the administrative queue: a technical transcript is not hers.
-        theirs = carla.http.get(f"{hub.url}/api/agent/transcripts/{customer.session_id}", timeout=10)
+        theirs = carla.http.get(f"{hub.url}/api/agent/transcripts/{customer.conversation_id}", timeout=10)
         assert theirs.status_code == 403
-        assert customer.session_id not in [
+        assert customer.conversation_id not in [
             c["conversation_id"]
             for c in carla.http.get(f"{hub.url}/api/agent/transcripts", timeout=10).json()["conversations"]
         ]
         assert requests.get(f"{hub.url}/api/agent/transcripts", timeout=10).status_code == 401
         # The admin (made from the environment on first start) sees everything and can add analysts.
         admin = Analyst(hub.url, "admin@support.example")
-        assert admin.http.get(f"{hub.url}/api/agent/transcripts/{customer.session_id}", timeout=10).status_code == 200
+        everything = admin.http.get(f"{hub.url}/api/agent/transcripts/{customer.conversation_id}", timeout=10)
+        assert everything.status_code == 200
         made = admin.post(
             "/agents", {"email": "davi@support.example", "name": "Davi", "password": PASSWORD, "queues": ["cloud"]}
         )

@@ -48,7 +48,7 @@ def test_sample_customers_and_their_tokens(tmp_path):
     status, body = call(settings, "GET", "/api/demo/customers")
     assert status == 200 and [c["key"] for c in body["customers"]] == ["maria", "lucia", "john", "anonymous"]
     status, body = call(settings, "POST", "/api/demo/customers/lucia/token")
-    assert status == 200 and verify(body["token"], "s3").can_open_tickets is False
+    assert status == 200 and verify(body["token"], settings).can_open_tickets is False
     assert call(settings, "POST", "/api/demo/customers/anonymous/token") == (200, {"token": None})
     assert call(settings, "POST", "/api/demo/customers/nobody/token")[0] == 404
     off = replace(settings, demo=False)

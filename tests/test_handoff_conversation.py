@@ -91,7 +91,7 @@ def test_inside_hours_with_an_analyst_the_details_go_to_a_live_chat(chat, ana):
     assert "próximo" in texts(replies) and "0 min" not in texts(replies), texts(replies)
     assert "/open_ticket" in buttons(replies), texts(replies)
 
-    handoff = ana.expect("handoff_queued", where=lambda h: h["conversation_id"] == c.session_id)
+    handoff = ana.expect("handoff_queued", where=lambda h: h["conversation_id"] == c.conversation_id)
     assert handoff["fields"]["product"] == "Protheus" and handoff["fields"]["description"] == DESCRIPTION["pt"]
     assert handoff["criticality"] == "low" and handoff["queue"] == "technical_support"
     taken = ana.post(f"/handoffs/{handoff['id']}/accept").json()
@@ -175,6 +175,6 @@ def test_an_anonymous_visitor_may_chat_with_an_analyst(chat, ana):
     c.say(inform(handoff_topic="technical"))
     c.say("/deny")
     c.say("no puedo entrar al portal, me dice usuario bloqueado")
-    handoff = ana.expect("handoff_queued", where=lambda h: h["conversation_id"] == c.session_id)
+    handoff = ana.expect("handoff_queued", where=lambda h: h["conversation_id"] == c.conversation_id)
     assert handoff["queue"] == "technical_support" and handoff["customer"] is None
     assert c.conversation()["mode"] == "queued"

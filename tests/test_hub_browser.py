@@ -163,7 +163,7 @@ def demo_hub(tmp_path_factory, rasa_service, server_env, hub_port):
 
 
 def test_demo_page_chats_as_a_sample_customer(demo_hub, page):
-    from tests.conftest import ACTIONS_TOKEN
+    from tests.conftest import actions_auth
 
     page.goto(f"{demo_hub.url}/?as=lucia&lang=es")
     assert page.locator("#demo").is_visible() and "Demo mode" in page.locator("#demo").inner_text()
@@ -173,11 +173,15 @@ def test_demo_page_chats_as_a_sample_customer(demo_hub, page):
     box.fill("hola")
     box.press("Enter")
     page.locator(".carolina-bot").first.wait_for(timeout=120_000)
-    # The session is stored once the hub confirms it, which may come after the first bubble.
+    # The session is stored once the hub confirms it, which may come after the first bubble;
+    # what is stored is the resume token, and the widget shows the conversation id apart.
     page.wait_for_function("localStorage.getItem('carolina.session') !== null", timeout=30_000)
+    page.wait_for_function("document.querySelector('.carolina').dataset.conversation", timeout=30_000)
     session = page.evaluate("localStorage.getItem('carolina.session')")
-    auth = {"Authorization": f"Bearer {ACTIONS_TOKEN}"}
-    record = requests.get(f"{demo_hub.url}/api/conversations/{session}", headers=auth, timeout=10).json()
+    conversation_id = page.evaluate("document.querySelector('.carolina').dataset.conversation")
+    assert session != conversation_id
+    auth = actions_auth(conversation_id)
+    record = requests.get(f"{demo_hub.url}/api/conversations/{conversation_id}", headers=auth, timeout=10).json()
     # The hub signed Lucía's identity itself: the conversation is hers, blocked company and all.
     assert record["contact"]["company"] == "Ferretería El Tornillo" and record["contact"]["can_open_tickets"] is False
     # Another sample customer is another conversation.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.adapters.ratelimit import RateLimiter
@@ -26,14 +28,16 @@ def test_routing_follows_the_conversation_mode():
 
 
 def test_identity_round_trip_and_refusals():
+    # More refusals (audience, issuer, lifetime, e-mail): tests/security/test_identity_tokens.py.
+    ours = replace(Settings(), identity_secret="s3cret")
     token = sign(Identity("c-1", name="Ana", company_code="123"), "s3cret")
-    assert verify(token, "s3cret").company_code == "123"
+    assert verify(token, ours).company_code == "123"
     with pytest.raises(IdentityError):
-        verify(token, "other")
+        verify(token, replace(ours, identity_secret="other"))
     with pytest.raises(IdentityError):
-        verify(sign(Identity("c-1"), "s3cret", ttl_seconds=-5), "s3cret")
+        verify(sign(Identity("c-1"), "s3cret", ttl_seconds=-5), ours)
     with pytest.raises(IdentityError):
-        verify(token, None)
+        verify(token, replace(ours, identity_secret=None))
 
 
 def test_rate_limiter_refills():

@@ -19,10 +19,8 @@ import pytest
 import requests
 
 from bot.domain.identity import Identity, sign
-from tests.conftest import ACTIONS_TOKEN, IDENTITY_SECRET
+from tests.conftest import IDENTITY_SECRET, actions_auth, set_status_in_console
 from tests.test_hub_widget import Customer
-
-AUTH = {"Authorization": f"Bearer {ACTIONS_TOKEN}"}
 
 REPORT = {
     "pt": "o Protheus 12.1.2310 no Oracle dá erro ao emitir nota fiscal de saída",
@@ -67,7 +65,7 @@ class Chat(Customer):
         return replies
 
     def tracker(self) -> Dict[str, Any]:
-        return requests.get(f"{self.rasa_url}/conversations/{self.session_id}/tracker", timeout=10).json()
+        return requests.get(f"{self.rasa_url}/conversations/{self.conversation_id}/tracker", timeout=10).json()
 
     def asked(self) -> Optional[str]:
         tracker = self.tracker()
@@ -78,13 +76,21 @@ class Chat(Customer):
     def slot(self, name: str) -> Any:
         return self.tracker()["slots"].get(name)
 
+    @property
+    def auth(self) -> Dict[str, str]:
+        """As the action server, about this conversation."""
+        return actions_auth(self.conversation_id)
+
     def conversation(self) -> Dict[str, Any]:
-        reply = requests.get(f"{self.url}/api/conversations/{self.session_id}", headers=AUTH, timeout=10)
+        reply = requests.get(f"{self.url}/api/conversations/{self.conversation_id}", headers=self.auth, timeout=10)
         return reply.json()
 
     def ticket(self, number: str) -> Dict[str, Any]:
         reply = requests.get(
-            f"{self.url}/api/tickets/{number}", params={"conversation_id": self.session_id}, headers=AUTH, timeout=10
+            f"{self.url}/api/tickets/{number}",
+            params={"conversation_id": self.conversation_id},
+            headers=self.auth,
+            timeout=10,
         )
         assert reply.status_code == 200, reply.text
         return reply.json()
@@ -223,7 +229,9 @@ def test_stop_in_the_middle_asks_before_discarding_then_creates_nothing(chat, la
     assert c.asked() is None and c.slot("incident_category") is None
     assert c.slot("incident_product") == "Protheus", "what the customer's installation is stays known"
     open_tickets = requests.get(
-        f"{c.url}/api/tickets", params={"conversation_id": c.session_id, "similar_to": REPORT[lang]}, headers=AUTH
+        f"{c.url}/api/tickets",
+        params={"conversation_id": c.conversation_id, "similar_to": REPORT[lang]},
+        headers=c.auth,
     )
     assert open_tickets.json() == {"tickets": []}
 
@@ -283,10 +291,16 @@ def test_anonymous_customer_is_asked_to_log_in_and_carries_on_after(chat, lang):
     c.say(REPORT[lang])
     assert c.asked() is None
     assert not c.conversation().get("contact")
-    # Logging in on the same page: the same conversation continues.
+    # Logging in on the same page: asked whether to carry on (a shared computer
+    # must not hand the chat to whoever logs in next), yes continues the same conversation.
+    earlier = c.conversation_id
     identity = person(lang)
     c.client.emit("session_request", {"session_id": c.session_id, "token": sign(identity, IDENTITY_SECRET)})
-    assert c.expect("session_confirm") == c.session_id
+    assert c.confirmed() != earlier, "a fresh conversation until the customer answers"
+    offer = c.expect("resume_offer")
+    assert [b["payload"] for b in offer["buttons"]] == ["yes", "no"]
+    c.client.emit("resume_answer", {"accept": True})
+    assert c.confirmed() == earlier
     c.say("/open_ticket")  # the greeting's "open a ticket" button
     assert c.asked() == "incident_category"
     assert c.slot("incident_product") == "Protheus", "what was said before logging in is kept"
@@ -393,7 +407,7 @@ def test_follow_up_of_a_closed_ticket(chat):
     c = chat("es", identity)
     fill_to_summary(c, "es")
     number = number_in(c.say("/affirm"))
-    requests.post(f"{c.url}/api/tickets/{number}/status", json={"status": "closed"}, headers=AUTH, timeout=10)
+    set_status_in_console(c.url, number, "closed")
     c.say(f"quiero reabrir el ticket {number}, el error volvió")
     assert c.asked() == "followup_description"
     replies = c.say("después de aplicar la corrección el error de clave duplicada volvió en la factura")

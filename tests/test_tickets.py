@@ -18,9 +18,9 @@ from bot.db.migrate import upgrade
 from bot.domain import tickets
 from bot.domain.identity import Identity
 from bot.settings import Settings
-from tests.conftest import ACTIONS_TOKEN
+from tests.conftest import ACTIONS_TOKEN, actions_auth
 
-AUTH = {"Authorization": f"Bearer {ACTIONS_TOKEN}"}
+ADMIN, ADMIN_PASSWORD = "admin@support.example", "tickets admin password"
 FIELDS = {
     "category": "bug",
     "product": "Protheus",
@@ -63,6 +63,8 @@ def hub(database_url, tmp_path, mail_server):
         Settings(),
         database_url=database_url,
         actions_token=ACTIONS_TOKEN,
+        admin_email=ADMIN,
+        admin_password=ADMIN_PASSWORD,
         smtp_url=f"smtp://127.0.0.1:{mail_server.port}",
         outbox_dir=str(tmp_path / "outbox"),
         check_replies=True,
@@ -100,6 +102,13 @@ async def customer(app, external_id: str = "c1", company_code: str = "ACME", can
         return conversation.id
 
 
+async def close_in_console(client, number: str) -> None:
+    login = await client.post("/api/agent/login", json={"email": ADMIN, "password": ADMIN_PASSWORD})
+    bearer = {"Authorization": f"Bearer {(await login.json())['token']}"}
+    closed = await client.post(f"/api/agent/tickets/{number}/status", json={"status": "closed"}, headers=bearer)
+    assert closed.status == 200, await closed.text()
+
+
 def body(conversation_id: str, **changes: Any) -> Dict[str, Any]:
     data = {"conversation_id": conversation_id, "fields": dict(FIELDS), "impact": "high", "urgency": "medium"}
     data.update(changes)
@@ -111,23 +120,42 @@ def test_create_is_idempotent_and_numbers_are_sequential(hub, mail_server):
 
     async def scenario(client, app):
         conversation = await customer(app, email=address)
-        first = await client.post("/api/tickets", json=body(conversation), headers={**AUTH, "Idempotency-Key": "k1"})
+        first = await client.post(
+            "/api/tickets", json=body(conversation), headers={**actions_auth(conversation), "Idempotency-Key": "k1"}
+        )
         assert first.status == 201, await first.text()
         ticket = await first.json()
         assert ticket["number"].endswith("-000001") and ticket["criticality"] == "high"
         assert ticket["queue"] == "technical_support" and ticket["status"] == "open"
         assert [m["sender"] for m in ticket["transcript"]] == ["customer", "bot"]
-        again = await client.post("/api/tickets", json=body(conversation), headers={**AUTH, "Idempotency-Key": "k1"})
+        again = await client.post(
+            "/api/tickets", json=body(conversation), headers={**actions_auth(conversation), "Idempotency-Key": "k1"}
+        )
         assert again.status == 200 and (await again.json())["number"] == ticket["number"]
         other = await client.post(
-            "/api/tickets", json=body(conversation, urgency="low"), headers={**AUTH, "Idempotency-Key": "k1"}
+            "/api/tickets",
+            json=body(conversation, urgency="low"),
+            headers={**actions_auth(conversation), "Idempotency-Key": "k1"},
         )
         assert other.status == 422 and (await other.json())["error"] == "idempotency_key_reused"
-        turn = await client.post("/api/tickets", json=body(conversation, form_turn="7:123.4"), headers=AUTH)
+        # The same request under another key (a new form turn) is the first ticket again (tests/security/test_mail.py).
+        same = await client.post(
+            "/api/tickets", json=body(conversation, form_turn="6:120.0"), headers=actions_auth(conversation)
+        )
+        assert same.status == 200 and (await same.json())["number"] == ticket["number"]
+        turn = await client.post(
+            "/api/tickets",
+            json=body(conversation, urgency="low", form_turn="7:123.4"),
+            headers=actions_auth(conversation),
+        )
         assert turn.status == 201 and (await turn.json())["number"].endswith("-000002")
-        retry = await client.post("/api/tickets", json=body(conversation, form_turn="7:123.4"), headers=AUTH)
+        retry = await client.post(
+            "/api/tickets",
+            json=body(conversation, urgency="low", form_turn="7:123.4"),
+            headers=actions_auth(conversation),
+        )
         assert (await retry.json())["number"].endswith("-000002")
-        none = await client.post("/api/tickets", json=body(conversation), headers=AUTH)
+        none = await client.post("/api/tickets", json=body(conversation), headers=actions_auth(conversation))
         assert none.status == 422
         return ticket
 
@@ -143,14 +171,23 @@ def test_concurrent_creates_get_distinct_numbers_and_one_ticket_per_key(hub):
         conversation = await customer(app)
         distinct = await asyncio.gather(
             *[
-                client.post("/api/tickets", json=body(conversation), headers={**AUTH, "Idempotency-Key": f"d{i}"})
+                client.post(
+                    "/api/tickets",
+                    # Distinct requests: the same one under another key would be the first ticket again.
+                    json=body(conversation, fields={**FIELDS, "summary": f"{FIELDS['summary']} ({i})"}),
+                    headers={**actions_auth(conversation), "Idempotency-Key": f"d{i}"},
+                )
                 for i in range(5)
             ]
         )
         numbers = sorted([(await r.json())["number"] for r in distinct])
         same = await asyncio.gather(
             *[
-                client.post("/api/tickets", json=body(conversation), headers={**AUTH, "Idempotency-Key": "same"})
+                client.post(
+                    "/api/tickets",
+                    json=body(conversation),
+                    headers={**actions_auth(conversation), "Idempotency-Key": "same"},
+                )
                 for _ in range(5)
             ]
         )
@@ -168,14 +205,16 @@ def test_who_may_open_tickets(hub):
         ok = await customer(app, external_id="ok1")
         results = {}
         for name, conversation in (("anonymous", anonymous), ("blocked", blocked)):
-            reply = await client.post("/api/tickets", json=body(conversation, form_turn="1"), headers=AUTH)
+            reply = await client.post(
+                "/api/tickets", json=body(conversation, form_turn="1"), headers=actions_auth(conversation)
+            )
             results[name] = (reply.status, (await reply.json())["error"])
         suggestion = body(ok, form_turn="1", fields={**FIELDS, "category": "suggestion"})
-        reply = await client.post("/api/tickets", json=suggestion, headers=AUTH)
+        reply = await client.post("/api/tickets", json=suggestion, headers=actions_auth(ok))
         results["suggestion"] = (reply.status, (await reply.json())["error"])
         reply = await client.post("/api/tickets", json=body(ok, form_turn="1"))
         results["no token"] = (reply.status, None)
-        reply = await client.post("/api/tickets", json=body(ok, form_turn="2", impact="huge"), headers=AUTH)
+        reply = await client.post("/api/tickets", json=body(ok, form_turn="2", impact="huge"), headers=actions_auth(ok))
         results["bad impact"] = (reply.status, (await reply.json())["error"])
         return results
 
@@ -193,16 +232,20 @@ def test_status_duplicates_updates_and_follow_ups(hub):
         mine = await customer(app, external_id="m1", company_code="ACME")
         colleague = await customer(app, external_id="m2", company_code="ACME")
         stranger = await customer(app, external_id="s1", company_code="OTHER")
-        created = await (await client.post("/api/tickets", json=body(mine, form_turn="1"), headers=AUTH)).json()
+        created = await (
+            await client.post("/api/tickets", json=body(mine, form_turn="1"), headers=actions_auth(mine))
+        ).json()
         number = created["number"]
         seen = {}
         for name, conversation in (("mine", mine), ("colleague", colleague), ("stranger", stranger)):
-            reply = await client.get(f"/api/tickets/{number}", params={"conversation_id": conversation}, headers=AUTH)
+            reply = await client.get(
+                f"/api/tickets/{number}", params={"conversation_id": conversation}, headers=actions_auth(conversation)
+            )
             seen[name] = reply.status
         similar = await client.get(
             "/api/tickets",
             params={"conversation_id": mine, "similar_to": "Protheus dá erro na emissão da nota fiscal"},
-            headers=AUTH,
+            headers=actions_auth(mine),
         )
         found = (await similar.json())["tickets"]
         update = await client.post(
@@ -212,22 +255,23 @@ def test_status_duplicates_updates_and_follow_ups(hub):
                 "fields": {"description": "Agora também na nota de entrada"},
                 "form_turn": "9",
             },
-            headers=AUTH,
+            headers=actions_auth(mine),
         )
         early = await client.post(
             f"/api/tickets/{number}/follow-ups",
             json={"conversation_id": mine, "description": "O erro voltou depois da correção", "form_turn": "10"},
-            headers=AUTH,
+            headers=actions_auth(mine),
         )
-        await client.post(f"/api/tickets/{number}/status", json={"status": "closed"}, headers=AUTH)
+        # Support closes it in the console (the action server may not change a status).
+        await close_in_console(client, number)
         follow = await client.post(
             f"/api/tickets/{number}/follow-ups",
             json={"conversation_id": mine, "description": "O erro voltou depois da correção", "form_turn": "11"},
-            headers=AUTH,
+            headers=actions_auth(mine),
         )
         follow_up = await follow.json()
         detail = await (
-            await client.get(f"/api/tickets/{number}", params={"conversation_id": mine}, headers=AUTH)
+            await client.get(f"/api/tickets/{number}", params={"conversation_id": mine}, headers=actions_auth(mine))
         ).json()
         return seen, found, update.status, early.status, follow.status, follow_up, detail
 
@@ -256,7 +300,9 @@ def test_without_smtp_the_email_goes_to_the_outbox(database_url, tmp_path):
         await client.start_server()
         try:
             conversation = await customer(client.server.app, external_id="o1", email="outbox@example.com")
-            reply = await client.post("/api/tickets", json=body(conversation, form_turn="1"), headers=AUTH)
+            reply = await client.post(
+                "/api/tickets", json=body(conversation, form_turn="1"), headers=actions_auth(conversation)
+            )
             return await reply.json()
         finally:
             await client.close()
@@ -272,13 +318,13 @@ def test_a_body_that_is_not_json_too_large_or_misshapen_is_refused_with_a_proble
 
     async def scenario(client, app):
         results = {}
-        plain = await client.post("/api/tickets", data="x", headers={**AUTH, "Content-Type": "text/plain"})
+        plain = await client.post("/api/tickets", data="x", headers={**actions_auth("c"), "Content-Type": "text/plain"})
         results["text/plain"] = (plain.status, (await plain.json())["error"])
         huge = {"conversation_id": "c", "fields": {"summary": "x" * 300_000}, "impact": "low", "urgency": "low"}
-        large = await client.post("/api/tickets", json=huge, headers=AUTH)
+        large = await client.post("/api/tickets", json=huge, headers=actions_auth("c"))
         results["too large"] = (large.status, (await large.json())["error"])
         shape = {"conversation_id": "c", "fields": {"summary": "x"}, "impact": "huge", "urgency": "low"}
-        wrong = await client.post("/api/tickets", json=shape, headers=AUTH)
+        wrong = await client.post("/api/tickets", json=shape, headers=actions_auth("c"))
         wrong_body = await wrong.json()
         results["bad impact"] = (wrong.status, wrong_body["error"], "impact" in wrong_body["message"])
         return results

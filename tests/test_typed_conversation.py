@@ -120,7 +120,7 @@ def test_a_customer_who_types_every_answer_reaches_an_analyst(chat, ana, lang): 
     typed.update(incident_database="Oracle", incident_summary=REPORT[lang])
     asked = answer_everything(c, typed)
     assert asked[-1] == "intake_confirmed", asked
-    handoff = ana.expect("handoff_queued", where=lambda h: h["conversation_id"] == c.session_id)
+    handoff = ana.expect("handoff_queued", where=lambda h: h["conversation_id"] == c.conversation_id)
     assert handoff["queue"] == "technical_support" and handoff["fields"]["environment"] == "production"
     ana.post(f"/handoffs/{handoff['id']}/accept")
     assert expect_text(c, "system")
@@ -204,7 +204,7 @@ def test_stop_and_give_me_a_person_reaches_a_person_with_what_was_gathered(chat,
     c.say(REPORT[lang])
     assert c.asked() == "incident_category"
     c.say(ask)
-    handoff = ana.expect("handoff_queued", where=lambda h: h["conversation_id"] == c.session_id)
+    handoff = ana.expect("handoff_queued", where=lambda h: h["conversation_id"] == c.conversation_id)
     assert handoff["queue"] == "technical_support"
     assert c.slot("incident_summary") == REPORT[lang], "what was gathered is kept"
 
@@ -222,7 +222,7 @@ def test_without_the_number_the_company_open_tickets_to_pick_from(chat, lang, as
     opened = requests.post(
         f"{c.url}/api/tickets",
         json={
-            "conversation_id": c.session_id,
+            "conversation_id": c.conversation_id,
             "fields": {"summary": "Protheus invoice error", "product": "Protheus", "category": "bug"},
             "impact": "medium",
             "urgency": "medium",

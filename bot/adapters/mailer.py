@@ -1,10 +1,15 @@
 """Sends an e-mail through SMTP_URL; without one, writes it to the outbox folder
-(CAROLINA_OUTBOX) so nothing is silently dropped, and the log says where."""
+(CAROLINA_OUTBOX) so nothing is silently dropped, and the log says where.
+Also the one cleaner of header values (Subject, To): a header is one line."""
 
 from __future__ import annotations
 
 import logging
+import unicodedata
+from email import message_from_string
 from email.message import EmailMessage
+from email.policy import default
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -14,9 +19,45 @@ from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+# The longest header value the hub writes (a Subject stays readable, RFC 5322's lines stay short).
+HEADER_LIMIT = 200
+
 
 class MailUnavailable(Exception):
     """The SMTP server refused or could not be reached, or the outbox cannot be written."""
+
+
+def header_value(text: str, limit: int = HEADER_LIMIT) -> str:
+    """`text` as one header line: every line break, tab and line or paragraph
+    separator (U+2028, U+2029, U+0085) becomes a space, other control and
+    formatting characters go, runs of spaces become one, at most `limit` characters."""
+    kept = []
+    for char in str(text):
+        kind = unicodedata.category(char)
+        if char.isspace() or kind in ("Zl", "Zp"):
+            kept.append(" ")
+        elif kind not in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            kept.append(char)
+    line = " ".join("".join(kept).split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def is_one_address(text: object) -> bool:
+    """Whether `text` is exactly one bare address (local@domain): no list, no
+    display name, no spaces, commas, semicolons, angle brackets or second @."""
+    if not isinstance(text, str) or not 3 <= len(text) <= 254 or not text.isprintable():
+        return False
+    if any(c.isspace() or c in ',;<>()[]\\"' for c in text) or text.count("@") != 1:
+        return False
+    local, domain = text.split("@")
+    return bool(local) and "." in domain.strip(".") and parseaddr(text)[1] == text
+
+
+def parse(raw: str) -> EmailMessage:
+    """A message stored as RFC 5322 text (bot/domain/mail_queue.py), ready to send."""
+    message = message_from_string(raw, policy=default)
+    assert isinstance(message, EmailMessage)
+    return message
 
 
 async def send(email: EmailMessage, settings: Settings) -> str:
@@ -43,7 +84,8 @@ async def _send(email: EmailMessage, settings: Settings) -> str:
         return "smtp"
     outbox = Path(settings.outbox_dir)
     outbox.mkdir(parents=True, exist_ok=True)
-    path = outbox / f"{email['Message-ID'].strip('<>').replace('@', '_')}.eml"
+    name = "".join(c if c.isalnum() or c in "._-" else "_" for c in str(email["Message-ID"]).strip("<>"))
+    path = outbox / f"{name}.eml"
     path.write_bytes(bytes(email))
     logger.info("No SMTP_URL configured: e-mail to %s written to %s", email["To"], path)
     return str(path)

@@ -1,17 +1,65 @@
 """Talks to the Rasa server through the project's own channel (channels/hub.py),
-which returns the replies and what NLU understood in one call."""
+which returns the replies and what NLU understood in one call. It is the only
+part of Rasa the hub uses (not Rasa's HTTP API), so production runs Rasa without
+--enable-api; the channel's token (RASA_TOKEN) goes with every call.
+
+Every message also carries, in its metadata, the token of its conversation for
+the hub's actions API (common/actions_token.py): the actions send it back, so
+the action server needs no master key. Added here, where every message to Rasa
+passes (a customer's, the catch-up after a crash), so no caller can forget it."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, AsyncIterator, Dict, List, Optional
 
 import aiohttp
+
+from common.actions_token import METADATA_KEY, conversation_token
 
 
 class RasaUnavailable(Exception):
     """Rasa (or the action server behind it) is down, failing or too slow."""
+
+
+class RasaBusy(RasaUnavailable):
+    """Every slot of the gate in front of Rasa is taken: the message was not sent."""
+
+
+# How long a message may wait for a free slot before Carolina says she is busy.
+# Rasa answers a turn in a fraction of a second, so a slot taken now is usually
+# free within one: a second's wait absorbs a momentary peak (sixteen customers
+# pressing enter together) that an answer of "busy" would turn into a failure
+# for one of them, and it stays short beside the 20 s a full Rasa would make
+# everyone wait. Longer would only rebuild the queue the gate is there to refuse.
+SLOT_WAIT_SECONDS = 1.0
+
+
+class Gate:
+    """At most `slots` messages with Rasa at once; the next waits `wait` seconds
+    for a slot at most, then is refused (RasaBusy)."""
+
+    def __init__(self, slots: int, wait: float = SLOT_WAIT_SECONDS) -> None:
+        self.slots, self.wait = max(1, slots), wait
+        self._free = asyncio.Semaphore(self.slots)
+
+    @property
+    def busy(self) -> int:
+        """How many slots are taken."""
+        return self.slots - self._free._value
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        try:
+            await asyncio.wait_for(self._free.acquire(), self.wait)
+        except asyncio.TimeoutError:
+            raise RasaBusy(f"all {self.slots} slots with Rasa taken for {self.wait:g} s") from None
+        try:
+            yield
+        finally:
+            self._free.release()
 
 
 @dataclass(frozen=True)
@@ -36,14 +84,37 @@ class RasaClient:
     http: aiohttp.ClientSession
     url: str
     timeout: float
+    gate: Gate = field(default_factory=lambda: Gate(16))
+    token: Optional[str] = None  # RASA_TOKEN: the hub channel's, when Rasa's side requires one
+    actions_secret: Optional[str] = None  # the actions token, which each conversation's token is made from
 
     async def send(
         self, conversation_id: str, text: str, metadata: Dict[str, Any], message_id: Optional[str]
     ) -> RasaReply:
-        return await send(self.http, self.url, conversation_id, text, metadata, message_id, self.timeout)
+        """Carolina's answer; RasaBusy at once when the gate is full, RasaUnavailable when Rasa fails."""
+        async with self.gate.slot():
+            return await send(
+                self.http,
+                self.url,
+                conversation_id,
+                text,
+                self.with_token(conversation_id, metadata),
+                message_id,
+                self.timeout,
+                self.token,
+            )
+
+    def with_token(self, conversation_id: str, metadata: Dict[str, Any]) -> Dict[str, Any]:
+        if not self.actions_secret:
+            return metadata
+        return {**metadata, METADATA_KEY: conversation_token(self.actions_secret, conversation_id)}
 
     async def wait_ready(self, seconds: float) -> bool:
-        return await wait_ready(self.http, self.url, seconds)
+        return await wait_ready(self.http, self.url, seconds, self.token)
+
+
+def authorization(token: Optional[str]) -> Dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if token else {}
 
 
 async def send(
@@ -54,11 +125,15 @@ async def send(
     metadata: Dict[str, Any],
     message_id: Optional[str],
     timeout: float,
+    token: Optional[str] = None,
 ) -> RasaReply:
     body = {"sender": conversation_id, "message": text, "metadata": metadata, "message_id": message_id}
     try:
         async with http.post(
-            f"{rasa_url}/webhooks/hub/webhook", json=body, timeout=aiohttp.ClientTimeout(total=timeout)
+            f"{rasa_url}/webhooks/hub/webhook",
+            json=body,
+            headers=authorization(token),
+            timeout=aiohttp.ClientTimeout(total=timeout),
         ) as response:
             if response.status != 200:
                 raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
@@ -74,13 +149,15 @@ async def send(
     )
 
 
-async def wait_ready(http: aiohttp.ClientSession, rasa_url: str, seconds: float) -> bool:
+async def wait_ready(http: aiohttp.ClientSession, rasa_url: str, seconds: float, token: Optional[str] = None) -> bool:
     """Whether the hub channel of Rasa answers within `seconds` (asked once a second)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
     while True:
         try:
-            async with http.get(f"{rasa_url}/webhooks/hub/", timeout=aiohttp.ClientTimeout(total=5)) as response:
+            async with http.get(
+                f"{rasa_url}/webhooks/hub/", headers=authorization(token), timeout=aiohttp.ClientTimeout(total=5)
+            ) as response:
                 if response.status == 200:
                     return True
         except (aiohttp.ClientError, asyncio.TimeoutError):

@@ -1,24 +1,73 @@
-"""Token buckets per key (a widget session): floods are refused, not queued."""
+"""Token buckets per key (a client address, a socket, a conversation): floods are
+refused, not queued.
+
+Memory stays bounded: a bucket that has refilled is the same as no bucket, so
+the least recently used ones are forgotten as soon as they are full again, and
+beyond `max_keys` the oldest go even if not (a key forgotten early only gets a
+fresh burst, never a refusal it did not earn)."""
 
 from __future__ import annotations
 
 import time
-from typing import Callable, Dict, Tuple
+from collections import OrderedDict
+from typing import Callable, Tuple
 
 
 class RateLimiter:
-    def __init__(self, per_minute: int, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        per_minute: int,
+        burst: int,
+        clock: Callable[[], float] = time.monotonic,
+        max_keys: int = 100_000,
+    ) -> None:
         self.rate = per_minute / 60.0
         self.burst = float(burst)
         self.clock = clock
-        self._buckets: Dict[str, Tuple[float, float]] = {}
+        self.max_keys = max_keys
+        # How long an emptied bucket takes to be full again.
+        self.refill_seconds = self.burst / self.rate if self.rate > 0 else float("inf")
+        self._buckets: OrderedDict[str, Tuple[float, float]] = OrderedDict()  # key -> (tokens, last use)
 
-    def allow(self, key: str) -> bool:
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    def tokens(self, key: str) -> float:
+        """What `key` may spend now."""
         now = self.clock()
         tokens, last = self._buckets.get(key, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - last) * self.rate)
-        allowed = tokens >= 1.0
-        self._buckets[key] = (tokens - 1.0 if allowed else tokens, now)
-        if len(self._buckets) > 100_000:  # forget idle sessions rather than grow forever
-            self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 600}
-        return allowed
+        return min(self.burst, tokens + (now - last) * self.rate)
+
+    def take(self, key: str) -> None:
+        """Spends one token of `key` (callers check `tokens` first)."""
+        now = self.clock()
+        self._buckets[key] = (self.tokens(key) - 1.0, now)
+        self._buckets.move_to_end(key)
+        self._forget(now)
+
+    def allow(self, key: str) -> bool:
+        if self.tokens(key) < 1.0:
+            return False
+        self.take(key)
+        return True
+
+    def forget(self, key: str) -> None:
+        self._buckets.pop(key, None)
+
+    def _forget(self, now: float) -> None:
+        # In order of last use: the first ones are the likeliest to be full again.
+        while self._buckets:
+            key, (_, last) = next(iter(self._buckets.items()))
+            if now - last < self.refill_seconds and len(self._buckets) <= self.max_keys:
+                break
+            del self._buckets[key]
+
+
+def allow_all(*checks: Tuple[RateLimiter, str]) -> bool:
+    """Whether every (limiter, key) has a token; only then is one taken from each,
+    so what one limit refuses costs nothing against the others."""
+    if any(limiter.tokens(key) < 1.0 for limiter, key in checks):
+        return False
+    for limiter, key in checks:
+        limiter.take(key)
+    return True

@@ -66,7 +66,7 @@ class Contact(Base):
 
 class Conversation(Base):
     __tablename__ = "conversations"
-    # Also the sender id Rasa knows the conversation by, and the widget's session id.
+    # Also the sender id Rasa knows the conversation by; never the widget's session id (resume_hash).
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     contact_id: Mapped[Optional[int]] = mapped_column(Integer, ForeignKey("contacts.id"), index=True)
     mode: Mapped[str] = mapped_column(String(10), nullable=False, default="bot")  # bot | queued | agent

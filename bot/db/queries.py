@@ -57,6 +57,17 @@ async def get_conversation(session: AsyncSession, conversation_id: str) -> Optio
     return await session.get(Conversation, conversation_id)
 
 
+async def conversation_by_resume_hash(session: AsyncSession, resume_hash: str) -> Optional[Conversation]:
+    return (
+        await session.execute(select(Conversation).where(Conversation.resume_hash == resume_hash))
+    ).scalar_one_or_none()
+
+
+async def has_messages(session: AsyncSession, conversation_id: str) -> bool:
+    found = await session.execute(select(Message.id).where(Message.conversation_id == conversation_id).limit(1))
+    return found.first() is not None
+
+
 async def create_conversation(
     session: AsyncSession, contact_id: Optional[int], language: Optional[str], channel: str = "widget"
 ) -> Conversation:

@@ -1,33 +1,102 @@
-"""Analysts' accounts and sessions. Passwords are argon2 hashes; after
-MAX_FAILURES wrong passwords in a row the account is locked for LOCK_MINUTES;
-a session's secret lives only in the analyst's cookie (or bearer header), the
-database keeps its SHA-256, and each session has its own CSRF token."""
+"""Analysts' accounts and sessions. Passwords are argon2 hashes, computed and
+checked in worker threads, at most PASSWORD_WORKERS at once, so logins never
+stall the hub; wrong passwords slow down whoever sends them (growing delays
+per address, per e-mail and address, and a gentle few seconds per e-mail:
+bot/adapters/login_throttle.py), never lock an analyst out. A wrong password,
+an unknown e-mail and a disabled account get the same answer in about the same
+time. A session's secret lives only in the analyst's cookie (or bearer
+header), the database keeps its SHA-256, and each session has its own CSRF
+token. An administrator may disable an analyst (every session ends) and reset
+a password; an analyst may change their own."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
+import weakref
 from datetime import datetime, timedelta
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from functools import lru_cache
+from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.adapters.login_throttle import LoginThrottle
 from bot.db.models import Agent, AgentSession, utc
+from bot.domain import audit
 from bot.domain.errors import DomainError
 from bot.domain.hours import load_calendar
 
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
 SESSION_HOURS = 12
 MIN_PASSWORD = 8
 ROLES = ("agent", "admin")
+# argon2 computations at once (each takes ~0.1 s of a core and 64 MiB).
+PASSWORD_WORKERS = 2
 
 _hasher = PasswordHasher()
-# Checked against when the e-mail is unknown, so a wrong e-mail takes as long as a wrong password.
-_DUMMY = _hasher.hash("not a password anyone has")
+T = TypeVar("T")
+
+
+class Throttled(DomainError):
+    """Too many wrong passwords from here (or for this e-mail): wait `retry_after` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(429, "throttled", "too many attempts; wait a moment and try again")
+        self.retry_after = retry_after
+
+
+def bad_credentials() -> DomainError:
+    return DomainError(401, "bad_credentials", "wrong e-mail or password")
+
+
+class _Workers:
+    """A semaphore per event loop (the tests run several loops, one after another)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    async def run(self, work: Callable[[], T]) -> T:
+        loop = asyncio.get_running_loop()
+        gate = self.gates.get(loop)
+        if gate is None:
+            gate = self.gates[loop] = asyncio.Semaphore(self.size)
+        async with gate:
+            return await asyncio.to_thread(work)
+
+
+_workers = _Workers(PASSWORD_WORKERS)
+
+
+@lru_cache(maxsize=1)
+def _dummy() -> str:
+    """Checked against when the e-mail is unknown, so a wrong e-mail takes as long as a wrong password."""
+    return _hasher.hash("not a password anyone has")
+
+
+async def hash_password(password: str) -> str:
+    if len(password or "") < MIN_PASSWORD:
+        raise DomainError(422, "invalid", f"the password needs at least {MIN_PASSWORD} characters")
+    return await _workers.run(lambda: _hasher.hash(password))
+
+
+async def password_matches(stored: Optional[str], password: str) -> bool:
+    def check() -> bool:
+        try:
+            return _hasher.verify(stored or _dummy(), password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return await _workers.run(check) and stored is not None
+
+
+def normal_email(email: Any) -> str:
+    return str(email or "").strip().lower()[:320]
 
 
 def token_hash(token: str) -> str:
@@ -46,53 +115,28 @@ def check_queues(queues: Iterable[str]) -> List[str]:
 async def create_agent(
     session: AsyncSession, email: str, name: str, password: str, queues: Iterable[str], role: str = "agent"
 ) -> Agent:
-    email = (email or "").strip().lower()
+    email = normal_email(email)
     if "@" not in email or not (name or "").strip():
         raise DomainError(422, "invalid", "an e-mail address and a name are required")
-    if len(password or "") < MIN_PASSWORD:
-        raise DomainError(422, "invalid", f"the password needs at least {MIN_PASSWORD} characters")
     if role not in ROLES:
         raise DomainError(422, "invalid", f"role must be one of {', '.join(ROLES)}")
     if (await session.execute(select(Agent).where(Agent.email == email))).scalar_one_or_none():
         raise DomainError(409, "exists", f"an analyst with e-mail {email} already exists")
+    chosen = check_queues(queues)
     agent = Agent(
         email=email,
         name=name.strip(),
-        password_hash=_hasher.hash(password),
+        password_hash=await hash_password(password),
         role=role,
-        queues=check_queues(queues),
+        queues=chosen,
         presence="offline",
-        failed_logins=0,
     )
     session.add(agent)
     await session.flush()
     return agent
 
 
-async def login(session: AsyncSession, email: str, password: str, when: datetime) -> Tuple[Agent, str, str]:
-    """(agent, session token, CSRF token), or DomainError."""
-    agent = (
-        await session.execute(select(Agent).where(Agent.email == str(email or "").strip().lower()))
-    ).scalar_one_or_none()
-    if agent is None:
-        try:
-            _hasher.verify(_DUMMY, str(password or ""))
-        except VerificationError:
-            pass
-        raise DomainError(401, "bad_credentials", "wrong e-mail or password")
-    if agent.locked_until is not None and utc(agent.locked_until) > utc(when):
-        raise DomainError(423, "locked", "too many failed logins; try again later")
-    try:
-        _hasher.verify(agent.password_hash, str(password or ""))
-    except (VerificationError, InvalidHashError) as error:
-        agent.failed_logins = (agent.failed_logins or 0) + 1
-        if agent.failed_logins >= MAX_FAILURES:
-            agent.locked_until = utc(when) + timedelta(minutes=LOCK_MINUTES)
-            agent.failed_logins = 0
-        raise DomainError(401, "bad_credentials", "wrong e-mail or password") from error
-    agent.failed_logins, agent.locked_until = 0, None
-    if _hasher.check_needs_rehash(agent.password_hash):
-        agent.password_hash = _hasher.hash(str(password))
+async def _new_session(session: AsyncSession, agent: Agent, when: datetime) -> Tuple[str, str]:
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     session.add(
         AgentSession(
@@ -104,6 +148,37 @@ async def login(session: AsyncSession, email: str, password: str, when: datetime
         )
     )
     await session.flush()
+    return token, csrf
+
+
+async def login(
+    session: AsyncSession,
+    email: str,
+    password: str,
+    when: datetime,
+    *,
+    address: str = "unknown",
+    throttle: Optional[LoginThrottle] = None,
+) -> Tuple[Agent, str, str]:
+    """(agent, session token, CSRF token); Throttled (nothing checked), or the
+    one bad_credentials whatever was wrong. Each outcome is audited with the
+    address; the caller commits even when this raises."""
+    email, password = normal_email(email), str(password or "")
+    throttle = throttle or LoginThrottle()
+    wait = throttle.attempt(email, address)
+    if wait:
+        await audit.record(session, "login_throttled", email, actor="anonymous", ip=address, detail={"wait": wait})
+        raise Throttled(wait)
+    agent = (await session.execute(select(Agent).where(Agent.email == email))).scalar_one_or_none()
+    right = await password_matches(agent.password_hash if agent else None, password)
+    if agent is None or not right or agent.disabled_at is not None:
+        await audit.record(session, "login_failed", email, actor="anonymous", ip=address)
+        raise bad_credentials()
+    throttle.succeeded(email, address)
+    if _hasher.check_needs_rehash(agent.password_hash):
+        agent.password_hash = await hash_password(password)
+    token, csrf = await _new_session(session, agent, when)
+    await audit.record(session, "login", email, agent_id=agent.id, ip=address)
     return agent, token, csrf
 
 
@@ -116,13 +191,99 @@ async def authenticate(session: AsyncSession, token: Optional[str], when: dateti
     if row is None or utc(row.expires_at) <= utc(when):
         raise DomainError(401, "unauthorized", "the session has expired; log in again")
     agent = await session.get(Agent, row.agent_id)
-    if agent is None:
+    if agent is None or agent.disabled_at is not None:
         raise DomainError(401, "unauthorized", "log in first")
     return agent, row
 
 
-async def logout(session: AsyncSession, token: str) -> None:
-    await session.execute(delete(AgentSession).where(AgentSession.token_hash == token_hash(token)))
+async def logout(session: AsyncSession, agent: Agent, token: str, address: str) -> str:
+    """Ends the session; its token's hash (its sockets go too)."""
+    hashed = token_hash(token)
+    await session.execute(delete(AgentSession).where(AgentSession.token_hash == hashed))
+    await audit.record(session, "logout", agent.email, agent_id=agent.id, ip=address)
+    return hashed
+
+
+async def live_sessions(session: AsyncSession, hashes: Iterable[str], when: datetime) -> Set[str]:
+    """Which of these sessions are still good: not ended, not expired, their analyst not disabled."""
+    wanted = list(set(hashes))
+    if not wanted:
+        return set()
+    rows = await session.execute(
+        select(AgentSession.token_hash, AgentSession.expires_at)
+        .join(Agent, Agent.id == AgentSession.agent_id)
+        .where(AgentSession.token_hash.in_(wanted), Agent.disabled_at.is_(None))
+    )
+    return {hashed for hashed, expires in rows.all() if utc(expires) > utc(when)}
+
+
+async def _end_sessions(session: AsyncSession, agent_id: int, keep: Optional[str] = None) -> None:
+    ended = delete(AgentSession).where(AgentSession.agent_id == agent_id)
+    if keep is not None:
+        ended = ended.where(AgentSession.token_hash != keep)
+    await session.execute(ended)
+
+
+async def get_agent(session: AsyncSession, agent_id: int) -> Agent:
+    agent = await session.get(Agent, agent_id)
+    if agent is None:
+        raise DomainError(404, "no_agent", "no such analyst")
+    return agent
+
+
+async def by_email(session: AsyncSession, email: str) -> Agent:
+    agent = (await session.execute(select(Agent).where(Agent.email == normal_email(email)))).scalar_one_or_none()
+    if agent is None:
+        raise DomainError(404, "no_agent", f"no analyst with e-mail {normal_email(email)}")
+    return agent
+
+
+async def disable(session: AsyncSession, agent: Agent, when: datetime, by: Optional[Agent] = None) -> Agent:
+    """The analyst cannot log in, and every session of theirs ends (the caller
+    drops their sockets and gives their chats back to the queue)."""
+    if by is not None and by.id == agent.id:
+        raise DomainError(422, "invalid", "you cannot disable yourself")
+    if agent.disabled_at is None:
+        agent.disabled_at = utc(when)
+    await _end_sessions(session, agent.id)
+    return agent
+
+
+def enable(agent: Agent) -> Agent:
+    agent.disabled_at = None
+    return agent
+
+
+async def reset_password(session: AsyncSession, agent: Agent, password: str) -> Agent:
+    """A new password; every session of the analyst ends."""
+    agent.password_hash = await hash_password(password)
+    await _end_sessions(session, agent.id)
+    return agent
+
+
+async def change_password(
+    session: AsyncSession,
+    agent: Agent,
+    current: AgentSession,
+    old: str,
+    new: str,
+    *,
+    address: str = "unknown",
+    throttle: Optional[LoginThrottle] = None,
+) -> None:
+    """The analyst's own change: the current password first (throttled like a
+    login); their other sessions end, this one stays."""
+    if len(new or "") < MIN_PASSWORD:
+        raise DomainError(422, "invalid", f"the password needs at least {MIN_PASSWORD} characters")
+    throttle = throttle or LoginThrottle()
+    wait = throttle.attempt(agent.email, address)
+    if wait:
+        raise Throttled(wait)
+    if not await password_matches(agent.password_hash, str(old or "")):
+        raise bad_credentials()
+    throttle.succeeded(agent.email, address)
+    agent.password_hash = await hash_password(str(new or ""))
+    await _end_sessions(session, agent.id, keep=current.token_hash)
 
 
 def serves(agent: Agent, queue: str) -> bool:
@@ -137,4 +298,5 @@ def agent_json(agent: Agent) -> Dict[str, Any]:
         "role": agent.role,
         "queues": list(agent.queues or []),
         "presence": agent.presence,
+        "disabled": agent.disabled_at is not None,
     }

@@ -3,7 +3,10 @@ the replies. The routing decision (Carolina or an analyst) lives here only.
 
 Order matters: the customer's message is committed before it is forwarded, and
 each reply is committed before it is sent, so a crash or an outage anywhere
-loses nothing and the transcript is exactly what both sides saw.
+loses nothing and the transcript is exactly what both sides saw. No failure
+ends in silence: a message the database refuses, Rasa down or too busy, replies
+that cannot be stored each end in an apology (stored when it can be) and a log
+line with the cause; a resent message whose answer was lost is asked again.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Dict, List, Optional
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.adapters.rasa_client import RasaClient, RasaUnavailable, Understood
+from bot.adapters.rasa_client import RasaBusy, RasaClient, RasaReply, RasaUnavailable, Understood
 from bot.db import queries
 from bot.db.models import Contact, Conversation, Message
 from bot.db.session import session_clock
@@ -25,6 +29,7 @@ from bot.domain import handoffs
 from bot.domain.identity import Identity
 from bot.domain.texts import text as hub_text
 from bot.settings import Settings
+from common.ids import short_id
 from common.languages import normalise_code
 
 logger = logging.getLogger(__name__)
@@ -44,6 +49,24 @@ class Outcome:
     replies: List[Message] = field(default_factory=list)
     duplicate: bool = False  # the same client message id was already handled
     destination: str = "bot"  # who the message went to: bot | analyst
+
+
+# Message.client_message_id is String(100): a longer id is a broken or hostile client.
+MAX_CLIENT_MESSAGE_ID = 100
+# The apologies a resent message is answered again after: Carolina never saw it
+# (busy), or her answer was lost (Rasa failed or timed out, the replies could not
+# be stored). Not after action_failed or no_answer: Rasa did answer those.
+RETRIED_FAILURES = frozenset({"busy", "rasa_unavailable", "reply_not_stored"})
+
+
+def clean_message_id(raw: Any) -> Optional[str]:
+    if raw is None or raw == "":
+        return None
+    message_id = str(raw)
+    if len(message_id) > MAX_CLIENT_MESSAGE_ID:
+        logger.warning("Refused a message whose client message id has %d characters", len(message_id))
+        raise InputError("bad_request")
+    return message_id
 
 
 def clean_text(raw: Any, limit: int) -> str:
@@ -92,36 +115,20 @@ async def handle_customer_message(
     settings: Settings,
     conversation_id: str,
     raw_text: Any,
-    client_message_id: Optional[str] = None,
+    client_message_id: Any = None,
     metadata: Optional[Dict[str, Any]] = None,
 ) -> Outcome:
     text = clean_text(raw_text, settings.max_message_chars)
+    client_message_id = clean_message_id(client_message_id)
     async with _lock(conversation_id):
-        async with sessions.begin() as session:
-            conversation = await queries.get_conversation(session, conversation_id)
-            if conversation is None:
-                raise InputError("bad_request")
-            if client_message_id:
-                existing = await queries.find_customer_message(session, conversation_id, client_message_id)
-                if existing is not None:
-                    return Outcome(existing, await queries.replies_after(session, existing), duplicate=True)
-            destination = route(conversation)
-            # Kept with the message: the catch-up after a crash must not hand Carolina a line meant for a person.
-            addressed = {"to": "analyst"} if destination == "analyst" else None
-            customer = await queries.add_message(
-                session, conversation_id, "customer", text, addressed, client_message_id
-            )
-            # Until Carolina has decided, the page's locale says which language to apologise in.
-            language = conversation.language or normalise_code((metadata or {}).get("language"))
-            # The answer to the satisfaction survey after a live chat is the hub's to keep.
-            score = None
-            if destination == "bot":
-                score = await handoffs.record_survey(session, conversation, text, session_clock(session).now())
-            if score is not None:
-                thanks = await queries.add_message(
-                    session, conversation_id, "system", hub_text("survey_thanks", language), {"satisfaction": score}
-                )
-                return Outcome(customer, [thanks])
+        try:
+            stored = await store_customer_message(sessions, conversation_id, text, client_message_id, metadata)
+        except SQLAlchemyError as error:
+            logger.error("Could not store a customer message of conversation %s: %s", short_id(conversation_id), error)
+            raise InputError("not_stored") from error
+        if isinstance(stored, Outcome):
+            return stored
+        customer, language, destination = stored
 
         if destination == "analyst":
             # bot/realtime/live_chat.py passes it on to the analyst; Carolina stays out of it.
@@ -131,6 +138,62 @@ async def handle_customer_message(
         if language and "language" not in meta:
             meta["language"] = language
         return Outcome(customer, await ask_carolina(sessions, rasa, customer, language, meta))
+
+
+async def store_customer_message(
+    sessions: async_sessionmaker,
+    conversation_id: str,
+    text: str,
+    client_message_id: Optional[str],
+    metadata: Optional[Dict[str, Any]],
+) -> Outcome | tuple[Message, Optional[str], str]:
+    """Commits the customer's message: (it, the language to apologise in, who
+    answers it), or the whole Outcome when the hub answers it itself (a resent
+    message, the satisfaction score)."""
+    async with sessions.begin() as session:
+        conversation = await queries.get_conversation(session, conversation_id)
+        if conversation is None:
+            raise InputError("bad_request")
+        if client_message_id:
+            existing = await queries.find_customer_message(session, conversation_id, client_message_id)
+            if existing is not None:
+                replies = await queries.replies_after(session, existing)
+                if not await answer_again(session, conversation, existing, replies):
+                    return Outcome(existing, replies, duplicate=True)
+                logger.info(
+                    "Resent message %d of conversation %s was never answered: asking Carolina now",
+                    existing.id,
+                    short_id(conversation_id),
+                )
+                return existing, conversation.language or normalise_code((metadata or {}).get("language")), "bot"
+        destination = route(conversation)
+        # Kept with the message: the catch-up after a crash must not hand Carolina a line meant for a person.
+        addressed = {"to": "analyst"} if destination == "analyst" else None
+        customer = await queries.add_message(session, conversation_id, "customer", text, addressed, client_message_id)
+        # Until Carolina has decided, the page's locale says which language to apologise in.
+        language = conversation.language or normalise_code((metadata or {}).get("language"))
+        # The answer to the satisfaction survey after a live chat is the hub's to keep.
+        score = None
+        if destination == "bot":
+            score = await handoffs.record_survey(session, conversation, text, session_clock(session).now())
+        if score is not None:
+            thanks = await queries.add_message(
+                session, conversation_id, "system", hub_text("survey_thanks", language), {"satisfaction": score}
+            )
+            return Outcome(customer, [thanks])
+    return customer, language, destination
+
+
+async def answer_again(session: Any, conversation: Conversation, customer: Message, replies: List[Message]) -> bool:
+    """Whether a resent message is asked of Carolina again rather than its replies
+    replayed: it was hers, it is still the customer's last message, and what it
+    got was nothing or only an apology for an answer that never came."""
+    if route(conversation) != "bot" or (customer.payload or {}).get("to") == "analyst":
+        return False
+    if any((reply.payload or {}).get("error") not in RETRIED_FAILURES for reply in replies):
+        return False
+    later = await queries.transcript(session, conversation.id, customer.id)
+    return not any(message.sender == "customer" for message in later)
 
 
 async def ask_carolina(
@@ -145,46 +208,78 @@ async def ask_carolina(
     conversation_id = customer.conversation_id
     try:
         reply = await rasa.send(conversation_id, customer.text, metadata, str(customer.id))
+    except RasaBusy as error:
+        logger.warning("Carolina busy for conversation %s: %s", short_id(conversation_id), error)
+        return [await apology(sessions, conversation_id, language, "busy", key="busy")]
     except RasaUnavailable as error:
-        logger.warning("Rasa unavailable for conversation %s: %s", conversation_id, error)
-        async with sessions.begin() as session:
-            return [await apology(session, conversation_id, language, "rasa_unavailable")]
+        logger.warning("Rasa unavailable for conversation %s: %s", short_id(conversation_id), error)
+        return [await apology(sessions, conversation_id, language, "rasa_unavailable")]
+    try:
+        return await store_replies(sessions, customer, reply, language)
+    except Exception as error:  # whatever it was, the customer hears of it and the log says what
+        logger.error(
+            "Could not store Carolina's replies in conversation %s: %s", short_id(conversation_id), error, exc_info=True
+        )
+        return [await apology(sessions, conversation_id, language, "reply_not_stored")]
 
+
+async def store_replies(
+    sessions: async_sessionmaker, customer: Message, reply: RasaReply, language: Optional[str]
+) -> List[Message]:
+    conversation_id = customer.conversation_id
     async with sessions.begin() as session:
         await record_understood(session, customer, reply.understood)
         # An action failed (the action server is down): what Rasa said next, without
         # it, would mislead. And Carolina always says something: silence is a failure too.
         if reply.failed_actions or not reply.messages:
             logger.warning(
-                "Rasa could not answer conversation %s (failed actions: %s)", conversation_id, reply.failed_actions
+                "Rasa could not answer conversation %s (failed actions: %s)",
+                short_id(conversation_id),
+                reply.failed_actions,
             )
             failure = "action_failed" if reply.failed_actions else "no_answer"
-            return [await apology(session, conversation_id, language, failure)]
-        if reply.language:
+            return [await store_apology(session, conversation_id, language, failure)]
+        # Only a language the hub knows goes into the record (and its five characters).
+        decided = normalise_code(reply.language)
+        if decided:
             conversation = await session.get_one(Conversation, conversation_id)
-            conversation.language = reply.language
+            conversation.language = decided
         return [
             await queries.add_message(session, conversation_id, "bot", m.get("text") or "", reply_payload(m))
             for m in reply.messages
         ]
 
 
-async def apology(session: Any, conversation_id: str, language: Optional[str], failure: str) -> Message:
+async def store_apology(
+    session: Any, conversation_id: str, language: Optional[str], failure: str, key: str = "rasa_down"
+) -> Message:
     """Carolina could not answer: the customer is told their message is kept and offered a ticket."""
-    return await queries.add_message(
-        session, conversation_id, "bot", hub_text("rasa_down", language), {"error": failure}
-    )
+    return await queries.add_message(session, conversation_id, "bot", hub_text(key, language), {"error": failure})
+
+
+async def apology(
+    sessions: async_sessionmaker, conversation_id: str, language: Optional[str], failure: str, key: str = "rasa_down"
+) -> Message:
+    """The apology, stored in a transaction of its own; when even that fails, said
+    all the same without a record: the customer is never left in silence."""
+    try:
+        async with sessions.begin() as session:
+            return await store_apology(session, conversation_id, language, failure, key)
+    except Exception as error:
+        logger.error(
+            "Could not store the apology (%s) in conversation %s: %s", failure, short_id(conversation_id), error
+        )
+        return Message(
+            conversation_id=conversation_id, sender="bot", text=hub_text(key, language), payload={"error": failure}
+        )
 
 
 async def record_understood(session: Any, customer: Message, understood: Understood) -> None:
-    await queries.record_understanding(
-        session, customer.id, understood.intent, understood.confidence, understood.language
-    )
-    customer.intent, customer.confidence, customer.language = (
-        understood.intent,
-        understood.confidence,
-        understood.language,
-    )
+    # The columns' widths (String(100), String(5)): a model's odd label must not lose the turn.
+    intent = understood.intent[:100] if understood.intent else None
+    language = understood.language[:5] if understood.language else None
+    await queries.record_understanding(session, customer.id, intent, understood.confidence, language)
+    customer.intent, customer.confidence, customer.language = intent, understood.confidence, language
 
 
 def identity_of(contact: Contact) -> Identity:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 from bot.domain.identity import Identity, sign
+from bot.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,18 @@ SAMPLE_CUSTOMERS: Tuple[SampleCustomer, ...] = (
 )
 
 
-def token_for(key: str, secret: str) -> Optional[str]:
-    """The signed identity of a sample customer ("" for the anonymous one);
-    None when there is no such sample."""
+def token_for(key: str, settings: Settings) -> Optional[str]:
+    """The signed identity of a sample customer ("" for the anonymous one), for
+    this hub's secret, audience and issuer; None when there is no such sample."""
     sample = next((s for s in SAMPLE_CUSTOMERS if s.key == key), None)
     if sample is None:
         return None
-    return sign(sample.identity, secret, ttl_seconds=12 * 3600) if sample.identity else ""
+    if sample.identity is None or not settings.identity_secret:
+        return ""
+    return sign(
+        sample.identity,
+        settings.identity_secret,
+        ttl_seconds=min(12 * 3600, settings.identity_max_lifetime_seconds),
+        audience=settings.identity_audience,
+        issuer=settings.identity_issuer,
+    )

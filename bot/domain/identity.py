@@ -1,11 +1,14 @@
 """Who the customer is, as the portal signed it.
 
 The portal puts an HS256 JWT, signed with CAROLINA_IDENTITY_SECRET, in the page;
-the widget passes it when the session starts. Claims: `sub` (the portal's
-contact id, required), `name`, `email`, `company`, `company_code`, `language`,
-`can_open_tickets` (false for a company with pending financial issues) and `exp`
-(required). No token: an anonymous customer. A bad or expired token is refused,
-never treated as anonymous, so a tampered page cannot pose as someone else.
+the widget passes it when the session starts. Required claims: `sub` (the
+portal's contact id), `aud` (CAROLINA_IDENTITY_AUDIENCE, "carolina"), `iss`
+(CAROLINA_IDENTITY_ISSUER, "portal"), `iat` and `exp`, at most
+CAROLINA_IDENTITY_MAX_LIFETIME seconds apart (a day). Optional: `name`, `email`
+(exactly one address), `company`, `company_code`, `language`,
+`can_open_tickets` (false for a company with pending financial issues). No
+token: an anonymous customer. A bad or expired token is refused, never treated
+as anonymous, so a tampered page cannot pose as someone else.
 """
 
 from __future__ import annotations
@@ -16,7 +19,11 @@ from typing import Any, Dict, Optional
 
 import jwt
 
+from bot.adapters.mailer import is_one_address
+from bot.settings import Settings
+
 ALGORITHM = "HS256"
+REQUIRED = ["exp", "iat", "sub", "aud", "iss"]
 
 
 class IdentityError(Exception):
@@ -45,13 +52,28 @@ class Identity:
         }
 
 
-def verify(token: str, secret: Optional[str]) -> Identity:
-    if not secret:
+def verify(token: str, settings: Settings) -> Identity:
+    """The identity the portal signed for this hub (its audience, issuer, lifetime), or IdentityError."""
+    if not settings.identity_secret:
         raise IdentityError("this hub has no CAROLINA_IDENTITY_SECRET, so it accepts no identity tokens")
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
+        claims = jwt.decode(
+            token,
+            settings.identity_secret,
+            algorithms=[ALGORITHM],
+            audience=settings.identity_audience,
+            issuer=settings.identity_issuer,
+            options={"require": REQUIRED, "strict_aud": True},
+        )
     except jwt.PyJWTError as error:
         raise IdentityError(str(error)) from error
+    if not isinstance(claims["iat"], (int, float)) or not isinstance(claims["exp"], (int, float)):
+        raise IdentityError("iat and exp must be numbers")
+    if claims["exp"] - claims["iat"] > settings.identity_max_lifetime_seconds:
+        raise IdentityError(f"the token lives longer than {settings.identity_max_lifetime_seconds} seconds")
+    email = claims.get("email")
+    if email is not None and not is_one_address(email):
+        raise IdentityError("email must be exactly one address")
     return Identity(
         external_id=str(claims["sub"]),
         name=claims.get("name"),
@@ -63,9 +85,19 @@ def verify(token: str, secret: Optional[str]) -> Identity:
     )
 
 
-def sign(identity: Identity, secret: str, ttl_seconds: int = 3600) -> str:
+def sign(
+    identity: Identity,
+    secret: str,
+    ttl_seconds: int = 3600,
+    audience: str = Settings.identity_audience,
+    issuer: str = Settings.identity_issuer,
+) -> str:
     """What a portal does (and the demo page and tests)."""
+    now = int(time.time())
     claims = {
+        "aud": audience,
+        "iss": issuer,
+        "iat": now,
         "sub": identity.external_id,
         "name": identity.name,
         "email": identity.email,
@@ -73,6 +105,6 @@ def sign(identity: Identity, secret: str, ttl_seconds: int = 3600) -> str:
         "company_code": identity.company_code,
         "language": identity.language,
         "can_open_tickets": identity.can_open_tickets,
-        "exp": int(time.time()) + ttl_seconds,
+        "exp": now + ttl_seconds,
     }
     return jwt.encode({k: v for k, v in claims.items() if v is not None}, secret, algorithm=ALGORITHM)

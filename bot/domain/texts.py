@@ -34,6 +34,22 @@ TEXTS: Dict[str, Dict[str, str]] = {
         "es": "Despacio, son muchos mensajes seguidos 😅. Espera unos segundos y envíalo de nuevo.",
         "en": "Whoa, that's a lot of messages in a row 😅. Wait a few seconds and send it again.",
     },
+    # Every slot with Rasa is taken (bot/adapters/rasa_client.py, Gate): the message is kept.
+    "busy": {
+        "pt": "Tem muita gente escrevendo agora 😅. Sua mensagem ficou guardada: espere um instante e envie de novo, "
+        "por favor.",
+        "es": "Hay muchos clientes escribiendo en este momento 😅. Tu mensaje quedó guardado: espera un momento "
+        "y envíalo de nuevo, por favor.",
+        "en": "So many customers are writing right now 😅. Your message is saved: give me a moment and send it "
+        "again, please.",
+    },
+    # The database refused the customer's message: unlike the others, it was not kept.
+    "not_stored": {
+        "pt": "Desculpe, não consegui registrar sua mensagem agora 😕. Espere um instante e envie de novo, por favor.",
+        "es": "Disculpa, no pude registrar tu mensaje en este momento 😕. Espera un momento y envíalo de nuevo, "
+        "por favor.",
+        "en": "Sorry, I couldn't save your message just now 😕. Wait a moment and send it again, please.",
+    },
     "bad_identity": {
         "pt": "Não consegui confirmar seu login no portal (sessão inválida ou expirada). "
         "Recarregue a página e entre de novo.",
@@ -46,6 +62,17 @@ TEXTS: Dict[str, Dict[str, str]] = {
         "es": "No entendí lo que envió el navegador. Recarga la página, por favor.",
         "en": "I couldn't read what the browser sent. Please reload the page.",
     },
+    # Someone logged in on a page with an anonymous conversation (bot/domain/resume.py).
+    "resume_question": {
+        "pt": "Antes de entrar, havia uma conversa sem login nesta página. Quer continuar aquela conversa? "
+        "Se este computador é compartilhado e a conversa não é sua, responda Não.",
+        "es": "Antes de iniciar sesión había una conversación sin login en esta página. ¿Quieres continuarla? "
+        "Si esta computadora es compartida y la conversación no es tuya, responde No.",
+        "en": "Before you logged in, there was a conversation on this page without a login. Carry on with it? "
+        "If this computer is shared and the conversation isn't yours, answer No.",
+    },
+    "resume_yes": {"pt": "Sim, continuar", "es": "Sí, continuar", "en": "Yes, carry on"},
+    "resume_no": {"pt": "Não, começar outra", "es": "No, empezar otra", "en": "No, start afresh"},
     # The e-mail sent when a ticket is opened (bot/domain/ticket_mail.py).
     "ticket_email_subject": {
         "pt": "Chamado {number} aberto: {summary}",

@@ -1,14 +1,20 @@
 """The e-mail a customer gets when a ticket is opened: its number and a copy of
-the conversation, in the ticket's language (sent by bot/adapters/mailer.py)."""
+the conversation, in the ticket's language. It is queued in the transaction
+that creates the ticket (bot/domain/mail_queue.py) and sent after the commit."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any, Dict, List, Optional
 
-from bot.adapters import mailer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.adapters.mailer import header_value, is_one_address
+from bot.db.models import OutgoingMail
+from bot.domain import mail_queue
 from bot.domain.texts import text
 from bot.settings import Settings
 
@@ -25,21 +31,24 @@ def render(ticket: Dict[str, Any], to: str, settings: Settings) -> EmailMessage:
         lines.append(f"[{message['created_at'][:16].replace('T', ' ')}] {who}: {message['text']}")
     lines += ["", text("ticket_email_footer", language, url=settings.public_url)]
     email = EmailMessage()
-    email["Subject"] = text("ticket_email_subject", language, **values)
+    # Header values are one line each: a summary's line break must not become a header of its own.
+    email["Subject"] = header_value(text("ticket_email_subject", language, **values))
     email["From"] = settings.mail_from
-    email["To"] = to
+    email["To"] = header_value(to)
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = make_msgid(domain="carolina.local")
     email.set_content("\n".join(lines))
     return email
 
 
-async def send_ticket_email(ticket: Dict[str, Any], to: Optional[str], settings: Settings) -> Optional[str]:
-    """Best effort: the ticket exists whatever happens to its e-mail."""
+def queue_ticket_email(
+    session: AsyncSession, ticket: Dict[str, Any], ticket_id: int, to: Optional[str], settings: Settings, when: datetime
+) -> Optional[OutgoingMail]:
+    """The ticket's e-mail, queued in the caller's transaction (None: no address to send it to)."""
     if not to:
         return None
-    try:
-        return await mailer.send(render(ticket, to, settings), settings)
-    except mailer.MailUnavailable as error:
-        logger.warning("Ticket %s: e-mail to %s failed: %s", ticket["number"], to, error)
+    if not is_one_address(to):
+        logger.warning("Ticket %s: no e-mail, %r is not one address", ticket["number"], to[:80])
         return None
+    email = render(ticket, to, settings)
+    return mail_queue.enqueue(session, to, str(email["Subject"]), email.as_string(), when, ticket_id=ticket_id)

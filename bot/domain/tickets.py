@@ -17,9 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db import queries
 from bot.db.models import Contact, Conversation, Deflection, Message, Ticket, TicketUpdate
 from bot.db.session import session_clock
+from bot.domain import mail_queue, ticket_mail
 from bot.domain.errors import DomainError
 from bot.domain.hours import load_calendar
 from bot.domain.messages import message_json
+from bot.settings import Settings
 from common.text import words
 from common.vocabulary import LEVELS, STATUSES, vocabulary
 
@@ -161,12 +163,20 @@ async def create_ticket(
     request_hash: str,
     when: datetime,
     parent: Optional[Ticket] = None,
+    mail: Optional[Settings] = None,
 ) -> Tuple[Ticket, bool]:
     """(the ticket, whether it was created now). A unique-constraint race (same
-    key or same number at once) raises IntegrityError; the caller retries."""
+    key or same number at once) raises IntegrityError; the caller retries.
+    The same request again from the same conversation, under another key (the
+    action server's retry comes with a new form turn), is the same ticket too.
+    With `mail` (the hub's settings), the customer's e-mail is queued in this
+    transaction, to be sent after the commit (bot/domain/mail_queue.py)."""
     existing = await by_key(session, Ticket, key)
     if existing is not None:
         return same_request(existing, request_hash), False
+    repeated = await same_request_again(session, conversation_id, request_hash, parent)
+    if repeated is not None:
+        return repeated, False
     conversation, contact = await conversation_contact(session, conversation_id)
     queue = request.queue or queue_for(request.fields)
     contact = check_may_open(contact, queue)
@@ -196,7 +206,26 @@ async def create_ticket(
     )
     session.add(ticket)
     await session.flush()
+    if mail is not None:
+        ticket_mail.queue_ticket_email(
+            session, ticket_json(ticket), ticket.id, contact.email, mail, mail_queue.real_now()
+        )
+        await session.flush()
     return ticket, True
+
+
+async def same_request_again(
+    session: AsyncSession, conversation_id: str, request_hash: str, parent: Optional[Ticket]
+) -> Optional[Ticket]:
+    """The conversation's ticket made from this very request (its body hash), if any."""
+    if not request_hash:
+        return None
+    query = select(Ticket).where(
+        Ticket.conversation_id == conversation_id,
+        Ticket.request_hash == request_hash,
+        Ticket.parent_id == parent.id if parent is not None else Ticket.parent_id.is_(None),
+    )
+    return (await session.execute(query.order_by(Ticket.id).limit(1))).scalars().first()
 
 
 def visible_to(ticket: Ticket, contact: Optional[Contact]) -> bool:

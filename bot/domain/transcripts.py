@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db import queries
 from bot.db.models import Agent, Contact, Conversation, Handoff, Message, Ticket, utc
 from bot.domain import audit as audit_log
-from bot.domain import tickets
 from bot.domain.agents import serves
 from bot.domain.errors import DomainError
 from bot.domain.handoffs import handoff_summary
@@ -191,7 +190,24 @@ async def ticket_list(session: AsyncSession, agent: Agent, query: Dict[str, str]
         if query.get(key):
             selected = selected.where(column == query[key])
     rows = (await session.execute(selected.order_by(Ticket.id.desc()).limit(LIMIT))).scalars()
-    return [tickets.ticket_json(t) for t in rows]
+    return [ticket_summary(t) for t in rows]
+
+
+def ticket_summary(ticket: Ticket) -> Dict[str, Any]:
+    """A ticket in a list: what it is about and where it stands, not its fields,
+    transcript or updates (one view of the ticket shows those, and is audited as such)."""
+    return {
+        "number": ticket.number,
+        "status": ticket.status,
+        "queue": ticket.queue,
+        "category": ticket.category,
+        "summary": ticket.summary,
+        "criticality": ticket.criticality,
+        "company": ticket.company,
+        "language": ticket.language,
+        "created_at": ticket.created_at.isoformat(),
+        "updated_at": ticket.updated_at.isoformat(),
+    }
 
 
 async def ticket_for(session: AsyncSession, agent: Agent, number: str) -> Ticket:

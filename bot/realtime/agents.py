@@ -1,19 +1,33 @@
 """The analysts' socket.io namespace (`/agent`): a console connects with its
-session (the `auth` token or the console's cookie), joins its queues' rooms and
-its chats' rooms, and says when the analyst is typing."""
+session (the `auth` token or the console's cookie) from the hub's own pages,
+joins its queues' rooms and its chats' rooms, and says when the analyst is
+typing. A socket lives only as long as its session: it is in a room of its
+session and one of its analyst, so logging out, a password change or reset
+and an administrator disabling the analyst drop it at once; an expired or
+ended session's sockets are dropped on their next event, and by a check every
+`session_check_seconds` for those that send none."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from datetime import datetime
 from http.cookies import SimpleCookie
-from typing import Any, Dict, Optional
+from typing import Any, AsyncIterator, Dict, List, Optional
+from urllib.parse import urlsplit
 
 import socketio
 from aiohttp import web
 
 from bot import keys
+from bot.adapters.clients import came_over_https
+from bot.db.models import utc
 from bot.domain import agents, handoffs
 from bot.domain.errors import DomainError
-from bot.realtime import rooms
+from bot.realtime import rooms, timers
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 # The console's session cookie (set at login by bot/web/agent_api.py).
 COOKIE = "carolina_agent"
@@ -27,26 +41,111 @@ def session_token(environ: Dict[str, Any], auth: Any) -> Optional[str]:
     return cookie[COOKIE].value if COOKIE in cookie else None
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def own_origin(environ: Dict[str, Any], settings: Settings) -> bool:
+    """Whether the socket comes from the hub's own pages: no Origin (a script,
+    not a browser), or the public URL's origin, or the request's own scheme and host."""
+    origin = (environ.get("HTTP_ORIGIN") or "").strip().lower()
+    if not origin:
+        return True
+    own = {_origin(settings.public_url)}
+    request = environ.get("aiohttp.request")
+    host = environ.get("HTTP_HOST", "")
+    if request is not None and host:
+        https = came_over_https(request.scheme, request.remote, request.headers, settings)
+        own.add(f"{'https' if https else 'http'}://{host}".lower())
+    return origin in own
+
+
+def participants(sio: socketio.AsyncServer, room: Optional[str]) -> List[str]:
+    """The sockets in a room of the namespace (None: every socket in it)."""
+    return [sid for sid, _ in sio.manager.get_participants(rooms.AGENTS, room)]
+
+
+async def drop(sio: socketio.AsyncServer, sids: List[str]) -> None:
+    for sid in sids:
+        await sio.disconnect(sid, namespace=rooms.AGENTS)
+
+
+async def drop_session(sio: socketio.AsyncServer, token_hash: str) -> None:
+    """The session ended: its consoles hear nothing more."""
+    await drop(sio, participants(sio, rooms.agent_session(token_hash)))
+
+
+async def drop_agent(sio: socketio.AsyncServer, agent_id: int, keep: Optional[str] = None) -> None:
+    """Every console of the analyst, but those of session `keep` (a token hash)."""
+    kept = set(participants(sio, rooms.agent_session(keep))) if keep else set()
+    await drop(sio, [sid for sid in participants(sio, rooms.agent(agent_id)) if sid not in kept])
+
+
+async def check_sessions(app: web.Application) -> None:
+    """Drops the sockets whose session has expired or ended, or whose analyst is disabled."""
+    sio = app[keys.SIO]
+    sockets: Dict[str, str] = {}
+    for sid in participants(sio, None):
+        state = await sio.get_session(sid, namespace=rooms.AGENTS)
+        if state.get("session"):
+            sockets[sid] = state["session"]
+    if not sockets:
+        return
+    async with app[keys.SESSIONS]() as session:
+        good = await agents.live_sessions(session, sockets.values(), app[keys.CLOCK].now())
+    await drop(sio, [sid for sid, hashed in sockets.items() if hashed not in good])
+
+
+async def session_check(app: web.Application) -> AsyncIterator[None]:
+    """Cleanup context: the periodic check, as long as the hub runs."""
+    every = app[keys.SETTINGS].session_check_seconds
+    check = asyncio.ensure_future(timers.every(every, lambda: check_sessions(app), "Checking analysts' sessions"))
+    yield
+    check.cancel()
+
+
 def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
     """app[keys.LIVE] and app[keys.PRESENCE] are made at start-up (bot/app.py)."""
 
+    async def expired(sid: str, state: Dict[str, Any]) -> bool:
+        """A socket whose session's time is up is dropped on its next event."""
+        expires = state.get("expires_at")
+        if expires is None or utc(datetime.fromisoformat(expires)) > utc(app[keys.CLOCK].now()):
+            return False
+        await sio.disconnect(sid, namespace=rooms.AGENTS)
+        return True
+
     @sio.on("connect", namespace=rooms.AGENTS)
     async def connect(sid: str, environ: Dict[str, Any], auth: Any = None) -> None:
+        if not own_origin(environ, app[keys.SETTINGS]):
+            # The portal's pages may open the widget's socket, never the analysts'.
+            raise socketio.exceptions.ConnectionRefusedError("forbidden_origin")
         live = app[keys.LIVE]
         async with app[keys.SESSIONS]() as session:
             try:
-                agent, _ = await agents.authenticate(session, session_token(environ, auth), app[keys.CLOCK].now())
+                agent, row = await agents.authenticate(session, session_token(environ, auth), app[keys.CLOCK].now())
             except DomainError as error:
                 raise socketio.exceptions.ConnectionRefusedError(error.code) from error
             held = [h.conversation_id for h in await handoffs.held_by_agent(session, agent.id)]
         queues = list(live.calendar.queues) if agent.role == "admin" else list(agent.queues or [])
-        await sio.save_session(sid, {"agent_id": agent.id, "name": agent.name}, namespace=rooms.AGENTS)
+        state = {
+            "agent_id": agent.id,
+            "name": agent.name,
+            "session": row.token_hash,
+            "expires_at": utc(row.expires_at).isoformat(),
+        }
+        await sio.save_session(sid, state, namespace=rooms.AGENTS)
+        await sio.enter_room(sid, rooms.agent(agent.id), namespace=rooms.AGENTS)
+        await sio.enter_room(sid, rooms.agent_session(row.token_hash), namespace=rooms.AGENTS)
         await app[keys.PRESENCE].agent_connected(agent, sid, held, queues)
 
     @sio.on("typing", namespace=rooms.AGENTS)
     async def typing(sid: str, data: Any = None) -> None:
         """The analyst is typing in a chat they hold: the customer's widget says so."""
         state = await sio.get_session(sid, namespace=rooms.AGENTS)
+        if await expired(sid, state):
+            return
         conversation_id = data.get("conversation_id") if isinstance(data, dict) else None
         if (
             state.get("agent_id")
@@ -54,6 +153,11 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
             and rooms.held(conversation_id) in sio.rooms(sid, namespace=rooms.AGENTS)
         ):
             await sio.emit("agent_typing", {"name": state.get("name")}, room=rooms.customer(conversation_id))
+
+    @sio.on("*", namespace=rooms.AGENTS)
+    async def other(event: str, sid: str, data: Any = None) -> None:
+        """Any other event does nothing, but an expired session's socket still goes."""
+        await expired(sid, await sio.get_session(sid, namespace=rooms.AGENTS))
 
     @sio.on("disconnect", namespace=rooms.AGENTS)
     async def disconnect(sid: str, *args: Any) -> None:

@@ -8,6 +8,8 @@ import asyncio
 import logging
 from typing import Awaitable, Callable, Dict
 
+from common.ids import short_id
+
 logger = logging.getLogger(__name__)
 Work = Callable[[], Awaitable[None]]
 
@@ -26,7 +28,8 @@ class Timers:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                logger.exception("Timer %s failed", key)
+                kind, _, name = key.partition(":")  # customer:<conversation id>, agent:<id>
+                logger.exception("Timer %s:%s failed", kind, short_id(name))
             finally:
                 if self.pending.get(key) is asyncio.current_task():
                     del self.pending[key]

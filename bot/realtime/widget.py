@@ -1,7 +1,15 @@
 """The widget's socket.io protocol, as Rasa's `socketio` channel speaks it.
 
 A page with the rasa-webchat widget works against the hub unchanged:
-`session_request` {session_id} -> `session_confirm` <session_id>;
+`session_request` {session_id} -> `session_confirm` <session_id>, where the
+session id is a random resume token, never the conversation id (Rasa's sender
+id): bot/domain/resume.py. The hub then sends `session_info` {conversation_id,
+resumed}, or `session_refused` {reason: bad_identity | rate_limited} instead
+of both; when someone logs in on a page with an anonymous conversation, the
+fresh conversation is confirmed and `resume_offer` {text, buttons} asks whether
+to carry on the earlier one, answered by `resume_answer` {accept} (a yes gets
+a second `session_confirm` and `session_info`; rasa-webchat ignores the offer
+and stays in the fresh one).
 `user_uttered` {message, session_id, customData} -> `bot_uttered` {text,
 quick_replies | attachment}. Before the replies the hub sends `user_stored`
 (the customer's message as stored), whose `metadata.replies` says how many
@@ -20,14 +28,17 @@ import socketio
 from aiohttp import web
 
 from bot import keys
-from bot.adapters.ratelimit import RateLimiter
+from bot.adapters.clients import socket_address
+from bot.adapters.ratelimit import RateLimiter, allow_all
 from bot.db import queries
 from bot.db.models import Message
-from bot.domain import conversations
+from bot.domain import conversations, resume
 from bot.domain.conversations import InputError, handle_customer_message
 from bot.domain.identity import Identity, IdentityError, verify
 from bot.domain.texts import text as hub_text
 from bot.realtime import rooms
+from common.ids import short_id
+from common.languages import normalise_code
 
 logger = logging.getLogger(__name__)
 # How long a restarted Rasa may take to load its model (about a minute on two cores).
@@ -62,7 +73,21 @@ def bot_uttered(message: Message) -> Dict[str, Any]:
 
 def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
     settings = app[keys.SETTINGS]
-    limiter = RateLimiter(settings.rate_per_minute, settings.rate_burst)
+    # A customer message passes only if its client address, its socket and its
+    # conversation are each within their limit: neither new sockets nor new
+    # conversations give a flooder a fresh allowance.
+    per_address = RateLimiter(settings.ip_rate_per_minute, settings.ip_burst)
+    per_socket = RateLimiter(settings.rate_per_minute, settings.rate_burst)
+    per_conversation = RateLimiter(settings.rate_per_minute, settings.rate_burst)
+    # The other events (sync, typing, unknown ones) per socket; and the notices
+    # the hub sends about refusals, so that a client ignoring them cannot keep
+    # the hub talking (a person never sees this one bite).
+    events = RateLimiter(settings.events_per_minute, settings.events_burst)
+    notices = RateLimiter(settings.events_per_minute, settings.events_burst)
+    # Connections per client address, at the same pace as its messages: a client
+    # whose socket was closed for flooding cannot come straight back with fresh
+    # per-socket allowances (a page opens one; reconnects are rare).
+    connections = RateLimiter(settings.ip_rate_per_minute, settings.ip_burst)
 
     async def error(sid: str, key: str, language: Optional[str], **values: object) -> None:
         await sio.emit("bot_uttered", {"text": hub_text(key, language, **values), "metadata": {"error": key}}, to=sid)
@@ -71,72 +96,186 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
         token = data.get("token") or (data.get("customData") or {}).get("token")
         if not token:
             return None
-        return verify(str(token), settings.identity_secret)
+        return verify(str(token), settings)
+
+    # New conversations per client address and minute (resuming one is not new).
+    new_conversations = RateLimiter(
+        settings.new_conversations_per_ip_per_minute, settings.new_conversations_per_ip_per_minute
+    )
+
+    async def join(sid: str, state: Dict[str, Any], conversation_id: str) -> None:
+        """The socket's customer is now in `conversation_id`: out of the room
+        (and presence) of the conversation it was in before, if another."""
+        previous = state.get("conversation_id")
+        if previous and previous != conversation_id:
+            await sio.leave_room(sid, rooms.customer(previous))
+            app[keys.PRESENCE].customer_disconnected(previous, sid)
+        state["conversation_id"] = conversation_id
+        await sio.save_session(sid, state)
+        await sio.enter_room(sid, rooms.customer(conversation_id))
+        app[keys.PRESENCE].customer_connected(conversation_id, sid)
+
+    async def confirm(sid: str, token: str, conversation_id: str, resumed: bool) -> None:
+        """`session_confirm` carries the resume token, the only session id the
+        widget knows; `session_info` (which rasa-webchat ignores) tells the hub's
+        own widget, and tests, which conversation that is."""
+        await sio.emit("session_confirm", token, to=sid)
+        await sio.emit("session_info", {"conversation_id": conversation_id, "resumed": resumed}, to=sid)
 
     @sio.on("session_request")
     async def session_request(sid: str, data: Any) -> None:
         data = data if isinstance(data, dict) else {}
         custom = data.get("customData") if isinstance(data.get("customData"), dict) else {}
-        language = data.get("language") or custom.get("language")
+        # Only a language the hub knows (pt-BR -> pt) is kept with the conversation.
+        language = normalise_code(data.get("language")) or normalise_code(custom.get("language"))
+        if not events.allow(sid):
+            # Each session request costs a database transaction, even one that resumes.
+            await refuse(sid, language)
+            await sio.emit("session_refused", {"reason": "rate_limited"}, to=sid)
+            return
         try:
             identity = identity_from(data)
         except IdentityError as problem:
-            logger.warning("Refused identity token from %s: %s", sid, problem)
+            logger.warning("Refused identity token from socket %s: %s", short_id(sid), problem)
             await error(sid, "bad_identity", language)
             await sio.emit("session_refused", {"reason": "bad_identity"}, to=sid)
             return
+        state = await sio.get_session(sid)
+        address = address_of(sid, state)
         requested = data.get("session_id")
+        language = (identity and identity.language) or language
         async with app[keys.SESSIONS].begin() as session:
             contact = await queries.upsert_contact(session, identity) if identity else None
-            conversation = (
-                await queries.get_conversation(session, requested) if isinstance(requested, str) and requested else None
+            # The session id is the resume token (bot/domain/resume.py): a conversation
+            # id, an unknown or an expired token starts a new conversation.
+            started = await resume.start(
+                session,
+                requested if isinstance(requested, str) and requested else None,
+                contact,
+                language,
+                settings.clock.now(),
+                settings.resume_days,
+                lambda: new_conversations.allow(address),
             )
-            # A session id is a bearer secret: resume it only for the same customer,
-            # or for the customer who just logged in on the page that started it
-            # anonymously (asked to log in to open a ticket, they carry on).
-            if conversation is not None and conversation.contact_id is None and contact is not None:
-                conversation.contact_id = contact.id
-            if conversation is None or conversation.contact_id != (contact.id if contact else None):
-                conversation = await queries.create_conversation(
-                    session, contact.id if contact else None, (identity and identity.language) or language
-                )
-            conversation_id = conversation.id
-        await sio.save_session(
-            sid,
-            {
-                "conversation_id": conversation_id,
-                "metadata": {
-                    **(identity.as_metadata() if identity else {}),
-                    **({"language": language} if language else {}),
-                },
+            contact_id = contact.id if contact else None
+        if started is None:
+            logger.warning("Refused a new conversation to %s: over the limit per minute", short_id(address))
+            await refuse(sid, language)
+            await sio.emit("session_refused", {"reason": "rate_limited"}, to=sid)
+            return
+        state.pop("resume_offer", None)
+        state.update(
+            contact_id=contact_id,
+            metadata={
+                **(identity.as_metadata() if identity else {}),
+                **({"language": language} if language else {}),
             },
         )
-        await sio.enter_room(sid, rooms.customer(conversation_id))
-        app[keys.PRESENCE].customer_connected(conversation_id, sid)
-        await sio.emit("session_confirm", conversation_id, to=sid)
+        await join(sid, state, started.conversation_id)
+        await confirm(sid, started.token, started.conversation_id, started.resumed)
+        if started.offer:
+            # A stock rasa-webchat ignores the question and stays in the fresh conversation.
+            state["resume_offer"] = started.offer
+            await sio.emit(
+                "resume_offer",
+                {
+                    "text": hub_text("resume_question", language),
+                    "buttons": [
+                        {"title": hub_text("resume_yes", language), "payload": "yes"},
+                        {"title": hub_text("resume_no", language), "payload": "no"},
+                    ],
+                },
+                to=sid,
+            )
+
+    @sio.on("resume_answer")
+    async def resume_answer(sid: str, data: Any) -> None:
+        """The answer to `resume_offer`, {accept: true|false}: once per offer."""
+        state = await sio.get_session(sid)
+        offered = state.pop("resume_offer", None)
+        contact_id = state.get("contact_id")
+        if not offered or not contact_id:
+            return
+        accepted = isinstance(data, dict) and data.get("accept") is True
+        async with app[keys.SESSIONS].begin() as session:
+            if not accepted:
+                await resume.decline(session, offered)
+                return
+            token = await resume.accept(session, offered, contact_id, settings.clock.now(), settings.resume_days)
+        if token is None:
+            return
+        await join(sid, state, offered)
+        await confirm(sid, token, offered, True)
+
+    async def refuse(sid: str, language: Optional[str], tell: bool = True) -> None:
+        """Tells a client it is over a limit. One that carries on past the notices'
+        own limit is no person's widget: its connection is closed, since even
+        refused, every event it sends costs the hub's one event loop its decoding."""
+        if notices.allow(sid):
+            if tell:
+                await error(sid, "rate_limited", language)
+            return
+        state = await state_of(sid) or {}
+        logger.warning(
+            "Closed socket %s of %s: flooding past its limits", short_id(sid), short_id(address_of(sid, state))
+        )
+        eio_sid = sio.manager.eio_sid_from_sid(sid, "/")
+        if eio_sid:
+            await sio.eio.disconnect(eio_sid)
+
+    async def state_of(sid: str) -> Optional[Dict[str, Any]]:
+        """The socket's session; None once it is gone (a closed flooder's queued events)."""
+        try:
+            return await sio.get_session(sid)
+        except KeyError:
+            return None
+
+    def address_of(sid: str, state: Dict[str, Any]) -> str:
+        return str(state.get("address") or socket_address(sio.get_environ(sid) or {}, settings))
+
+    @sio.on("connect")
+    async def connect(sid: str, environ: Dict[str, Any], auth: Any = None) -> None:
+        """The client's real address (behind a trusted proxy, the one it names),
+        kept in the socket's session for the limits per address."""
+        address = socket_address(environ, settings)
+        if not connections.allow(address):
+            if notices.allow(f"connect {address}"):
+                logger.warning("Refused a connection from %s: over the limit per address", short_id(address))
+            raise socketio.exceptions.ConnectionRefusedError("rate_limited")
+        async with sio.session(sid) as state:
+            state["address"] = address
 
     @sio.on("disconnect")
     async def disconnect(sid: str, *args: Any) -> None:
         conversation_id = (await sio.get_session(sid)).get("conversation_id")
+        for limiter in (per_socket, events, notices):
+            limiter.forget(sid)
         if conversation_id:
             app[keys.PRESENCE].customer_disconnected(conversation_id, sid)
 
     @sio.on("user_uttered")
     async def user_uttered(sid: str, data: Any) -> None:
-        state = await sio.get_session(sid)
+        state = await state_of(sid)
+        if state is None:
+            return
         conversation_id = state.get("conversation_id")
         metadata = dict(state.get("metadata") or {})
         if not isinstance(data, dict) or not conversation_id:
-            await error(sid, "bad_request", metadata.get("language"))
+            if events.allow(sid):
+                await error(sid, "bad_request", metadata.get("language"))
+            else:
+                await refuse(sid, None, tell=False)
             return
         if "message" not in data:
             # rasa-webchat sends this when it has no initPayload; Rasa's channel ignores it too.
             return
         custom = data["customData"] if isinstance(data.get("customData"), dict) else {}
-        if custom.get("language"):
-            metadata["language"] = custom["language"]
-        if not limiter.allow(conversation_id):
-            await error(sid, "rate_limited", metadata.get("language"))
+        # Only a language the hub knows (pt-BR -> pt) goes on, to Rasa and into the record.
+        language = normalise_code(custom.get("language")) or normalise_code(metadata.pop("language", None))
+        if language:
+            metadata["language"] = language
+        if not allow_all((per_address, address_of(sid, state)), (per_socket, sid), (per_conversation, conversation_id)):
+            await refuse(sid, metadata.get("language"))
             return
         try:
             outcome = await handle_customer_message(
@@ -145,11 +284,17 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
                 settings,
                 conversation_id,
                 data.get("message"),
-                str(data["message_id"]) if data.get("message_id") else None,
+                data.get("message_id"),
                 metadata,
             )
         except InputError as problem:
             await error(sid, problem.key, metadata.get("language"), **problem.values)
+            return
+        except Exception as problem:  # never an unanswered message: the apology, and the cause in the log
+            logger.error(
+                "Could not handle a message of conversation %s: %s", short_id(conversation_id), problem, exc_info=True
+            )
+            await error(sid, "rasa_down", metadata.get("language"))
             return
         # Everyone in the conversation's room sees the customer's message (other
         # tabs, later the analyst), then the replies, each already stored.
@@ -164,7 +309,11 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
     @sio.on("typing")
     async def typing(sid: str, data: Any = None) -> None:
         """The customer is typing: the analyst holding the chat sees it (Carolina needs no warning)."""
-        conversation_id = (await sio.get_session(sid)).get("conversation_id")
+        state = await state_of(sid) or {}
+        conversation_id = state.get("conversation_id")
+        if not events.allow(sid):
+            await refuse(sid, None, tell=False)  # dropped: nobody misses a typing sign
+            return
         if conversation_id:
             await sio.emit(
                 "typing", {"conversation_id": conversation_id}, room=rooms.held(conversation_id), namespace=rooms.AGENTS
@@ -172,10 +321,13 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
 
     @sio.on("sync")
     async def sync(sid: str, data: Any) -> None:
-        state = await sio.get_session(sid)
+        state = await state_of(sid) or {}
         conversation_id = state.get("conversation_id")
         after = data.get("after", 0) if isinstance(data, dict) else 0
         if not conversation_id or not isinstance(after, int):
+            return
+        if not events.allow(sid):
+            await refuse(sid, (state.get("metadata") or {}).get("language"))  # its history stays incomplete
             return
         async with app[keys.SESSIONS]() as session:
             messages: List[Message] = await queries.transcript(session, conversation_id, after)
@@ -183,8 +335,11 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
 
     @sio.on("*")
     async def unknown(event: str, sid: str, data: Any = None) -> None:
-        logger.info("Ignored unknown socket.io event %r from %s", event, sid)
-        state = await sio.get_session(sid)
+        if not events.allow(sid):
+            await refuse(sid, None, tell=False)  # not even a log line
+            return
+        logger.info("Ignored unknown socket.io event %r from socket %s", event[:40], short_id(sid))
+        state = await state_of(sid) or {}
         await error(sid, "bad_request", (state.get("metadata") or {}).get("language"))
 
 

@@ -6,9 +6,9 @@
 (function () {
   "use strict";
   var T = {
-    pt: { skip: "Ir para o conteúdo", nav_queue: "Fila", nav_transcripts: "Conversas", nav_tickets: "Chamados", nav_admin: "Analistas", language: "Idioma", logout: "Sair", online: "Online", offline: "Offline", login: "Entrar", email: "E-mail", password: "Senha", bad_credentials: "E-mail ou senha incorretos.", locked: "Muitas tentativas: conta bloqueada por alguns minutos.", waiting: "Aguardando", mine: "Minhas conversas", none: "Nada por aqui.", customer: "Cliente", company: "Empresa", queue: "Fila", reason: "Motivo", criticality: "Criticidade", waited: "Espera", accept: "Atender", open: "Abrir", send: "Enviar", canned: "Respostas prontas", transfer: "Transferir", close: "Encerrar", release: "Devolver à Carolina", make_ticket: "Virar chamado", fields: "Dados coletados", message: "Mensagem", new_message: "nova mensagem", search: "Buscar", number: "Nº do chamado", contact: "Contato", words: "Palavras", since: "De", until: "Até", any: "Todos", started: "Início", tickets: "Chamados", export_txt: "Exportar texto", export_json: "Exportar JSON", print: "Imprimir", status: "Status", note: "Nota", change: "Alterar", summary: "Resumo", agents: "Analistas", name: "Nome", queues: "Filas", role: "Papel", create: "Criar", created: "Feito.", taken: "Outro analista já atendeu.", error: "Não deu certo: ", min: "min", transcript: "Conversa", ticket_made: "Chamado aberto: ", typing: "O cliente está digitando…" },
-    es: { skip: "Ir al contenido", nav_queue: "Fila", nav_transcripts: "Conversaciones", nav_tickets: "Solicitudes", nav_admin: "Analistas", language: "Idioma", logout: "Salir", online: "En línea", offline: "Desconectado", login: "Entrar", email: "E-mail", password: "Contraseña", bad_credentials: "E-mail o contraseña incorrectos.", locked: "Demasiados intentos: cuenta bloqueada unos minutos.", waiting: "En espera", mine: "Mis conversaciones", none: "Nada por aquí.", customer: "Cliente", company: "Empresa", queue: "Fila", reason: "Motivo", criticality: "Criticidad", waited: "Espera", accept: "Atender", open: "Abrir", send: "Enviar", canned: "Respuestas rápidas", transfer: "Transferir", close: "Cerrar", release: "Devolver a Carolina", make_ticket: "Convertir en solicitud", fields: "Datos recogidos", message: "Mensaje", new_message: "mensaje nuevo", search: "Buscar", number: "Nº de solicitud", contact: "Contacto", words: "Palabras", since: "Desde", until: "Hasta", any: "Todos", started: "Inicio", tickets: "Solicitudes", export_txt: "Exportar texto", export_json: "Exportar JSON", print: "Imprimir", status: "Estado", note: "Nota", change: "Cambiar", summary: "Resumen", agents: "Analistas", name: "Nombre", queues: "Filas", role: "Rol", create: "Crear", created: "Hecho.", taken: "Otro analista ya atendió.", error: "No funcionó: ", min: "min", transcript: "Conversación", ticket_made: "Solicitud abierta: ", typing: "El cliente está escribiendo…" },
-    en: { skip: "Skip to content", nav_queue: "Queue", nav_transcripts: "Transcripts", nav_tickets: "Tickets", nav_admin: "Analysts", language: "Language", logout: "Log out", online: "Online", offline: "Offline", login: "Log in", email: "E-mail", password: "Password", bad_credentials: "Wrong e-mail or password.", locked: "Too many attempts: the account is locked for a few minutes.", waiting: "Waiting", mine: "My chats", none: "Nothing here.", customer: "Customer", company: "Company", queue: "Queue", reason: "Reason", criticality: "Criticality", waited: "Waiting", accept: "Accept", open: "Open", send: "Send", canned: "Canned replies", transfer: "Transfer", close: "Close", release: "Give back to Carolina", make_ticket: "Turn into a ticket", fields: "Gathered details", message: "Message", new_message: "new message", search: "Search", number: "Ticket number", contact: "Contact", words: "Words", since: "From", until: "To", any: "Any", started: "Started", tickets: "Tickets", export_txt: "Export text", export_json: "Export JSON", print: "Print", status: "Status", note: "Note", change: "Change", summary: "Summary", agents: "Analysts", name: "Name", queues: "Queues", role: "Role", create: "Create", created: "Done.", taken: "Another analyst took it.", error: "That didn't work: ", min: "min", transcript: "Transcript", ticket_made: "Ticket opened: ", typing: "The customer is typing…" }
+    pt: { skip: "Ir para o conteúdo", nav_queue: "Fila", nav_transcripts: "Conversas", nav_tickets: "Chamados", nav_admin: "Analistas", language: "Idioma", logout: "Sair", online: "Online", offline: "Offline", login: "Entrar", email: "E-mail", password: "Senha", bad_credentials: "E-mail ou senha incorretos.", throttled: "Muitas tentativas: espere alguns segundos e tente de novo.", nav_password: "Senha", current_password: "Senha atual", new_password: "Nova senha", change_password: "Trocar a senha", password_changed: "Senha trocada; suas outras sessões foram encerradas.", disabled: "Desativado", active: "Ativo", disable: "Desativar", enable: "Reativar", reset_password: "Nova senha", actions: "Ações", confirm_disable: "Desativar este analista? As sessões dele terminam e as conversas voltam à fila.", session_ended: "Sua sessão terminou; entre de novo.", waiting: "Aguardando", mine: "Minhas conversas", none: "Nada por aqui.", customer: "Cliente", company: "Empresa", queue: "Fila", reason: "Motivo", criticality: "Criticidade", waited: "Espera", accept: "Atender", open: "Abrir", send: "Enviar", canned: "Respostas prontas", transfer: "Transferir", close: "Encerrar", release: "Devolver à Carolina", make_ticket: "Virar chamado", fields: "Dados coletados", message: "Mensagem", new_message: "nova mensagem", search: "Buscar", number: "Nº do chamado", contact: "Contato", words: "Palavras", since: "De", until: "Até", any: "Todos", started: "Início", tickets: "Chamados", export_txt: "Exportar texto", export_json: "Exportar JSON", print: "Imprimir", status: "Status", note: "Nota", change: "Alterar", summary: "Resumo", agents: "Analistas", name: "Nome", queues: "Filas", role: "Papel", create: "Criar", created: "Feito.", taken: "Outro analista já atendeu.", error: "Não deu certo: ", min: "min", transcript: "Conversa", ticket_made: "Chamado aberto: ", typing: "O cliente está digitando…" },
+    es: { skip: "Ir al contenido", nav_queue: "Fila", nav_transcripts: "Conversaciones", nav_tickets: "Solicitudes", nav_admin: "Analistas", language: "Idioma", logout: "Salir", online: "En línea", offline: "Desconectado", login: "Entrar", email: "E-mail", password: "Contraseña", bad_credentials: "E-mail o contraseña incorrectos.", throttled: "Demasiados intentos: espere unos segundos y vuelva a intentarlo.", nav_password: "Contraseña", current_password: "Contraseña actual", new_password: "Contraseña nueva", change_password: "Cambiar la contraseña", password_changed: "Contraseña cambiada; sus otras sesiones se cerraron.", disabled: "Desactivado", active: "Activo", disable: "Desactivar", enable: "Reactivar", reset_password: "Contraseña nueva", actions: "Acciones", confirm_disable: "¿Desactivar a este analista? Sus sesiones terminan y sus conversaciones vuelven a la fila.", session_ended: "Su sesión terminó; vuelva a entrar.", waiting: "En espera", mine: "Mis conversaciones", none: "Nada por aquí.", customer: "Cliente", company: "Empresa", queue: "Fila", reason: "Motivo", criticality: "Criticidad", waited: "Espera", accept: "Atender", open: "Abrir", send: "Enviar", canned: "Respuestas rápidas", transfer: "Transferir", close: "Cerrar", release: "Devolver a Carolina", make_ticket: "Convertir en solicitud", fields: "Datos recogidos", message: "Mensaje", new_message: "mensaje nuevo", search: "Buscar", number: "Nº de solicitud", contact: "Contacto", words: "Palabras", since: "Desde", until: "Hasta", any: "Todos", started: "Inicio", tickets: "Solicitudes", export_txt: "Exportar texto", export_json: "Exportar JSON", print: "Imprimir", status: "Estado", note: "Nota", change: "Cambiar", summary: "Resumen", agents: "Analistas", name: "Nombre", queues: "Filas", role: "Rol", create: "Crear", created: "Hecho.", taken: "Otro analista ya atendió.", error: "No funcionó: ", min: "min", transcript: "Conversación", ticket_made: "Solicitud abierta: ", typing: "El cliente está escribiendo…" },
+    en: { skip: "Skip to content", nav_queue: "Queue", nav_transcripts: "Transcripts", nav_tickets: "Tickets", nav_admin: "Analysts", language: "Language", logout: "Log out", online: "Online", offline: "Offline", login: "Log in", email: "E-mail", password: "Password", bad_credentials: "Wrong e-mail or password.", throttled: "Too many attempts: wait a few seconds and try again.", nav_password: "Password", current_password: "Current password", new_password: "New password", change_password: "Change password", password_changed: "Password changed; your other sessions were ended.", disabled: "Disabled", active: "Active", disable: "Disable", enable: "Enable", reset_password: "New password", actions: "Actions", confirm_disable: "Disable this analyst? Their sessions end and their chats go back to the queue.", session_ended: "Your session ended; log in again.", waiting: "Waiting", mine: "My chats", none: "Nothing here.", customer: "Customer", company: "Company", queue: "Queue", reason: "Reason", criticality: "Criticality", waited: "Waiting", accept: "Accept", open: "Open", send: "Send", canned: "Canned replies", transfer: "Transfer", close: "Close", release: "Give back to Carolina", make_ticket: "Turn into a ticket", fields: "Gathered details", message: "Message", new_message: "new message", search: "Search", number: "Ticket number", contact: "Contact", words: "Words", since: "From", until: "To", any: "Any", started: "Started", tickets: "Tickets", export_txt: "Export text", export_json: "Export JSON", print: "Print", status: "Status", note: "Note", change: "Change", summary: "Summary", agents: "Analysts", name: "Name", queues: "Queues", role: "Role", create: "Create", created: "Done.", taken: "Another analyst took it.", error: "That didn't work: ", min: "min", transcript: "Transcript", ticket_made: "Ticket opened: ", typing: "The customer is typing…" }
   };
   var CANNED = {
     pt: ["Olá! Sou analista do suporte e já li o que você contou à Carolina.", "Pode me mandar um print da mensagem de erro?", "Vou verificar e já volto, só um momento.", "Consegue testar de novo, por favor?"],
@@ -71,7 +71,8 @@
     return fetch("/api/agent" + path, { method: method, headers: headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) })
       .then(function (r) {
         return r.json().catch(function () { return {}; }).then(function (data) {
-          if (r.status === 401 && path !== "/login") { showLogin(); throw new Error("unauthorized"); }
+          // The session is gone (not a wrong password: logging in, or the current one when changing it).
+          if (r.status === 401 && data.error !== "bad_credentials") { showLogin(); throw new Error("unauthorized"); }
           if (!r.ok) { var e = new Error(data.message || data.error || r.status); e.code = data.error; throw e; }
           return data;
         });
@@ -87,6 +88,12 @@
       var d = m.data;
       if (d === "2") { ws.send("3"); return; }
       if (d[0] === "0") { ws.send("40/agent,"); return; }
+      // The hub ended this console's namespace (logout elsewhere, password changed, disabled, expired):
+      // still signed in, join again; otherwise the login form.
+      if (d.slice(0, 8) === "41/agent" || d.slice(0, 8) === "44/agent") {
+        api("GET", "/me").then(function () { ws.send("40/agent,"); }).catch(function () { showLogin(t("session_ended")); });
+        return;
+      }
       if (d.slice(0, 9) !== "42/agent,") return;
       var packet = JSON.parse(d.slice(9));
       onEvent(packet[0], packet[1]);
@@ -141,7 +148,7 @@
       e.preventDefault();
       api("POST", "/login", { email: email.value, password: password.value }).then(function (data) {
         me = data.agent; csrf = data.csrf_token; started();
-      }).catch(function (e) { message.textContent = t(e.code === "locked" ? "locked" : "bad_credentials"); });
+      }).catch(function (e) { message.textContent = t(e.code === "throttled" ? "throttled" : "bad_credentials"); });
     } },
       el("h1", { text: "Carolina · Console" }),
       el("label", {}, t("email"), email), el("label", {}, t("password"), password),
@@ -341,8 +348,8 @@
     view = "admin";
     api("GET", "/agents").then(function (data) {
       page(t("agents"));
-      main.appendChild(table([t("name"), t("email"), t("queues"), t("role"), t("status")], data.agents.map(function (a) {
-        return [a.name, a.email, a.queues.join(", "), a.role, t(a.presence)];
+      main.appendChild(table([t("name"), t("email"), t("queues"), t("role"), t("status"), t("actions")], data.agents.map(function (a) {
+        return [a.name, a.email, a.queues.join(", "), a.role, a.disabled ? t("disabled") : t(a.presence), agentActions(a)];
       })));
       var inputs = { name: el("input", { required: true }), email: el("input", { type: "email", required: true }), password: el("input", { type: "password", required: true, minlength: "8", autocomplete: "new-password" }) };
       var queues = el("select", { multiple: true }), role = el("select", {}, el("option", { value: "agent", text: "agent" }), el("option", { value: "admin", text: "admin" }));
@@ -358,6 +365,38 @@
     }).catch(failed);
   }
 
+  // An administrator disables or enables an analyst, or gives them a new password (their sessions end).
+  function agentActions(a) {
+    var box = el("div", { class: "actions" });
+    if (a.id !== me.id) {
+      box.appendChild(el("button", { type: "button", text: t(a.disabled ? "enable" : "disable"), onclick: function () {
+        if (!a.disabled && !window.confirm(t("confirm_disable"))) return;
+        api("POST", "/agents/" + a.id + (a.disabled ? "/enable" : "/disable")).then(function () { say(t("created")); renderAdmin(); }).catch(failed);
+      } }));
+    }
+    var password = el("input", { type: "password", minlength: "8", required: true, autocomplete: "new-password", "aria-label": t("reset_password") + " · " + a.name });
+    box.appendChild(el("form", { onsubmit: function (e) {
+      e.preventDefault();
+      api("POST", "/agents/" + a.id + "/password", { password: password.value }).then(function () { say(t("created")); renderAdmin(); }).catch(failed);
+    } }, password, el("button", { type: "submit", text: t("reset_password") })));
+    return box;
+  }
+
+  // Everyone changes their own password (the current one first); their other sessions end.
+  function renderPassword() {
+    view = "password";
+    page(t("change_password"));
+    var current = el("input", { type: "password", required: true, autocomplete: "current-password" });
+    var fresh = el("input", { type: "password", required: true, minlength: "8", autocomplete: "new-password" });
+    main.appendChild(el("form", { class: "filters", onsubmit: function (e) {
+      e.preventDefault();
+      api("POST", "/password", { current_password: current.value, new_password: fresh.value }).then(function () {
+        current.value = ""; fresh.value = ""; say(t("password_changed"));
+      }).catch(function (e) { say(e.code === "bad_credentials" ? t("bad_credentials") : e.code === "throttled" ? t("throttled") : t("error") + e.message); });
+    } }, el("label", {}, t("current_password"), current), el("label", {}, t("new_password"), fresh),
+      el("button", { type: "submit", class: "primary", text: t("change_password") })));
+  }
+
   function route() {
     if (!me) return;
     var parts = location.hash.slice(1).split("/");
@@ -368,6 +407,7 @@
     else if (name === "tickets") renderTickets();
     else if (name === "ticket" && arg) renderTicket(arg);
     else if (name === "admin" && me.role === "admin") renderAdmin();
+    else if (name === "password") renderPassword();
     else renderQueue();
     main.focus();
   }

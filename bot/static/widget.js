@@ -1,8 +1,12 @@
 /* Carolina's chat widget. Embed with one tag:
  *   <script src="https://HUB/static/widget.js" data-token="<portal-signed JWT, optional>" async></script>
- * Language comes from <html lang>, the session survives reloads (localStorage),
+ * Language comes from <html lang>, the session survives reloads (localStorage:
+ * the hub's resume token, never the conversation id, which it gives apart in
+ * `session_info` and the widget shows as data-conversation on its root),
  * messages carry an id so a resend after a reconnect is answered once, and after
- * a reconnect the widget asks the hub for what it missed. No framework: it
+ * a reconnect the widget asks the hub for what it missed. When someone logs in
+ * on a page that had an anonymous conversation, the hub asks (`resume_offer`)
+ * whether to carry it on: two buttons, answered with `resume_answer`. No framework: it
  * speaks the socket.io v5 / engine.io v4 wire protocol over a plain WebSocket.
  */
 (function () {
@@ -99,6 +103,27 @@
 
   function typing(on) { statusLine.textContent = on ? T.typing : ""; }
 
+  // "Carry on the conversation from before you logged in?": yes moves the
+  // widget to it (the hub confirms its token), no stays in the fresh one.
+  function offer(data) {
+    var question = document.createElement("li");
+    question.className = "carolina-msg carolina-system carolina-offer";
+    question.innerHTML = render(data.text || "");
+    var group = document.createElement("li");
+    group.className = "carolina-replies carolina-offer";
+    (data.buttons || []).forEach(function (b) {
+      var button = document.createElement("button");
+      button.type = "button"; button.textContent = b.title;
+      button.addEventListener("click", function () {
+        question.remove(); group.remove();
+        emit("resume_answer", { accept: b.payload === "yes" });
+      });
+      group.appendChild(button);
+    });
+    log.appendChild(question); log.appendChild(group);
+    log.scrollTop = log.scrollHeight;
+  }
+
   // ---- socket.io over WebSocket ------------------------------------------
   function emit(event, data) { if (ws && connected) ws.send("42" + JSON.stringify([event, data])); }
 
@@ -120,6 +145,10 @@
         sessionId = data; localStorage.setItem(KEY, data);
         if (fresh) { log.innerHTML = ""; lastId = 0; }
         emit("sync", { after: lastId });
+      } else if (event === "session_info") {
+        root.setAttribute("data-conversation", data.conversation_id || "");
+      } else if (event === "resume_offer") {
+        offer(data);
       } else if (event === "history") {
         data.forEach(function (item) { delete pending[(item.metadata || {}).client_message_id]; show(item); });
         Object.keys(pending).forEach(function (id) { emit("user_uttered", { message: pending[id], message_id: id, session_id: sessionId, customData: { language: lang } }); });

@@ -1,4 +1,4 @@
-"""The analysts' API under /api/agent: log in and out, presence, the queue,
+"""The analysts' API under /api/agent: log in and out, one's password, presence, the queue,
 and a chat's life (accept, messages, transfer, close, give back to Carolina,
 turn into a ticket). Thin handlers over bot/domain/agents.py and bot/domain/live_chat.py.
 
@@ -16,29 +16,40 @@ from typing import Awaitable, Callable, Tuple
 from aiohttp import web
 
 from bot import keys
+from bot.adapters.clients import came_over_https, client_address
 from bot.db.models import Agent, AgentSession
 from bot.domain import agents, handoffs
 from bot.domain.conversations import clean_text
 from bot.domain.errors import DomainError
+from bot.realtime import agents as agent_sockets
 from bot.realtime.agents import COOKIE
-from bot.web.bodies import AgentMessage, Login, Presence, Transfer, read
+from bot.web import audit
+from bot.web.bodies import AgentMessage, Login, PasswordChange, Presence, Transfer, read
+from bot.web.problems import problem
 
 routes = web.RouteTableDef()
 Handler = Callable[[web.Request, Agent], Awaitable[web.Response]]
 
 
 def _token(request: web.Request) -> Tuple[str, bool]:
-    """(token, whether it came in the cookie)."""
+    """(token, whether it came in the cookie). Tokens are ASCII: anything else is
+    simply wrong (401), never a 500 from hashing or comparing it."""
     bearer = request.headers.get("Authorization", "")
     if bearer.startswith("Bearer "):
-        return bearer.removeprefix("Bearer ").strip(), False
-    return request.cookies.get(COOKIE, ""), True
+        token, from_cookie = bearer.removeprefix("Bearer ").strip(), False
+    else:
+        token, from_cookie = request.cookies.get(COOKIE, ""), True
+    if not token.isascii():
+        raise DomainError(401, "unauthorized", "log in first")
+    return token, from_cookie
 
 
 async def current(request: web.Request) -> Tuple[Agent, AgentSession]:
     token, from_cookie = _token(request)
     async with request.app[keys.SESSIONS]() as session:
         agent, row = await agents.authenticate(session, token, request.app[keys.CLOCK].now())
+    # From here on the call is the analyst's, and audited (bot/web/audit.py), refusals too.
+    audit.identified(request, "agent", agent.id)
     if from_cookie and request.method not in ("GET", "HEAD", "OPTIONS"):
         given = request.headers.get("X-CSRF-Token", "")
         if not given or not hmac.compare_digest(given, row.csrf_token):
@@ -71,18 +82,40 @@ async def visible(request: web.Request, agent: Agent) -> int:
     return number
 
 
+def address(request: web.Request) -> str:
+    return client_address(request.remote, request.headers, request.app[keys.SETTINGS])
+
+
+def throttled(error: agents.Throttled) -> web.Response:
+    """429 with Retry-After: the same for every e-mail, known or not."""
+    reply = problem(error.status, error.code, error.message)
+    reply.headers["Retry-After"] = str(error.retry_after)
+    return reply
+
+
 @routes.post("/api/agent/login", name="agent_login")
 async def login(request: web.Request) -> web.Response:
+    """Throttled per address and per e-mail (bot/adapters/login_throttle.py): 429
+    with Retry-After, nothing checked; any wrong e-mail, password or disabled
+    account is the same 401 bad_credentials."""
     credentials, _ = await read(request, Login)
-    failure = None
-    # The failed-login count must be committed even when the login fails.
+    settings, failure = request.app[keys.SETTINGS], None
+    # The audit entry of a failed or throttled login must be committed too.
     async with request.app[keys.SESSIONS].begin() as session:
         try:
-            email, password = credentials.email, credentials.password
-            agent, token, csrf = await agents.login(session, email, password, request.app[keys.CLOCK].now())
+            agent, token, csrf = await agents.login(
+                session,
+                credentials.email,
+                credentials.password,
+                request.app[keys.CLOCK].now(),
+                address=address(request),
+                throttle=request.app[keys.LOGIN_THROTTLE],
+            )
             data = agents.agent_json(agent)
         except DomainError as error:
             failure = error
+    if isinstance(failure, agents.Throttled):
+        return throttled(failure)
     if failure is not None:
         raise failure
     reply = web.json_response({"agent": data, "token": token, "csrf_token": csrf})
@@ -91,7 +124,9 @@ async def login(request: web.Request) -> web.Response:
         token,
         httponly=True,
         samesite="Strict",
-        secure=request.app[keys.SETTINGS].public_url.startswith("https://"),
+        # The browser's request was HTTPS (itself, or as a trusted proxy says), or the hub is public over HTTPS.
+        secure=settings.public_url.startswith("https://")
+        or came_over_https(request.scheme, request.remote, request.headers, settings),
         path="/",
         max_age=agents.SESSION_HOURS * 3600,
     )
@@ -101,11 +136,43 @@ async def login(request: web.Request) -> web.Response:
 @routes.post("/api/agent/logout", name="agent_logout")
 @signed_in
 async def logout(request: web.Request, agent: Agent) -> web.Response:
+    """The session ends, and its consoles' sockets drop at once."""
     async with request.app[keys.SESSIONS].begin() as session:
-        await agents.logout(session, _token(request)[0])
+        ended = await agents.logout(session, agent, _token(request)[0], address(request))
+    await agent_sockets.drop_session(request.app[keys.SIO], ended)
     reply = web.json_response({"ok": True})
     reply.del_cookie(COOKIE, path="/")
     return reply
+
+
+@routes.post("/api/agent/password", name="agent_password")
+async def change_password(request: web.Request) -> web.Response:
+    """The analyst's own password: the current one first (throttled like a
+    login); their other sessions end and their sockets drop, this one stays."""
+    agent, row = await current(request)
+    wanted, _ = await read(request, PasswordChange)
+    failure = None
+    async with request.app[keys.SESSIONS].begin() as session:
+        stored = await session.get_one(Agent, agent.id)
+        try:
+            await agents.change_password(
+                session,
+                stored,
+                row,
+                wanted.current_password,
+                wanted.new_password,
+                address=address(request),
+                throttle=request.app[keys.LOGIN_THROTTLE],
+            )
+        except DomainError as error:
+            failure = error  # nothing was changed
+    if isinstance(failure, agents.Throttled):
+        return throttled(failure)
+    if failure is not None:
+        raise failure
+    audit.note(request, "change_password", agent.email)
+    await agent_sockets.drop_agent(request.app[keys.SIO], agent.id, keep=row.token_hash)
+    return web.json_response({"ok": True})
 
 
 @routes.get("/api/agent/me", name="agent_me")

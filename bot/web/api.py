@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hmac
 from html import escape
+from typing import Awaitable, Callable, Set
 
 import markdown
+import nh3
 from aiohttp import web
 from sqlalchemy import select
 
@@ -15,10 +17,13 @@ from bot.db.models import Contact, Deflection, Handoff, Ticket
 from bot.domain.errors import DomainError
 from bot.domain.handoffs import handoff_summary
 from bot.domain.messages import message_json
-from bot.web.bodies import Note, read
+from bot.web import audit
+from bot.web.bodies import json_body
+from common.actions_token import conversation_token
 from common.vocabulary import vocabulary
 
 routes = web.RouteTableDef()
+ActionsHandler = Callable[[web.Request], Awaitable[web.Response]]
 
 ARTICLE_PAGE = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -27,11 +32,77 @@ ARTICLE_PAGE = """<!doctype html>
 <p class="source">{source}</p></main></body></html>"""
 
 
-def require_actions_token(request: web.Request) -> None:
-    expected = request.app[keys.SETTINGS].actions_token
+# What an article's Markdown may become: its usual tags and links, nothing that runs.
+ARTICLE_TAGS = {
+    *("p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "code"),
+    *("strong", "em", "b", "i", "u", "s", "del", "sub", "sup", "kbd", "abbr", "span"),
+    *("ul", "ol", "li", "dl", "dt", "dd", "a", "img"),
+    *("table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption"),
+}
+ARTICLE_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "abbr": {"title"},
+    "th": {"align"},
+    "td": {"align"},
+}
+
+
+def article_html(text: str) -> str:
+    """An article's Markdown as HTML, sanitised (nh3): articles are the operator's,
+    but a knowledge base imported from elsewhere must not bring scripts into the hub's pages."""
+    return nh3.clean(
+        markdown.markdown(text),
+        tags=ARTICLE_TAGS,
+        attributes=ARTICLE_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+
+
+def require_actions_token(request: web.Request, conversation_id: str) -> None:
+    """The request carries `conversation_id`'s own token (common/actions_token.py)."""
+    expected = conversation_token(request.app[keys.SETTINGS].actions_token, conversation_id)
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not given or not hmac.compare_digest(given, expected):
+    # Compared as bytes: compare_digest refuses (TypeError, a 500) a str with non-ASCII characters.
+    if not given or not given.isascii() or not hmac.compare_digest(given.encode(), expected.encode()):
         raise DomainError(401, "unauthorized", "missing or wrong token")
+
+
+async def named_conversation(request: web.Request) -> str:
+    """The one conversation an actions call is about: the path's {id}, the query's
+    conversation_id, the JSON body's conversation_id (all that are given must agree)."""
+    named: Set[str] = set()
+    if "id" in request.match_info:
+        named.add(request.match_info["id"])
+    if "conversation_id" in request.query:
+        named.add(request.query["conversation_id"])
+    if request.method == "POST":
+        given = (await json_body(request)).get("conversation_id")
+        if given is not None:
+            named.add(str(given))
+    if len(named) != 1 or not next(iter(named)):
+        raise DomainError(403, "forbidden", "the call must name exactly one conversation, the token's")
+    return named.pop()
+
+
+def for_actions(handler: ActionsHandler) -> ActionsHandler:
+    """Only the action server, for the conversation the call is about, may call
+    the handler. It holds no master key: with each customer message the hub sends
+    Rasa that conversation's token (bot/adapters/rasa_client.py), and the actions
+    send it back (actions/hub_client.py). Rasa's tracker store keeps the messages'
+    metadata, so whoever reads it holds the tokens of the conversations in it; each
+    opens its own conversation only: its record, its customer's tickets (read, add
+    to, follow up, open), deflections and escalation. No ticket status changes, no
+    other conversation, nothing of the analysts' API."""
+
+    async def wrapper(request: web.Request) -> web.Response:
+        conversation_id = await named_conversation(request)
+        require_actions_token(request, conversation_id)
+        audit.identified(request, "actions", target=conversation_id)
+        return await handler(request)
+
+    return wrapper
 
 
 @routes.get("/api/vocabulary", name="vocabulary")
@@ -47,8 +118,8 @@ async def health(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/conversations/{id}", name="conversation")
+@for_actions
 async def conversation(request: web.Request) -> web.Response:
-    require_actions_token(request)
     async with request.app[keys.SESSIONS]() as session:
         found = await queries.get_conversation(session, request.match_info["id"])
         if found is None:
@@ -102,19 +173,6 @@ async def conversation(request: web.Request) -> web.Response:
     )
 
 
-@routes.post("/api/conversations/{id}/notes", name="add_note")
-async def add_note(request: web.Request) -> web.Response:
-    require_actions_token(request)
-    text = (await read(request, Note))[0].text
-    if not text.strip():
-        raise DomainError(422, "invalid", "text is required")
-    async with request.app[keys.SESSIONS].begin() as session:
-        if await queries.get_conversation(session, request.match_info["id"]) is None:
-            raise DomainError(404, "not_found", "no such conversation")
-        note = await queries.add_message(session, request.match_info["id"], "system", text.strip())
-    return web.json_response(message_json(note), status=201)
-
-
 @routes.get("/api/kb/search", name="kb_search")
 async def kb_search(request: web.Request) -> web.Response:
     from common.kb.search import default_index
@@ -147,7 +205,7 @@ async def article(request: web.Request) -> web.Response:
     found = library.get(request.match_info["lang"], {}).get(request.match_info["id"])
     if found is None:
         raise web.HTTPNotFound(text="Article not found")
-    # Articles are written by the operator, not by customers; Markdown may hold HTML.
-    body = markdown.markdown(found.body)
+    # Markdown may hold HTML: what runs is removed (article_html).
+    body = article_html(found.body)
     html = ARTICLE_PAGE.format(lang=found.lang, title=escape(found.title), body=body, source=escape(found.source))
     return web.Response(text=html, content_type="text/html")

@@ -52,10 +52,6 @@ class FollowUp(Body):
     form_turn: Optional[Union[str, int]] = None
 
 
-class StatusChange(Body):
-    status: Status
-
-
 class ConsoleStatusChange(Body):
     status: Status
     note: Optional[str] = Field(default=None, description="kept with the change (its first 2,000 characters)")
@@ -81,10 +77,6 @@ class Escalation(Body):
     language: Optional[str] = None
     ticket: Optional[EscalationTicket] = None
     form_turn: Optional[Union[str, int]] = None
-
-
-class Note(Body):
-    text: str
 
 
 class Login(Body):
@@ -113,21 +105,30 @@ class AgentCreate(Body):
     role: str = Field(default="agent", description="agent or admin")
 
 
+class PasswordChange(Body):
+    current_password: str = ""
+    new_password: str = Field(default="", description="at least 8 characters")
+
+
+class PasswordReset(Body):
+    password: str = Field(default="", description="the analyst's new password, at least 8 characters")
+
+
 # Every route that reads a body, and its shape.
 BODIES: Dict[Tuple[str, str], Type[Body]] = {
     ("post", "/api/tickets"): TicketCreate,
     ("post", "/api/tickets/{number}/updates"): TicketInformation,
     ("post", "/api/tickets/{number}/follow-ups"): FollowUp,
-    ("post", "/api/tickets/{number}/status"): StatusChange,
     ("post", "/api/deflections"): Deflection,
     ("post", "/api/escalations"): Escalation,
-    ("post", "/api/conversations/{id}/notes"): Note,
     ("post", "/api/agent/login"): Login,
     ("put", "/api/agent/presence"): Presence,
     ("post", "/api/agent/handoffs/{id}/messages"): AgentMessage,
     ("post", "/api/agent/handoffs/{id}/transfer"): Transfer,
     ("post", "/api/agent/tickets/{number}/status"): ConsoleStatusChange,
     ("post", "/api/agent/agents"): AgentCreate,
+    ("post", "/api/agent/password"): PasswordChange,
+    ("post", "/api/agent/agents/{id}/password"): PasswordReset,
 }
 
 
@@ -137,10 +138,22 @@ def problem_of(error: ValidationError) -> str:
     return f"{where}: {first['msg']}"
 
 
+JSON_BODY = "carolina.json_body"
+
+
+async def json_body(request: web.Request) -> Dict[str, Any]:
+    """The body as a JSON object, read once: the actions' door (bot/web/api.py)
+    reads it for the conversation it names, then the handler reads it."""
+    if JSON_BODY not in request:
+        request[JSON_BODY] = await json_object(request)
+    body: Dict[str, Any] = request[JSON_BODY]
+    return body
+
+
 async def read(request: web.Request, model: Type[Model]) -> Tuple[Model, Dict[str, Any]]:
     """The body as `model` (422 when its shape is wrong) and as the JSON object it
     came as (what idempotency keys are checked against)."""
-    raw = await json_object(request)
+    raw = await json_body(request)
     try:
         return model.model_validate(raw), raw
     except ValidationError as error:

@@ -1,7 +1,11 @@
 """What the agent console needs beyond live chat, under /api/agent as well:
 transcripts (search, view, export), tickets (list, view, change status with a
-note), analysts (admins create them). Every transcript or ticket view is
-written to the audit log. Thin handlers over bot/domain/transcripts.py."""
+note), analysts (admins create, disable, enable them and reset their
+passwords), the audit log (admins read it). Every
+call is written to the audit log (bot/web/audit.py); a transcript's view or
+export, a ticket's view and status change and an analyst's creation under the
+names view, export_<format>, view_ticket, ticket_status and create_agent.
+Thin handlers over bot/domain/transcripts.py."""
 
 from __future__ import annotations
 
@@ -11,9 +15,12 @@ from sqlalchemy import select
 from bot import keys
 from bot.db.models import Agent, TicketUpdate
 from bot.domain import agents, tickets, transcripts
+from bot.domain import audit as audit_log
 from bot.domain.errors import DomainError
+from bot.realtime import agents as agent_sockets
+from bot.web import audit
 from bot.web.agent_api import signed_in
-from bot.web.bodies import AgentCreate, ConsoleStatusChange, read
+from bot.web.bodies import AgentCreate, ConsoleStatusChange, PasswordReset, read
 
 routes = web.RouteTableDef()
 
@@ -33,9 +40,9 @@ async def search(request: web.Request, agent: Agent) -> web.Response:
 async def show(request: web.Request, agent: Agent) -> web.Response:
     """One transcript; ?format=txt or ?format=json downloads it."""
     export = request.query.get("format", "")
-    async with request.app[keys.SESSIONS].begin() as session:
+    async with request.app[keys.SESSIONS]() as session:
         record = await transcripts.transcript(session, agent, request.match_info["id"])
-        await transcripts.audit(session, agent, f"export_{export}" if export else "view", record["conversation_id"])
+    audit.note(request, f"export_{export}" if export else "view", record["conversation_id"])
     name = f"conversation-{record['conversation_id']}"
     if export == "txt":
         return web.Response(
@@ -63,11 +70,11 @@ async def ticket_list(request: web.Request, agent: Agent) -> web.Response:
 @routes.get("/api/agent/tickets/{number}", name="agent_ticket_view")
 @signed_in
 async def ticket_show(request: web.Request, agent: Agent) -> web.Response:
-    async with request.app[keys.SESSIONS].begin() as session:
+    async with request.app[keys.SESSIONS]() as session:
         found = await transcripts.ticket_for(session, agent, request.match_info["number"])
         updates = await tickets.updates_of(session, found)
         data = tickets.ticket_json(found, None, updates)
-        await transcripts.audit(session, agent, "view_ticket", found.number)
+    audit.note(request, "view_ticket", found.number)
     return web.json_response(data)
 
 
@@ -87,8 +94,8 @@ async def ticket_status(request: web.Request, agent: Agent) -> web.Response:
                 fields={"status": found.status, "previous_status": before, "note": note, "by": agent.name},
             )
         )
-        await transcripts.audit(session, agent, "ticket_status", found.number, {"from": before, "to": found.status})
         data = {"number": found.number, "status": found.status}
+    audit.note(request, "ticket_status", found.number, **{"from": before, "to": data["status"]})
     return web.json_response(data)
 
 
@@ -116,6 +123,67 @@ async def agent_create(request: web.Request, agent: Agent) -> web.Response:
         created = await agents.create_agent(
             session, wanted.email, wanted.name, wanted.password, wanted.queues, wanted.role
         )
-        await transcripts.audit(session, agent, "create_agent", created.email)
         data = agents.agent_json(created)
+    audit.note(request, "create_agent", data["email"])
     return web.json_response({"agent": data}, status=201)
+
+
+def analyst_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["id"])
+    except ValueError as error:
+        raise DomainError(404, "no_agent", "no such analyst") from error
+
+
+@routes.post("/api/agent/agents/{id}/disable", name="agent_disable")
+@signed_in
+async def agent_disable(request: web.Request, agent: Agent) -> web.Response:
+    """The analyst can no longer log in: every session ends, their consoles drop
+    at once, and the chats they held go back to the queue (as when a connection is lost)."""
+    admin_only(agent)
+    number = analyst_id(request)
+    async with request.app[keys.SESSIONS].begin() as session:
+        target = await agents.get_agent(session, number)
+        await agents.disable(session, target, request.app[keys.CLOCK].now(), by=agent)
+        data = agents.agent_json(target)
+    await agent_sockets.drop_agent(request.app[keys.SIO], number)
+    await request.app[keys.LIVE].agent_gone(number)
+    audit.note(request, "disable_agent", data["email"])
+    return web.json_response({"agent": {**data, "presence": "offline"}})
+
+
+@routes.post("/api/agent/agents/{id}/enable", name="agent_enable")
+@signed_in
+async def agent_enable(request: web.Request, agent: Agent) -> web.Response:
+    admin_only(agent)
+    async with request.app[keys.SESSIONS].begin() as session:
+        target = agents.enable(await agents.get_agent(session, analyst_id(request)))
+        data = agents.agent_json(target)
+    audit.note(request, "enable_agent", data["email"])
+    return web.json_response({"agent": data})
+
+
+@routes.post("/api/agent/agents/{id}/password", name="agent_password_reset")
+@signed_in
+async def agent_password_reset(request: web.Request, agent: Agent) -> web.Response:
+    """A new password for the analyst; their sessions end and their consoles drop
+    (their chats go back to the queue if they do not log in again in time)."""
+    admin_only(agent)
+    wanted, _ = await read(request, PasswordReset)
+    number = analyst_id(request)
+    async with request.app[keys.SESSIONS].begin() as session:
+        target = await agents.reset_password(session, await agents.get_agent(session, number), wanted.password)
+        data = agents.agent_json(target)
+    await agent_sockets.drop_agent(request.app[keys.SIO], number)
+    audit.note(request, "reset_password", data["email"])
+    return web.json_response({"agent": data})
+
+
+@routes.get("/api/agent/audit", name="agent_audit")
+@signed_in
+async def audit_entries(request: web.Request, agent: Agent) -> web.Response:
+    """The audit log, newest first (admins only): actor, agent_id, action, target, since, until."""
+    admin_only(agent)
+    async with request.app[keys.SESSIONS]() as session:
+        found = await audit_log.entries(session, request.query)
+    return web.json_response({"entries": found})

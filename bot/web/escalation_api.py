@@ -18,8 +18,9 @@ from bot.domain.errors import DomainError
 from bot.domain.escalation import Decision
 from bot.domain.texts import opens_at, queue_name
 from bot.domain.tickets import TicketRequest
+from bot.web.api import for_actions
 from bot.web.bodies import Escalation, read
-from bot.web.tickets_api import conversation_of, created_json, for_actions, idempotency_key, in_transaction
+from bot.web.tickets_api import conversation_of, created_json, idempotency_key, in_transaction
 from common.clock import ZONE
 
 routes = web.RouteTableDef()
@@ -97,6 +98,7 @@ async def escalate(request: web.Request) -> web.Response:
             key,
             tickets.body_hash(ticket_body or {}),
             when,
+            mail=request.app[keys.SETTINGS],
         )
         return {**result, "outcome": "ticket", "ticket_obj": ticket, "created": created}
 

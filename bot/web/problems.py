@@ -37,8 +37,9 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
 
 async def json_object(request: web.Request) -> Dict[str, Any]:
     """The request's body as a JSON object, or the DomainError that says what is wrong with it."""
-    # A body that says it is something else is refused; one that says nothing is read as JSON.
-    if "Content-Type" in request.headers and request.content_type != "application/json":
+    # Only a body that says it is JSON: a cross-site form (text/plain, or no type at
+    # all) cannot post JSON to the API with the analyst's cookie (login CSRF).
+    if request.content_type != "application/json":
         raise DomainError(415, "unsupported_media_type", "the body must be JSON (Content-Type: application/json)")
     if request.content_length is not None and request.content_length > MAX_JSON_BYTES:
         raise DomainError(413, "too_large", f"the body is larger than {MAX_JSON_BYTES} bytes")

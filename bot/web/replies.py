@@ -206,6 +206,7 @@ class Agent(Reply):
     role: str
     queues: List[str]
     presence: str
+    disabled: bool
 
 
 class Session(Reply):
@@ -294,8 +295,36 @@ class Transcript(Reply):
     messages: List[Message]
 
 
+class TicketSummary(Reply):
+    number: str
+    status: str
+    queue: str
+    category: Optional[str]
+    summary: Optional[str]
+    criticality: Optional[str]
+    company: Optional[str]
+    language: Optional[str]
+    created_at: str
+    updated_at: str
+
+
 class Tickets(Reply):
-    tickets: List[Ticket]
+    tickets: List[TicketSummary]
+
+
+class AuditEntry(Reply):
+    id: int
+    created_at: str
+    actor: Literal["agent", "actions", "anonymous", "system"]
+    agent_id: Optional[int]
+    ip: Optional[str]
+    action: str
+    target: str
+    detail: Optional[Dict[str, Any]]
+
+
+class AuditEntries(Reply):
+    entries: List[AuditEntry]
 
 
 class SampleCustomer(Reply):
@@ -318,14 +347,12 @@ REPLIES: Dict[Tuple[str, str], ReplyModel] = {
     ("get", "/api/health"): Health,
     ("get", "/api/vocabulary"): Vocabulary,
     ("get", "/api/conversations/{id}"): Conversation,
-    ("post", "/api/conversations/{id}/notes"): Message,
     ("get", "/api/kb/search"): Articles,
     ("post", "/api/tickets"): CreatedTicket,
     ("get", "/api/tickets"): SimilarTickets,
     ("get", "/api/tickets/{number}"): Ticket,
     ("post", "/api/tickets/{number}/updates"): TicketInformationAdded,
     ("post", "/api/tickets/{number}/follow-ups"): CreatedTicket,
-    ("post", "/api/tickets/{number}/status"): TicketStatus,
     ("post", "/api/deflections"): Deflected,
     ("get", "/api/escalations/decision"): Decision,
     ("post", "/api/escalations"): Escalated,
@@ -347,7 +374,12 @@ REPLIES: Dict[Tuple[str, str], ReplyModel] = {
     ("get", "/api/agent/tickets/{number}"): Ticket,
     ("post", "/api/agent/tickets/{number}/status"): TicketStatus,
     ("get", "/api/agent/agents"): Agents,
+    ("get", "/api/agent/audit"): AuditEntries,
     ("post", "/api/agent/agents"): AgentReply,
+    ("post", "/api/agent/password"): Done,
+    ("post", "/api/agent/agents/{id}/disable"): AgentReply,
+    ("post", "/api/agent/agents/{id}/enable"): AgentReply,
+    ("post", "/api/agent/agents/{id}/password"): AgentReply,
     ("get", "/api/demo/customers"): SampleCustomers,
     ("post", "/api/demo/customers/{key}/token"): DemoToken,
 }

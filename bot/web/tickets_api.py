@@ -1,7 +1,9 @@
 """The tickets API under /api/tickets (and /api/deflections): thin handlers over
-bot/domain/tickets.py. Callers are the action server (and, later, the console), with
-the actions token. Creating is idempotent: the same Idempotency-Key (or the same
-conversation + form turn) returns the first ticket, never a second one."""
+bot/domain/tickets.py. The caller is the action server, with the token of the
+conversation the call is about (bot/web/api.py, for_actions); support changes a
+ticket's status in the console (bot/web/console_api.py), not here. Creating is
+idempotent: the same Idempotency-Key (or the same conversation + form turn)
+returns the first ticket, never a second one."""
 
 from __future__ import annotations
 
@@ -9,16 +11,16 @@ import logging
 from typing import Any, Awaitable, Callable, Dict, Optional, TypeVar
 
 from aiohttp import web
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot import keys
 from bot.db.models import Contact, Ticket
-from bot.domain import ticket_mail, tickets
+from bot.domain import mail_queue, tickets
 from bot.domain.errors import DomainError
 from bot.domain.tickets import TicketRequest
-from bot.web.api import require_actions_token
-from bot.web.bodies import Deflection, FollowUp, StatusChange, TicketCreate, TicketInformation, read
+from bot.web.api import for_actions
+from bot.web.bodies import Deflection, FollowUp, TicketCreate, TicketInformation, read
+from common.ids import short_id
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -59,25 +61,20 @@ async def in_transaction(request: web.Request, work: Callable[[Any], Awaitable[T
     raise AssertionError("unreachable")
 
 
-def for_actions(
-    handler: Callable[[web.Request], Awaitable[web.Response]],
-) -> Callable[[web.Request], Awaitable[web.Response]]:
-    """Only the action server (with the actions token) may call the handler."""
-
-    async def wrapper(request: web.Request) -> web.Response:
-        require_actions_token(request)
-        return await handler(request)
-
-    return wrapper
-
-
-async def _email(request: web.Request, ticket: Ticket, contact_email: Optional[str]) -> Optional[str]:
-    sent = await ticket_mail.send_ticket_email(tickets.ticket_json(ticket), contact_email, request.app[keys.SETTINGS])
-    if sent:
-        async with request.app[keys.SESSIONS].begin() as session:
-            stored = await session.get_one(Ticket, ticket.id)
-            stored.emailed_at = request.app[keys.CLOCK].now()
-    return sent
+async def _email(request: web.Request, ticket: Ticket, created: bool) -> bool:
+    """Whether the ticket's e-mail (queued with the ticket) has gone out. A new
+    ticket's is tried at once, after the commit; if that fails, the mail job
+    retries it later, and a replay of the request reports how it went."""
+    job = request.app[keys.MAIL]
+    async with request.app[keys.SESSIONS]() as session:
+        unsent = await mail_queue.unsent_of(session, ticket.id)
+        stored = await session.get(Ticket, ticket.id)
+    if unsent is None:
+        return stored is not None and stored.emailed_at is not None
+    if created:
+        return await job.send_now(unsent.id)
+    job.kick()
+    return False
 
 
 async def _created(
@@ -89,16 +86,12 @@ async def _created(
 async def created_json(
     request: web.Request, ticket: Ticket, created: bool, parent: Optional[Ticket] = None
 ) -> Dict[str, Any]:
-    """The ticket as its creator sees it; a new ticket is e-mailed to the customer first."""
-    emailed = None
+    """The ticket as its creator sees it; a new ticket's e-mail is tried first (after the commit)."""
     async with request.app[keys.SESSIONS]() as session:
         contact = await session.get(Contact, ticket.contact_id) if ticket.contact_id else None
-    if created:
-        emailed = await _email(request, ticket, contact.email if contact else None)
+    emailed = await _email(request, ticket, created)
     data = tickets.ticket_json(ticket, parent)
-    data.update(
-        created=created, emailed=bool(emailed) or ticket.emailed_at is not None, email=contact and contact.email
-    )
+    data.update(created=created, emailed=emailed, email=contact and contact.email)
     return data
 
 
@@ -112,10 +105,13 @@ async def create_ticket(request: web.Request) -> web.Response:
     digest = tickets.body_hash(body)
     when = request.app[keys.CLOCK].now()
     ticket, created = await in_transaction(
-        request, lambda session: tickets.create_ticket(session, conversation_id, parsed, key, digest, when)
+        request,
+        lambda session: tickets.create_ticket(
+            session, conversation_id, parsed, key, digest, when, mail=request.app[keys.SETTINGS]
+        ),
     )
     if created:
-        logger.info("Ticket %s created for conversation %s", ticket.number, conversation_id)
+        logger.info("Ticket %s created for conversation %s", ticket.number, short_id(conversation_id))
     return await _created(request, ticket, created)
 
 
@@ -211,29 +207,12 @@ async def follow_up(request: web.Request) -> web.Response:
         parent = await tickets.find_for(session, number, contact)
         parsed = tickets.follow_up_request(parent, description, follow.language)
         created_ticket, created = await tickets.create_ticket(
-            session, conversation_id, parsed, key, digest, when, parent=parent
+            session, conversation_id, parsed, key, digest, when, parent=parent, mail=request.app[keys.SETTINGS]
         )
         return created_ticket, created, parent
 
     new_ticket, created, parent = await in_transaction(request, work)
     return await _created(request, new_ticket, created, parent)
-
-
-@routes.post("/api/tickets/{number}/status", name="ticket_status")
-@for_actions
-async def change_status(request: web.Request) -> web.Response:
-    """Support's side of a ticket's life (the console uses it; so do tests)."""
-    number = number_of(request)
-    change, _ = await read(request, StatusChange)
-
-    async def work(session: Any) -> Ticket:
-        found = (await session.execute(select(Ticket).where(Ticket.number == number))).scalar_one_or_none()
-        if found is None:
-            raise DomainError(404, "no_ticket", "no such ticket")
-        return await tickets.set_status(session, found, change.status)
-
-    changed = await in_transaction(request, work)
-    return web.json_response({"number": changed.number, "status": changed.status})
 
 
 @routes.post("/api/deflections", name="deflections")

@@ -77,7 +77,6 @@ def run(hub: FakeHub, action: Any, tracker: Tracker, monkeypatch) -> Tuple[List[
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         monkeypatch.setenv("CAROLINA_HUB_URL", f"http://127.0.0.1:{port}")
-        monkeypatch.setenv("CAROLINA_ACTIONS_TOKEN", "fake-token")
         dispatcher = CollectingDispatcher()
         try:
             events = await action.run(dispatcher, tracker, DOMAIN)
@@ -92,7 +91,13 @@ def tracker(slots: Dict[str, Any], text: str = "/affirm", intent: str = "affirm"
     slots = {"language": "pt", "requested_slot": requested, **slots}
     events = [{"event": "slot", "name": k, "value": v} for k, v in slots.items()]
     events.append({"event": "user", "text": text, "timestamp": 1700000000.5})
-    message = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or []}
+    # The hub's token for this conversation comes with each message (actions/hub_client.py).
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.99},
+        "entities": entities or [],
+        "metadata": {"hub_token": "conv-1-token"},
+    }
     return Tracker("conv-1", slots, message, events, False, None, {}, "action_listen")
 
 
@@ -107,7 +112,7 @@ def test_a_confirmed_intake_opens_a_ticket_with_impact_and_urgency(monkeypatch):
     assert messages[0]["opens"] == CLOSED["opens"]
     assert messages[1]["number"] == "2026-000042" and messages[1]["criticality"] == "alta"
     sent = hub.requests[0]
-    assert sent["auth"] == "Bearer fake-token"
+    assert sent["auth"] == "Bearer conv-1-token", "the token of the message being answered, no master key"
     assert (sent["body"]["ticket"]["impact"], sent["body"]["ticket"]["urgency"]) == ("medium", "high")
     assert sent["body"]["ticket"]["fields"]["cloud"] is True and sent["body"]["ticket"]["fields"]["product"] == "RM"
     assert "queue" not in sent["body"], "the hub picks the queue from the fields (cloud)"
