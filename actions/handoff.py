@@ -222,7 +222,10 @@ class ActionEscalate(Action):
         consent = tracker.get_slot("handoff_ticket")
         reason = tracker.get_slot("handoff_reason") or ""
         if topic == "communication" and feedback(reason) == "praise":
-            # The praise is in the transcript, in the customer's words (the hub takes no notes from actions).
+            try:  # recorded for the team; the thanks does not depend on it
+                await hub_client.record_praise(hub_client.about(tracker), reason)
+            except HubError as error:
+                logger.warning("Could not record the praise in %s: %s", short_id(tracker.sender_id), error)
             dispatcher.utter_message(response="utter_handoff_praise_thanks")
             return reset()
         if consent == UNABLE:

@@ -106,6 +106,11 @@ async def follow_up(
     return await call(conversation_id, "POST", f"/api/tickets/{number}/follow-ups", body=body)
 
 
+async def record_praise(conversation: Conversation, text: str) -> None:
+    """Praise for the team, in the customer's words (the hub checks they said it here)."""
+    await call(conversation, "POST", f"/api/conversations/{conversation}/praise", body={"text": text})
+
+
 async def record_deflection(conversation_id: str, article_id: str) -> None:
     body = {"conversation_id": conversation_id, "article_id": article_id}
     await call(conversation_id, "POST", "/api/deflections", body=body)

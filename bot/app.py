@@ -27,6 +27,7 @@ from bot.realtime.presence import Presence
 from bot.settings import Settings
 from bot.web import agent_api, api, console_api, escalation_api, headers, pages, tickets_api
 from bot.web.audit import audited
+from bot.web.handshakes import handshake_limit
 from bot.web.problems import MAX_JSON_BYTES, problems
 from bot.web.replies import check_replies
 
@@ -110,7 +111,9 @@ def create_app(settings: Settings) -> web.Application:
     # The replies' check is outermost: it sees the problem responses too.
     checks = [check_replies] if settings.check_replies else []
     # The audit sits outside the problems middleware: it records the status the caller gets.
-    app = web.Application(client_max_size=MAX_JSON_BYTES, middlewares=[*checks, audited, problems])
+    # New sockets over the limit per address are refused first, before any other work.
+    sockets = handshake_limit(settings.ip_rate_per_minute, settings.ip_burst)
+    app = web.Application(client_max_size=MAX_JSON_BYTES, middlewares=[sockets, *checks, audited, problems])
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = settings.clock
     app.cleanup_ctx.extend([database, http_client, live])

@@ -40,4 +40,4 @@ def conversation_token(secret: str, conversation_id: str) -> str:
     server only passes on what came with the message, so it holds no master key,
     and a token (kept in Rasa's tracker store with the message's metadata) opens
     that one conversation only: its record, its customer's tickets, escalating it."""
-    return hmac.new(secret.encode(), conversation_id.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(secret.encode(), conversation_id.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()

@@ -17,8 +17,9 @@ import pytest
 import requests
 
 from tests import test_intake_conversation
+from tests.conftest import actions_auth
 from tests.test_handoff_conversation import ana, analysts  # noqa: F401 (fixtures)
-from tests.test_intake_conversation import AUTH, DESCRIPTION, EXPECTED, REPORT, ROUTINE, SINCE, buttons, number_in
+from tests.test_intake_conversation import DESCRIPTION, EXPECTED, REPORT, ROUTINE, SINCE, buttons, number_in
 from tests.test_live_chat import expect_text
 
 chat = test_intake_conversation.chat
@@ -227,7 +228,7 @@ def test_without_the_number_the_company_open_tickets_to_pick_from(chat, lang, as
             "impact": "medium",
             "urgency": "medium",
         },
-        headers={**AUTH, "Idempotency-Key": uuid.uuid4().hex},
+        headers={**actions_auth(c.conversation_id), "Idempotency-Key": uuid.uuid4().hex},
         timeout=10,
     )
     number = opened.json()["number"]

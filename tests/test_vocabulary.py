@@ -134,7 +134,7 @@ def test_the_openapi_document_takes_its_enums_and_fields_from_the_vocabulary():
 
     walk(spec)
     assert seen == set(expected)
-    assert spec["components"]["schemas"]["StatusChange"]["properties"]["status"]["enum"] == list(WORDS.statuses)
+    assert spec["components"]["schemas"]["ConsoleStatusChange"]["properties"]["status"]["enum"] == list(WORDS.statuses)
     incident = spec["components"]["schemas"]["IncidentFields"]["properties"]
     assert list(incident) == [f.name for f in WORDS.fields]
     assert incident["environment"]["anyOf"][0]["enum"] == [*WORDS.field("environment").choices, "unknown"]

@@ -100,7 +100,8 @@ def normal_email(email: Any) -> str:
 
 
 def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    # surrogatepass: a cookie or header with undecodable bytes hashes to nothing stored, not a 500.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def check_queues(queues: Iterable[str]) -> List[str]:

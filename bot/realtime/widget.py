@@ -84,10 +84,9 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
     # the hub talking (a person never sees this one bite).
     events = RateLimiter(settings.events_per_minute, settings.events_burst)
     notices = RateLimiter(settings.events_per_minute, settings.events_burst)
-    # Connections per client address, at the same pace as its messages: a client
-    # whose socket was closed for flooding cannot come straight back with fresh
-    # per-socket allowances (a page opens one; reconnects are rare).
-    connections = RateLimiter(settings.ip_rate_per_minute, settings.ip_burst)
+    # New connections per client address are limited before socket.io sees them
+    # (bot/web/handshakes.py): a client whose socket was closed for flooding
+    # cannot come straight back with fresh per-socket allowances.
 
     async def error(sid: str, key: str, language: Optional[str], **values: object) -> None:
         await sio.emit("bot_uttered", {"text": hub_text(key, language, **values), "metadata": {"error": key}}, to=sid)
@@ -237,13 +236,8 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
     async def connect(sid: str, environ: Dict[str, Any], auth: Any = None) -> None:
         """The client's real address (behind a trusted proxy, the one it names),
         kept in the socket's session for the limits per address."""
-        address = socket_address(environ, settings)
-        if not connections.allow(address):
-            if notices.allow(f"connect {address}"):
-                logger.warning("Refused a connection from %s: over the limit per address", short_id(address))
-            raise socketio.exceptions.ConnectionRefusedError("rate_limited")
         async with sio.session(sid) as state:
-            state["address"] = address
+            state["address"] = socket_address(environ, settings)
 
     @sio.on("disconnect")
     async def disconnect(sid: str, *args: Any) -> None:

@@ -52,7 +52,8 @@ async def current(request: web.Request) -> Tuple[Agent, AgentSession]:
     audit.identified(request, "agent", agent.id)
     if from_cookie and request.method not in ("GET", "HEAD", "OPTIONS"):
         given = request.headers.get("X-CSRF-Token", "")
-        if not given or not hmac.compare_digest(given, row.csrf_token):
+        # Compared as bytes: compare_digest refuses (TypeError, a 500) a str with non-ASCII characters.
+        if not given or not given.isascii() or not hmac.compare_digest(given.encode(), row.csrf_token.encode()):
             raise DomainError(403, "csrf", "missing or wrong X-CSRF-Token header")
     return agent, row
 

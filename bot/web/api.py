@@ -17,8 +17,9 @@ from bot.db.models import Contact, Deflection, Handoff, Ticket
 from bot.domain.errors import DomainError
 from bot.domain.handoffs import handoff_summary
 from bot.domain.messages import message_json
+from bot.domain.praise import record_praise
 from bot.web import audit
-from bot.web.bodies import json_body
+from bot.web.bodies import Praise, json_body, read
 from common.actions_token import conversation_token
 from common.vocabulary import vocabulary
 
@@ -171,6 +172,16 @@ async def conversation(request: web.Request) -> web.Response:
             "messages": [message_json(m) for m in messages],
         }
     )
+
+
+@routes.post("/api/conversations/{id}/praise", name="praise")
+@for_actions
+async def praise(request: web.Request) -> web.Response:
+    """Praise the customer gave (in their own words, said in this conversation), recorded for the team."""
+    text = (await read(request, Praise))[0].text
+    async with request.app[keys.SESSIONS].begin() as session:
+        line, created = await record_praise(session, request.match_info["id"], text)
+    return web.json_response(message_json(line), status=201 if created else 200)
 
 
 @routes.get("/api/kb/search", name="kb_search")

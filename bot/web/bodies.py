@@ -57,6 +57,10 @@ class ConsoleStatusChange(Body):
     note: Optional[str] = Field(default=None, description="kept with the change (its first 2,000 characters)")
 
 
+class Praise(Body):
+    text: str = Field(min_length=1, max_length=4000)
+
+
 class Deflection(Body):
     conversation_id: str = Field(min_length=1)
     article_id: str = Field(min_length=1)
@@ -120,6 +124,7 @@ BODIES: Dict[Tuple[str, str], Type[Body]] = {
     ("post", "/api/tickets/{number}/updates"): TicketInformation,
     ("post", "/api/tickets/{number}/follow-ups"): FollowUp,
     ("post", "/api/deflections"): Deflection,
+    ("post", "/api/conversations/{id}/praise"): Praise,
     ("post", "/api/escalations"): Escalation,
     ("post", "/api/agent/login"): Login,
     ("put", "/api/agent/presence"): Presence,

@@ -354,6 +354,7 @@ REPLIES: Dict[Tuple[str, str], ReplyModel] = {
     ("post", "/api/tickets/{number}/updates"): TicketInformationAdded,
     ("post", "/api/tickets/{number}/follow-ups"): CreatedTicket,
     ("post", "/api/deflections"): Deflected,
+    ("post", "/api/conversations/{id}/praise"): Message,
     ("get", "/api/escalations/decision"): Decision,
     ("post", "/api/escalations"): Escalated,
     ("post", "/api/agent/login"): Session,

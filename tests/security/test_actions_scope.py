@@ -179,3 +179,28 @@ def test_every_message_to_rasa_carries_its_conversations_token_and_rasas_token(h
         )
 
     hub(scenario)
+
+
+def test_praise_records_only_what_the_customer_said_here(hub):
+    """What replaced the notes endpoint for the one thing actions noted: praise,
+    in the customer's own words. Free text the customer never wrote is refused,
+    so a conversation's key cannot write a note into the record."""
+
+    async def scenario(client, app, rasa):
+        mine = await customer_conversation(app)
+        async with app[keys.SESSIONS].begin() as session:
+            await queries.add_message(session, mine, "customer", "O Bruno foi excelente ontem, ótimo atendimento!")
+        auth = actions_auth(mine)
+        forged = await client.post(f"/api/conversations/{mine}/praise", json={"text": "Refund approved"}, headers=auth)
+        assert forged.status == 422 and (await forged.json())["error"] == "not_said"
+        said = "o bruno foi excelente ontem"
+        first = await client.post(f"/api/conversations/{mine}/praise", json={"text": said}, headers=auth)
+        again = await client.post(f"/api/conversations/{mine}/praise", json={"text": said}, headers=auth)
+        assert (first.status, again.status) == (201, 200)
+        line = await first.json()
+        assert line["sender"] == "system" and said in line["text"] and line["payload"] == {"praise": True}
+        other = await customer_conversation(app)
+        refused = await client.post(f"/api/conversations/{other}/praise", json={"text": said}, headers=auth)
+        assert refused.status == 401
+
+    hub(scenario)

@@ -95,11 +95,12 @@ def test_sync_typing_and_unknown_events_are_limited_per_socket(tmp_path):
 
     result = run_hub(tmp_path, scenario, events_burst=5, events_per_minute=6)
     histories = sum(1 for name, _ in result["seen"] if name == "history")
-    # One bucket for the socket's events (5): the first 5 syncs; the other 3 are
-    # told why (the widget's history stays incomplete); typing and unknown events
-    # are dropped quietly, but count against the notices' own limit (5 too).
-    assert histories == 5
-    assert errors(result["seen"]) == ["rate_limited"] * 3
+    # One bucket for the socket's events (5): the session request and the first 4
+    # syncs; the other 4 are told why (the widget's history stays incomplete);
+    # typing and unknown events are dropped quietly, but count against the
+    # notices' own limit (5 too).
+    assert histories == 4
+    assert errors(result["seen"]) == ["rate_limited"] * 4
     assert len(result["typing"]) == 0
     # Carrying on past the notices' own limit (5 here) closes the connection.
     assert result["closed"]
@@ -144,3 +145,32 @@ def test_all_limits_must_allow_and_a_refusal_costs_nothing():
 def test_no_event_loop_needed_for_the_limiter():
     # The limiter is plain bookkeeping: no awaits, usable from any handler.
     assert not asyncio.iscoroutinefunction(RateLimiter.allow)
+
+
+def test_new_sockets_over_the_address_limit_are_refused_before_socket_io(tmp_path):
+    """A flooder whose socket was closed comes straight back: its new sockets
+    beyond the address's burst get a 429 at the handshake (the code before
+    accepted every one), while its open socket and another address carry on."""
+
+    async def scenario(hub: Hub) -> Dict[str, Any]:
+        first = await Widget.open(hub, "198.51.100.9")
+        await first.start()
+        refused = 0
+        for _ in range(6):
+            try:
+                extra = await Widget.open(hub, "198.51.100.9")
+                await extra.close()
+            except Exception:  # socketio.exceptions.ConnectionError: the handshake's 429
+                refused += 1
+        answer = await first.say("ainda estou aqui")
+        neighbour = await Widget.open(hub, "203.0.113.9")
+        await neighbour.start()
+        other = await neighbour.say("oi")
+        for widget in (first, neighbour):
+            await widget.close()
+        return {"refused": refused, "answer": answer, "other": other}
+
+    result = run_hub(tmp_path, scenario, ip_burst=3, ip_rate_per_minute=1, **PROXIED)
+    assert result["refused"] == 4, "the burst is 3 sockets: the first and two more"
+    assert result["answer"] and not result["answer"][-1]["metadata"].get("error")
+    assert result["other"] and not result["other"][-1]["metadata"].get("error")
