@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from bot import keys
 from bot.adapters.login_throttle import LoginThrottle
 from bot.adapters.rasa_client import Gate, RasaClient
+from bot.adapters.ratelimit import SocketGate
 from bot.db.models import Agent
 from bot.db.session import make_engine, make_sessions
 from bot.domain import agents
@@ -32,6 +33,8 @@ from bot.web.problems import MAX_JSON_BYTES, problems
 from bot.web.replies import check_replies
 
 STATIC = Path(__file__).resolve().parent / "static"
+# How long an address whose socket was closed for flooding may open no new one.
+FLOOD_PAUSE_SECONDS = 30.0
 logger = logging.getLogger(__name__)
 
 
@@ -112,8 +115,9 @@ def create_app(settings: Settings) -> web.Application:
     checks = [check_replies] if settings.check_replies else []
     # The audit sits outside the problems middleware: it records the status the caller gets.
     # New sockets over the limit per address are refused first, before any other work.
-    sockets = handshake_limit(settings.ip_rate_per_minute, settings.ip_burst)
-    app = web.Application(client_max_size=MAX_JSON_BYTES, middlewares=[sockets, *checks, audited, problems])
+    middlewares = [handshake_limit, *checks, audited, problems]
+    app = web.Application(client_max_size=MAX_JSON_BYTES, middlewares=middlewares)
+    app[keys.SOCKET_GATE] = SocketGate(settings.ip_rate_per_minute, settings.ip_burst, FLOOD_PAUSE_SECONDS)
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = settings.clock
     app.cleanup_ctx.extend([database, http_client, live])

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.adapters.login_throttle import LoginThrottle
 from bot.adapters.rasa_client import RasaClient
+from bot.adapters.ratelimit import SocketGate
 from bot.domain.live_chat import LiveChat
 from bot.realtime.mail_job import MailJob
 from bot.realtime.presence import Presence
@@ -25,3 +26,4 @@ LIVE = web.AppKey("live", LiveChat)
 PRESENCE = web.AppKey("presence", Presence)
 MAIL = web.AppKey("mail", MailJob)
 LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)
+SOCKET_GATE = web.AppKey("socket_gate", SocketGate)

@@ -71,3 +71,31 @@ def allow_all(*checks: Tuple[RateLimiter, str]) -> bool:
     for limiter, key in checks:
         limiter.take(key)
     return True
+
+
+class SocketGate:
+    """New sockets per client address: a token bucket, and a pause after one of
+    the address's sockets was closed for flooding, so a flooder does not come
+    straight back for fresh allowances. The pause bars only new sockets: those
+    already open (other customers behind the same office address) carry on."""
+
+    def __init__(
+        self, per_minute: int, burst: int, pause_seconds: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.bucket = RateLimiter(per_minute, burst, clock)
+        self.pause_seconds, self.clock = pause_seconds, clock
+        self._paused: OrderedDict[str, float] = OrderedDict()  # address -> until when
+
+    def allow(self, address: str) -> bool:
+        until = self._paused.get(address)
+        if until is not None:
+            if self.clock() < until:
+                return False
+            del self._paused[address]
+        return self.bucket.allow(address)
+
+    def pause(self, address: str) -> None:
+        self._paused[address] = self.clock() + self.pause_seconds
+        self._paused.move_to_end(address)
+        while len(self._paused) > self.bucket.max_keys:
+            self._paused.popitem(last=False)

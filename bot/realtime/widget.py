@@ -43,6 +43,8 @@ from common.languages import normalise_code
 logger = logging.getLogger(__name__)
 # How long a restarted Rasa may take to load its model (about a minute on two cores).
 RASA_START_SECONDS = 180.0
+# Refusal notices a socket may get in a burst before the hub closes it.
+NOTICES_BURST = 5
 
 
 def bot_uttered(message: Message) -> Dict[str, Any]:
@@ -81,9 +83,11 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
     per_conversation = RateLimiter(settings.rate_per_minute, settings.rate_burst)
     # The other events (sync, typing, unknown ones) per socket; and the notices
     # the hub sends about refusals, so that a client ignoring them cannot keep
-    # the hub talking (a person never sees this one bite).
+    # the hub talking: a person who sends too fast reads the first notice and
+    # stops; a program that carries on past a few is closed, since every event it
+    # sends, refused or not, costs the hub's one event loop its decoding.
     events = RateLimiter(settings.events_per_minute, settings.events_burst)
-    notices = RateLimiter(settings.events_per_minute, settings.events_burst)
+    notices = RateLimiter(settings.events_per_minute, NOTICES_BURST)
     # New connections per client address are limited before socket.io sees them
     # (bot/web/handshakes.py): a client whose socket was closed for flooding
     # cannot come straight back with fresh per-socket allowances.
@@ -218,6 +222,8 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
         logger.warning(
             "Closed socket %s of %s: flooding past its limits", short_id(sid), short_id(address_of(sid, state))
         )
+        # And its address opens no new socket for a while (bot/web/handshakes.py).
+        app[keys.SOCKET_GATE].pause(address_of(sid, state))
         eio_sid = sio.manager.eio_sid_from_sid(sid, "/")
         if eio_sid:
             await sio.eio.disconnect(eio_sid)

@@ -50,6 +50,10 @@ class AccessLogger(AbstractAccessLogger):
     status, size, seconds, user agent."""
 
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        if response.status == 429 and request.path.startswith("/socket.io/"):
+            # A flood's refused sockets, hundreds a second: bot/web/handshakes.py
+            # logs the address once a minute instead of a line each.
+            return
         try:
             self.logger.info(
                 '%s "%s %s HTTP/%d.%d" %d %d %.3fs "%s"',

@@ -76,7 +76,8 @@ def flood_hub(tmp_path_factory, server_env, rasa_service):
 
 @pytest.mark.xfail(
     strict=False,
-    reason="measured 2026-12: idle p95 0.27 s, flooded 0.9-1.1 s (the 2x bound not met yet on two shared cores)",
+    reason="measured 2026-12-05: idle p95 0.18-0.22 s, flooded 0.51-0.55 s, 2.3-3x (the 2x bound not met yet: "
+    "the flooder shares the hub's two cores here)",
 )
 def test_a_flood_does_not_starve_another_customer(flood_hub):
     asyncio.run(chat(flood_hub.url, "203.0.113.9", TURNS[:4]))  # Rasa's first answers are slow: warm up

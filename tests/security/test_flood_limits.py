@@ -174,3 +174,31 @@ def test_new_sockets_over_the_address_limit_are_refused_before_socket_io(tmp_pat
     assert result["refused"] == 4, "the burst is 3 sockets: the first and two more"
     assert result["answer"] and not result["answer"][-1]["metadata"].get("error")
     assert result["other"] and not result["other"][-1]["metadata"].get("error")
+
+
+def test_an_address_whose_socket_was_closed_for_flooding_opens_no_new_one_for_a_while(tmp_path):
+    """The code before let a closed flooder straight back with fresh allowances."""
+
+    async def scenario(hub: Hub) -> Dict[str, Any]:
+        flooder = await Widget.open(hub, "198.51.100.77")
+        await flooder.start()
+        for _ in range(40):
+            await flooder.client.emit("no_such_event", {})
+        await flooder.drain(1.0)
+        closed = not flooder.client.connected
+        await flooder.close()
+        try:
+            again = await Widget.open(hub, "198.51.100.77")
+            await again.close()
+            reopened = True
+        except Exception:  # the handshake's 429
+            reopened = False
+        neighbour = await Widget.open(hub, "203.0.113.78")
+        await neighbour.start()
+        answer = await neighbour.say("oi")
+        await neighbour.close()
+        return {"closed": closed, "reopened": reopened, "answer": answer}
+
+    result = run_hub(tmp_path, scenario, events_burst=5, events_per_minute=6, **PROXIED)
+    assert result["closed"] and not result["reopened"]
+    assert result["answer"] and not result["answer"][-1]["metadata"].get("error")
