@@ -154,6 +154,8 @@ async def store_customer_message(
         conversation = await queries.get_conversation(session, conversation_id)
         if conversation is None:
             raise InputError("bad_request")
+        # Until Carolina has decided, the page's locale says which language to apologise in.
+        language = conversation.language or normalise_code((metadata or {}).get("language"))
         if client_message_id:
             existing = await queries.find_customer_message(session, conversation_id, client_message_id)
             if existing is not None:
@@ -165,13 +167,11 @@ async def store_customer_message(
                     existing.id,
                     short_id(conversation_id),
                 )
-                return existing, conversation.language or normalise_code((metadata or {}).get("language")), "bot"
+                return existing, language, "bot"
         destination = route(conversation)
         # Kept with the message: the catch-up after a crash must not hand Carolina a line meant for a person.
         addressed = {"to": "analyst"} if destination == "analyst" else None
         customer = await queries.add_message(session, conversation_id, "customer", text, addressed, client_message_id)
-        # Until Carolina has decided, the page's locale says which language to apologise in.
-        language = conversation.language or normalise_code((metadata or {}).get("language"))
         # The answer to the satisfaction survey after a live chat is the hub's to keep.
         score = None
         if destination == "bot":

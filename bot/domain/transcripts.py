@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import queries
 from bot.db.models import Agent, Contact, Conversation, Handoff, Message, Ticket, utc
-from bot.domain import audit as audit_log
 from bot.domain.agents import serves
 from bot.domain.errors import DomainError
 from bot.domain.handoffs import handoff_summary
@@ -178,10 +177,6 @@ def as_text(record: Dict[str, Any]) -> str:
 
 def as_json(record: Dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, indent=2)
-
-
-async def audit(session: AsyncSession, agent: Agent, action: str, target: str, detail: Optional[Dict] = None) -> None:
-    await audit_log.record(session, action, target, agent_id=agent.id, detail=detail)
 
 
 async def ticket_list(session: AsyncSession, agent: Agent, query: Dict[str, str]) -> List[Dict[str, Any]]:
