@@ -26,13 +26,25 @@ def label(domain: Dict[str, Any], key: str, lang: str) -> str:
     return default
 
 
+def address_hint(email: str) -> str:
+    """Enough of the address for the customer to know which mailbox to look in
+    ("an•••@example.com"), not the address itself: Carolina's words are kept in
+    Rasa's tracker store, which holds no e-mail addresses (LGPD, README
+    "Personal data")."""
+    local, _, domain = email.partition("@")
+    return f"{local[:2]}•••@{domain}" if domain else "•••"
+
+
 def say_ticket_created(
     dispatcher: CollectingDispatcher, domain: Dict[str, Any], ticket: Mapping[str, Any], lang: str
 ) -> List[EventType]:
     criticality = label(domain, f"criticality_{ticket['criticality']}", lang)
     if ticket.get("email"):
         dispatcher.utter_message(
-            response="utter_ticket_created", number=ticket["number"], criticality=criticality, email=ticket["email"]
+            response="utter_ticket_created",
+            number=ticket["number"],
+            criticality=criticality,
+            email=address_hint(ticket["email"]),
         )
     else:
         dispatcher.utter_message(

@@ -2,9 +2,9 @@
 run, one report (--report-only: just the report, from each benchmark's latest files).
 
 Starts the stack (cold start), runs the load and soak benchmarks against it, stops it,
-then the fault runs (which start their own stack), the knowledge-base and NLU
-benchmarks; writes bench/results/report.md and report.json with every figure, next
-to each benchmark's own files and plots.
+then the fault runs (which start their own stack), personal-data masking, the
+knowledge-base and NLU benchmarks; writes bench/results/report.md and report.json
+with every figure, next to each benchmark's own files and plots.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List
 
-from bench import coldstart, faults, load, output, soak, stack
+from bench import coldstart, faults, load, output, privacy, soak, stack
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -44,6 +44,7 @@ def main(argv: List[str]) -> int:
         stack.stop(processes)
     if "--skip-faults" not in argv:
         faults.main([])
+    privacy.main([])
     # These load Rasa in process: in the assistant's environment.
     assistant = [["kb"], ["answers"]] + ([] if "--skip-nlu" in argv else [["nlu"]])
     for benchmark in assistant:
@@ -56,7 +57,7 @@ def write_report() -> None:
     """report.md and report.json from each benchmark's own files."""
     report: Dict[str, Any] = {"date": time.strftime("%Y-%m-%d"), "machine": machine()}
     sections = [f"# Benchmarks ({report['date']}, {report['machine']})", ""]
-    for name in ("coldstart", "load", "soak", "faults", "kb", "answers", "nlu"):
+    for name in ("coldstart", "load", "soak", "faults", "privacy", "kb", "answers", "nlu"):
         path = RESULTS / f"{name}.md"
         if path.exists():
             report[name] = json.loads((RESULTS / f"{name}.json").read_text())

@@ -13,6 +13,18 @@ agents disable --email E      the analyst cannot log in; their sessions end (a
 agents enable --email E       they may log in again
 agents reset-password --email E   a new password (--password or
                               CAROLINA_AGENT_PASSWORD); their sessions end
+
+privacy export --email E | --contact-id ID [--out FILE]
+                    everything held about a person (their contacts, conversations,
+                    tickets, e-mails, Rasa's events) as JSON, to stdout or FILE
+                    (created 0600); written to the audit log
+privacy erase --email E | --contact-id ID [--yes]
+                    erase a person's data (tickets keep their numbers and status,
+                    without personal content; the contact is anonymised); without
+                    --yes, only says what would go
+privacy purge [--dry-run]     delete what outlived its retention period
+                    (CAROLINA_RETENTION_*_DAYS; the running hub does it every
+                    CAROLINA_RETENTION_CHECK_HOURS); --dry-run only counts
 """
 
 from __future__ import annotations
@@ -52,12 +64,34 @@ def main(argv: List[str] | None = None) -> int:
         change.add_argument("--email", required=True)
         if name == "reset-password":
             change.add_argument("--password", help="default: $CAROLINA_AGENT_PASSWORD")
+    privacy = commands.add_parser("privacy", help="personal data (LGPD)").add_subparsers(
+        dest="privacy_command", required=True
+    )
+    for name, what in (
+        ("export", "everything held about a person, as JSON"),
+        ("erase", "erase a person's data (only says what would go without --yes)"),
+    ):
+        request = privacy.add_parser(name, help=what)
+        person = request.add_mutually_exclusive_group(required=True)
+        person.add_argument("--email", help="every contact with this e-mail address")
+        person.add_argument("--contact-id", help="the portal's contact id")
+        if name == "export":
+            request.add_argument("--out", help="write to this file (created 0600) instead of stdout")
+        else:
+            request.add_argument("--yes", action="store_true", help="really erase: it cannot be undone")
+    purge = privacy.add_parser("purge", help="delete what outlived its retention period")
+    purge.add_argument("--dry-run", action="store_true", help="only count what would go")
     args = parser.parse_args(argv)
 
     if args.command == "agents":
         import asyncio
 
         return asyncio.run(run_agents(args))
+
+    if args.command == "privacy":
+        import asyncio
+
+        return asyncio.run(run_privacy(args))
 
     if args.command in ("serve", "db"):
         import logging
@@ -159,6 +193,62 @@ async def change_agent(session: AsyncSession, args: argparse.Namespace, now: dat
     await audit.record(session, action, agent.email, actor="system", detail={"by": "command line"})
     print(f"{args.agents_command}: {agent.email} (id {agent.id})")
     return 0
+
+
+async def run_privacy(args: argparse.Namespace) -> int:
+    """privacy export | erase | purge, written to the audit log as the system's ("command line")."""
+    import asyncio
+    import json
+    from pathlib import Path
+
+    from bot.db.migrate import upgrade
+    from bot.db.session import make_engine, make_sessions
+    from bot.domain import data_subject, retention
+    from bot.domain.errors import DomainError
+    from bot.settings import Settings
+    from common.private_files import write_private
+
+    settings = Settings.from_env()
+    # Alembic runs its own event loop: not on this one.
+    await asyncio.to_thread(upgrade, settings.database_url)
+    engine = make_engine(settings.database_url)
+    sessions = make_sessions(engine, settings.clock)
+    by = "command line"
+    try:
+        if args.privacy_command == "purge":
+            try:
+                done = await retention.purge(sessions, settings, dry_run=args.dry_run, by=by)
+            except retention.PeriodError as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 2
+            print("would purge (dry run: nothing changed):" if args.dry_run else "purged:")
+            for table in retention.TABLES:
+                print(f"  {table:16} {done.counts[table]}")
+            return 0
+        try:
+            wanted = data_subject.Wanted.of(args.email, args.contact_id)
+            if args.privacy_command == "export":
+                person, data = await data_subject.exported(sessions, settings, wanted, record_as=by)
+                text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+                if args.out:
+                    write_private(Path(args.out), text.encode("utf-8"))
+                    counts = data_subject.export_counts(data)
+                    print(f"wrote {args.out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()), file=sys.stderr)
+                else:
+                    sys.stdout.write(text)
+                return 0
+            person, erased = await data_subject.erase_person(
+                sessions, settings, wanted, dry_run=not args.yes, record_as=by
+            )
+        except DomainError as error:
+            print(f"error: {error.message}", file=sys.stderr)
+            return 2
+        print(f"{person.target}: " + ("erased:" if args.yes else "would erase (nothing changed; add --yes):"))
+        for name in data_subject.ERASE_COUNTS:
+            print(f"  {name:16} {erased[name]}")
+        return 0
+    finally:
+        await engine.dispose()
 
 
 if __name__ == "__main__":

@@ -21,12 +21,12 @@ from bot.db.session import make_engine, make_sessions
 from bot.domain import agents
 from bot.domain.live_chat import LiveChat
 from bot.realtime import agents as agent_sockets
-from bot.realtime import timers, widget
+from bot.realtime import retention_job, timers, widget
 from bot.realtime.mail_job import MailJob
 from bot.realtime.notifier import SocketNotifier
 from bot.realtime.presence import Presence
 from bot.settings import Settings
-from bot.web import agent_api, api, console_api, escalation_api, headers, pages, tickets_api
+from bot.web import agent_api, api, console_api, escalation_api, headers, pages, privacy_api, tickets_api
 from bot.web.audit import audited
 from bot.web.handshakes import handshake_limit
 from bot.web.problems import MAX_JSON_BYTES, problems
@@ -90,6 +90,15 @@ async def mail(app: web.Application) -> AsyncIterator[None]:
     await asyncio.gather(task, return_exceptions=True)
 
 
+async def retention(app: web.Application) -> AsyncIterator[None]:
+    """The purge of what outlived its retention period, at start and every CAROLINA_RETENTION_CHECK_HOURS."""
+    settings = app[keys.SETTINGS]
+    task = asyncio.ensure_future(retention_job.run(app[keys.SESSIONS], settings))
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
 async def http_client(app: web.Application) -> AsyncIterator[None]:
     async with aiohttp.ClientSession() as session:
         app[keys.HTTP] = session
@@ -122,6 +131,8 @@ def create_app(settings: Settings) -> web.Application:
     app[keys.CLOCK] = settings.clock
     app.cleanup_ctx.extend([database, http_client, live])
     app.cleanup_ctx.append(mail)
+    if settings.retention_check_hours > 0:
+        app.cleanup_ctx.append(retention)
     # CSP, X-Frame-Options and the like on every response, static files and errors too.
     headers.setup(app)
     sio = socketio.AsyncServer(
@@ -146,6 +157,7 @@ def create_app(settings: Settings) -> web.Application:
     app.add_routes(escalation_api.routes)
     app.add_routes(agent_api.routes)
     app.add_routes(console_api.routes)
+    app.add_routes(privacy_api.routes)
     app.add_routes(pages.routes)
     app.router.add_static("/static/", STATIC, name="static")
     return app

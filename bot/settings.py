@@ -18,6 +18,10 @@ def _split(value: str) -> Tuple[str, ...]:
     return tuple(v.strip() for v in value.split(",") if v.strip())
 
 
+# Rasa's tracker store as endpoints.yml configures it.
+DEFAULT_TRACKER_STORE = f"sqlite+aiosqlite:///{ROOT / 'var' / 'rasa_tracker.db'}"
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
@@ -92,6 +96,33 @@ class Settings:
     admin_email: Optional[str] = None
     admin_password: Optional[str] = None
     admin_name: str = "Admin"
+    # Retention (LGPD: personal data kept no longer than its purpose needs;
+    # bot/domain/retention.py purges what is older, every retention_check_hours).
+    # A conversation without a ticket: this long after its last message, a
+    # customer who comes back within it still finds the hub knowing the context.
+    retention_conversation_days: int = 180
+    # A ticket with its transcript, updates and conversation: this long after it
+    # was last updated (closed), the two years during which a follow-up or a
+    # dispute may still need what was said.
+    retention_ticket_days: int = 730
+    # The audit log: five years, the limitation period of consumer claims (Código
+    # de Defesa do Consumidor, art. 27) and of tax assessments, during which an
+    # entry may be the proof of who read or changed personal data.
+    retention_audit_days: int = 1825
+    # Sent e-mails (outgoing_mail rows and outbox files): a copy of what the ticket
+    # already keeps, needed only while delivery can still be questioned; a month
+    # covers bounces and a customer's "I never got it" without keeping a second
+    # copy of every ticket's personal data.
+    retention_mail_days: int = 30
+    # How often the hub runs the purge (once at start too); 0 turns the job off
+    # (then run `python -m bot privacy purge` from cron).
+    retention_check_hours: float = 24.0
+    # Rasa's SQL tracker store, whose events of purged or erased conversations go
+    # too: endpoints.yml's SQLite file by default; with endpoints.production.yml,
+    # its PostgreSQL database (postgresql://user:password@host:port/db). Empty: none.
+    # The environment's default (from_env) is that file; a Settings() made in a
+    # test names no tracker store, so no test touches the checkout's var/.
+    tracker_store_url: str = ""
     # python-socketio's and engine.io's own logs.
     debug_socketio: bool = False
     # Every JSON reply checked against its model (bot/web/replies.py); the tests turn it on.
@@ -154,6 +185,14 @@ class Settings:
             admin_email=env.get("CAROLINA_ADMIN_EMAIL") or None,
             admin_password=env.get("CAROLINA_ADMIN_PASSWORD") or None,
             admin_name=env.get("CAROLINA_ADMIN_NAME", defaults.admin_name),
+            retention_conversation_days=int(
+                env.get("CAROLINA_RETENTION_CONVERSATION_DAYS", defaults.retention_conversation_days)
+            ),
+            retention_ticket_days=int(env.get("CAROLINA_RETENTION_TICKET_DAYS", defaults.retention_ticket_days)),
+            retention_audit_days=int(env.get("CAROLINA_RETENTION_AUDIT_DAYS", defaults.retention_audit_days)),
+            retention_mail_days=int(env.get("CAROLINA_RETENTION_MAIL_DAYS", defaults.retention_mail_days)),
+            retention_check_hours=float(env.get("CAROLINA_RETENTION_CHECK_HOURS", defaults.retention_check_hours)),
+            tracker_store_url=env.get("CAROLINA_TRACKER_STORE_URL", DEFAULT_TRACKER_STORE),
             debug_socketio=bool(env.get("CAROLINA_DEBUG_SOCKETIO")),
             check_replies=env.get("CAROLINA_CHECK_REPLIES") == "1",
             clock=Clock.from_env(env),

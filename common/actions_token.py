@@ -9,6 +9,8 @@ import secrets
 from pathlib import Path
 from typing import Mapping
 
+from common.private_files import private_dir
+
 TOKEN_FILE = Path(__file__).resolve().parent.parent / "var" / "actions.token"
 
 
@@ -18,7 +20,7 @@ def shared_actions_token(env: Mapping[str, str] = os.environ, path: Path = TOKEN
     single machine needs no configuration and nothing secret is in the repository."""
     if env.get("CAROLINA_ACTIONS_TOKEN"):
         return env["CAROLINA_ACTIONS_TOKEN"]
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -26,7 +28,6 @@ def shared_actions_token(env: Mapping[str, str] = os.environ, path: Path = TOKEN
     with os.fdopen(descriptor, "w") as file:
         file.write(secrets.token_urlsafe(24))
     return path.read_text().strip()
-
 
 
 # The metadata key under which the hub sends Rasa, with every customer message,

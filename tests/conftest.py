@@ -248,6 +248,8 @@ def hub_service(tmp_path_factory, rasa_service, server_env, portal_server, hub_p
         DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'hub.db'}",
         RASA_URL=rasa_service.url,
         RASA_TIMEOUT="30",
+        # The Rasa's own tracker store, which the hub's retention and erasure reach too.
+        CAROLINA_TRACKER_STORE_URL=f"sqlite+aiosqlite:///{rasa_service.log.parent / 'tracker.db'}",
         CAROLINA_IDENTITY_SECRET=IDENTITY_SECRET,
         CAROLINA_ACTIONS_TOKEN=ACTIONS_TOKEN,
         # Support's side of a ticket (its status) is the console's: close_in_console.

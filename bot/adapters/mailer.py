@@ -16,6 +16,8 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 
 from bot.settings import Settings
+from common.ids import short_id
+from common.private_files import write_private
 
 logger = logging.getLogger(__name__)
 
@@ -83,9 +85,8 @@ async def _send(email: EmailMessage, settings: Settings) -> str:
         )
         return "smtp"
     outbox = Path(settings.outbox_dir)
-    outbox.mkdir(parents=True, exist_ok=True)
     name = "".join(c if c.isalnum() or c in "._-" else "_" for c in str(email["Message-ID"]).strip("<>"))
     path = outbox / f"{name}.eml"
-    path.write_bytes(bytes(email))
-    logger.info("No SMTP_URL configured: e-mail to %s written to %s", email["To"], path)
+    write_private(path, bytes(email))
+    logger.info("No SMTP_URL configured: e-mail to %s written to %s", short_id(str(email["To"])), path)
     return str(path)

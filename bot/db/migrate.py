@@ -7,6 +7,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from common.private_files import private_file
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -22,5 +24,6 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     if database_url.startswith("sqlite"):
         path = database_url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # Created 0600 before SQLite does, so it never exists readable by others (LGPD).
+            private_file(Path(path))
     command.upgrade(alembic_config(database_url), revision)

@@ -25,8 +25,9 @@ from bot.adapters.rasa_client import RasaBusy, RasaClient, RasaReply, RasaUnavai
 from bot.db import queries
 from bot.db.models import Contact, Conversation, Message
 from bot.db.session import session_clock
-from bot.domain import handoffs
+from bot.domain import handoffs, redaction
 from bot.domain.identity import Identity
+from bot.domain.masking import mask
 from bot.domain.texts import text as hub_text
 from bot.settings import Settings
 from common.ids import short_id
@@ -128,16 +129,16 @@ async def handle_customer_message(
             raise InputError("not_stored") from error
         if isinstance(stored, Outcome):
             return stored
-        customer, language, destination = stored
+        customer, language, destination, notices = stored
 
         if destination == "analyst":
             # bot/realtime/live_chat.py passes it on to the analyst; Carolina stays out of it.
-            return Outcome(customer, destination="analyst")
+            return Outcome(customer, notices, destination="analyst")
 
         meta = dict(metadata or {})
         if language and "language" not in meta:
             meta["language"] = language
-        return Outcome(customer, await ask_carolina(sessions, rasa, customer, language, meta))
+        return Outcome(customer, notices + await ask_carolina(sessions, rasa, customer, language, meta))
 
 
 async def store_customer_message(
@@ -146,9 +147,10 @@ async def store_customer_message(
     text: str,
     client_message_id: Optional[str],
     metadata: Optional[Dict[str, Any]],
-) -> Outcome | tuple[Message, Optional[str], str]:
-    """Commits the customer's message: (it, the language to apologise in, who
-    answers it), or the whole Outcome when the hub answers it itself (a resent
+) -> Outcome | tuple[Message, Optional[str], str, List[Message]]:
+    """Commits the customer's message, its personal data masked: (it, the
+    language to apologise in, who answers it, the notices about what was
+    masked), or the whole Outcome when the hub answers it itself (a resent
     message, the satisfaction score)."""
     async with sessions.begin() as session:
         conversation = await queries.get_conversation(session, conversation_id)
@@ -167,11 +169,15 @@ async def store_customer_message(
                     existing.id,
                     short_id(conversation_id),
                 )
-                return existing, language, "bot"
+                return existing, language, "bot", []
         destination = route(conversation)
         # Kept with the message: the catch-up after a crash must not hand Carolina a line meant for a person.
         addressed = {"to": "analyst"} if destination == "analyst" else None
-        customer = await queries.add_message(session, conversation_id, "customer", text, addressed, client_message_id)
+        masked = mask(text, language)
+        customer = await queries.add_message(
+            session, conversation_id, "customer", masked.text, addressed, client_message_id
+        )
+        notices = await redaction.notices_for(session, conversation_id, masked, language)
         # The answer to the satisfaction survey after a live chat is the hub's to keep.
         score = None
         if destination == "bot":
@@ -180,8 +186,8 @@ async def store_customer_message(
             thanks = await queries.add_message(
                 session, conversation_id, "system", hub_text("survey_thanks", language), {"satisfaction": score}
             )
-            return Outcome(customer, [thanks])
-    return customer, language, destination
+            return Outcome(customer, [*notices, thanks])
+    return customer, language, destination, notices
 
 
 async def answer_again(session: Any, conversation: Conversation, customer: Message, replies: List[Message]) -> bool:

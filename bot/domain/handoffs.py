@@ -17,6 +17,7 @@ from bot.domain import escalation, tickets
 from bot.domain.agents import serves
 from bot.domain.errors import DomainError
 from bot.domain.hours import Calendar
+from bot.domain.redaction import mask_text
 from bot.domain.tickets import TicketRequest
 from common import answers
 
@@ -71,14 +72,15 @@ async def start(
     existing = await live_handoff(session, conversation.id)
     if existing is not None:
         return existing
+    language = (request and request.language) or conversation.language
     handoff = Handoff(
         conversation_id=conversation.id,
         queue=queue,
-        reason=reason,
+        reason=mask_text(reason, language),
         fields=request.fields if request else None,
         impact=request.impact if request else None,
         urgency=request.urgency if request else None,
-        language=(request and request.language) or conversation.language,
+        language=language,
         status="queued",
         created_at=utc(when),
     )

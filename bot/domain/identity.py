@@ -41,12 +41,13 @@ class Identity:
     can_open_tickets: bool = True
 
     def as_metadata(self) -> Dict[str, Any]:
-        """What Rasa and the actions see of the customer (message metadata)."""
+        """What Rasa and the actions see of the customer (message metadata), which
+        Rasa's tracker store keeps with every event of the conversation: only what
+        the actions need, no name, e-mail or company (LGPD: personal data only as
+        far as the request needs it). The actions ask the hub for the rest when a
+        reply must carry it (the ticket's e-mail address comes back with the ticket)."""
         return {
             "contact_id": self.external_id,
-            "name": self.name,
-            "email": self.email,
-            "company": self.company,
             "company_code": self.company_code,
             "can_open_tickets": self.can_open_tickets,
         }

@@ -17,6 +17,7 @@ from bot.domain import handoffs
 from bot.domain.errors import DomainError
 from bot.domain.hours import Calendar, load_calendar
 from bot.domain.messages import message_json
+from bot.domain.redaction import mask_text
 from bot.domain.texts import queue_name
 from bot.domain.texts import text as hub_text
 from bot.settings import Settings
@@ -105,8 +106,9 @@ class LiveChat:
         async with self.sessions.begin() as session:
             handoff = await handoffs.get(session, handoff_id)
             handoffs.held_by(handoff, agent)
+            # Analysts are people too: a CPF pasted into a reply is masked like a customer's.
             message = await queries.add_message(
-                session, handoff.conversation_id, "agent", text, {"agent_name": agent.name}
+                session, handoff.conversation_id, "agent", mask_text(text, handoff.language), {"agent_name": agent.name}
             )
         await self.notify.message(message)
         return message

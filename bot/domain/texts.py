@@ -167,6 +167,24 @@ TEXTS: Dict[str, Dict[str, str]] = {
         "es": "¡Gracias por la nota! Nos ayuda a mejorar la atención.",
         "en": "Thanks for the score! It helps us improve our support.",
     },
+    # A CPF, CNPJ or card number was hidden from the customer's message (bot/domain/redaction.py).
+    "privacy_data": {
+        "pt": "Ocultei um dado pessoal da sua mensagem (CPF, CNPJ ou número de cartão) 🔒. Não precisa mandar "
+        "esse tipo de dado pelo chat: seu login no portal já identifica você e sua empresa.",
+        "es": "Oculté un dato personal de tu mensaje (CPF, CNPJ o número de tarjeta) 🔒. No hace falta enviar "
+        "ese tipo de dato por el chat: tu acceso al portal ya te identifica a ti y a tu empresa.",
+        "en": "I hid a piece of personal data in your message (a CPF, CNPJ or card number) 🔒. There's no need "
+        "to send that kind of data in the chat: your portal login already tells us who you and your company are.",
+    },
+    # A password was hidden: the support team never asks for one, and it has been exposed.
+    "privacy_password": {
+        "pt": "Ocultei a senha que você escreveu 🔒. Nossa equipe nunca pede senhas pelo chat. Como ela foi "
+        "digitada aqui, troque essa senha assim que puder, por favor.",
+        "es": "Oculté la contraseña que escribiste 🔒. Nuestro equipo nunca pide contraseñas por el chat. Como "
+        "quedó escrita aquí, cámbiala en cuanto puedas, por favor.",
+        "en": "I hid the password you typed 🔒. Our team never asks for passwords in the chat. Since it was "
+        "typed here, please change it as soon as you can.",
+    },
 }
 
 

@@ -17,6 +17,7 @@ from bot.db.models import OutgoingMail
 from bot.domain import mail_queue
 from bot.domain.texts import text
 from bot.settings import Settings
+from common.ids import short_id
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def queue_ticket_email(
     if not to:
         return None
     if not is_one_address(to):
-        logger.warning("Ticket %s: no e-mail, %r is not one address", ticket["number"], to[:80])
+        logger.warning("Ticket %s: no e-mail, %s is not one address", ticket["number"], short_id(to))
         return None
     email = render(ticket, to, settings)
     return mail_queue.enqueue(session, to, str(email["Subject"]), email.as_string(), when, ticket_id=ticket_id)

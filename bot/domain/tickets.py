@@ -21,6 +21,7 @@ from bot.domain import mail_queue, ticket_mail
 from bot.domain.errors import DomainError
 from bot.domain.hours import load_calendar
 from bot.domain.messages import message_json
+from bot.domain.redaction import mask_fields, mask_text
 from bot.settings import Settings
 from common.text import words
 from common.vocabulary import LEVELS, STATUSES, vocabulary
@@ -90,7 +91,8 @@ class TicketRequest:
         queue = body.get("queue")
         if queue is not None and queue not in load_calendar().queues:
             raise DomainError(422, "invalid", f"queue must be one of {', '.join(load_calendar().queues)}")
-        return cls(dict(fields), impact, urgency, language if language in ("pt", "es", "en") else None, queue)
+        language = language if language in ("pt", "es", "en") else None
+        return cls(mask_fields(fields, language), impact, urgency, language, queue)
 
 
 def criticality(impact: str, urgency: str) -> str:
@@ -312,7 +314,7 @@ async def add_update(
     update = TicketUpdate(
         ticket_id=ticket.id,
         conversation_id=conversation_id,
-        fields=dict(fields),
+        fields=mask_fields(fields, ticket.language),
         transcript=transcript_of(await queries.transcript(session, conversation_id)),
         idempotency_key=key,
         request_hash=request_hash,
@@ -341,7 +343,7 @@ def follow_up_request(parent: Ticket, description: str, language: Optional[str])
     if not text:
         raise DomainError(422, "invalid", "description is required")
     fields = dict(parent.fields or {})
-    fields.update(description=text[:TEXT_LIMIT], summary=(parent.summary or "")[:TEXT_LIMIT])
+    fields.update(description=mask_text(text[:TEXT_LIMIT], language), summary=(parent.summary or "")[:TEXT_LIMIT])
     return TicketRequest(fields, parent.impact or "medium", parent.urgency or "medium", language or parent.language)
 
 

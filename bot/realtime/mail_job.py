@@ -17,6 +17,7 @@ from bot.db.models import OutgoingMail
 from bot.domain import mail_queue
 from bot.settings import Settings
 from common.clock import Clock
+from common.ids import short_id
 
 logger = logging.getLogger(__name__)
 # How often the job looks for due mail when nothing kicked it.
@@ -73,13 +74,17 @@ class MailJob:
             )
         if stored.attempts >= settings.mail_max_attempts:
             logger.warning(
-                "Mail %s to %s: giving up after %s attempts: %s", mail.id, mail.recipient, stored.attempts, error
+                "Mail %s to %s: giving up after %s attempts: %s",
+                mail.id,
+                short_id(mail.recipient),
+                stored.attempts,
+                error,
             )
         else:
             logger.info(
                 "Mail %s to %s: attempt %s failed (%s); trying again later",
                 mail.id,
-                mail.recipient,
+                short_id(mail.recipient),
                 stored.attempts,
                 error,
             )

@@ -3,8 +3,8 @@ and ?conversation_id=... name a conversation, the socket's ?sid=... an engine.io
 session. A route's path is written as its pattern with each part a short hash
 (common/ids.py: the same id gives the same hash, so requests still go
 together); a path no route matched has every id-like segment hashed; query
-values are hashed unless short and plain (EIO=4, transport=websocket) or a
-number."""
+values are hashed unless short and plain under a known key (EIO=4,
+transport=websocket): a search box's words may be a customer's name."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ from common.ids import short_id
 # A segment that could be an id or a token: long and made of id characters.
 _ID_LIKE = re.compile(r"^[A-Za-z0-9_\-]{16,}$")
 _PLAIN = re.compile(r"^([A-Za-z0-9_.]{0,12}|[0-9.]+)$")
+# Query keys whose short plain values are protocol or filters (engine.io's,
+# the API's): any other key's value may be what someone typed (a search for a
+# customer's name, an e-mail address) and is hashed whatever it looks like.
+_PLAIN_KEYS = frozenset({"EIO", "transport", "t", "format", "lang", "language", "queue", "status", "limit"})
 
 
 def _hashed(value: str) -> str:
@@ -39,7 +43,8 @@ def safe_path(request: BaseRequest) -> str:
         path = "/".join(_hashed(part) if _ID_LIKE.match(part) else quote(part) for part in path.split("/"))
     if request.query:
         query = "&".join(
-            f"{quote(key)}={value if _PLAIN.match(value) else _hashed(value)}" for key, value in request.query.items()
+            f"{quote(key)}={value if key in _PLAIN_KEYS and _PLAIN.match(value) else _hashed(value)}"
+            for key, value in request.query.items()
         )
         path = f"{path}?{query}"
     return path

@@ -118,6 +118,13 @@ class PasswordReset(Body):
     password: str = Field(default="", description="the analyst's new password, at least 8 characters")
 
 
+class PrivacyErase(Body):
+    # One of email and contact_id (bot/domain/data_subject.py checks it, 422 otherwise).
+    email: Optional[str] = Field(default=None, description="every contact with this e-mail address")
+    contact_id: Optional[str] = Field(default=None, description="the portal's contact id")
+    confirm: bool = Field(default=False, description="must be true: an erasure cannot be undone")
+
+
 # Every route that reads a body, and its shape.
 BODIES: Dict[Tuple[str, str], Type[Body]] = {
     ("post", "/api/tickets"): TicketCreate,
@@ -134,6 +141,7 @@ BODIES: Dict[Tuple[str, str], Type[Body]] = {
     ("post", "/api/agent/agents"): AgentCreate,
     ("post", "/api/agent/password"): PasswordChange,
     ("post", "/api/agent/agents/{id}/password"): PasswordReset,
+    ("post", "/api/agent/privacy/erase"): PrivacyErase,
 }
 
 

@@ -17,6 +17,7 @@ from bot.db.models import Agent, TicketUpdate
 from bot.domain import agents, tickets, transcripts
 from bot.domain import audit as audit_log
 from bot.domain.errors import DomainError
+from bot.domain.redaction import mask_text
 from bot.realtime import agents as agent_sockets
 from bot.web import audit
 from bot.web.agent_api import signed_in
@@ -91,7 +92,12 @@ async def ticket_status(request: web.Request, agent: Agent) -> web.Response:
             TicketUpdate(
                 ticket_id=found.id,
                 conversation_id=found.conversation_id,
-                fields={"status": found.status, "previous_status": before, "note": note, "by": agent.name},
+                fields={
+                    "status": found.status,
+                    "previous_status": before,
+                    "note": mask_text(note, found.language),
+                    "by": agent.name,
+                },
             )
         )
         data = {"number": found.number, "status": found.status}

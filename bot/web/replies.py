@@ -340,6 +340,35 @@ class DemoToken(Reply):
     token: Optional[str]
 
 
+class PersonalData(Reply):
+    """Everything the hub holds about one person (bot/domain/data_subject.py's export)."""
+
+    format: str
+    generated_at: str
+    contacts: List[Dict[str, Any]]
+    conversations: List[Dict[str, Any]]
+    tickets: List[Dict[str, Any]]
+    outgoing_mail: List[Dict[str, Any]]
+    tracker_events: List[Dict[str, Any]]
+
+
+class ErasureCounts(Reply):
+    contacts: int
+    conversations: int
+    messages: int
+    handoffs: int
+    tickets: int
+    ticket_updates: int
+    outgoing_mail: int
+    audit_log: int
+    tracker_events: int
+    outbox_files: int
+
+
+class Erased(Reply):
+    erased: ErasureCounts
+
+
 ReplyModel = Union[Type[Reply], Type[RootModel]]
 
 # Every route that answers JSON, and the shape of its successful replies (errors are Problem).
@@ -383,6 +412,8 @@ REPLIES: Dict[Tuple[str, str], ReplyModel] = {
     ("post", "/api/agent/agents/{id}/password"): AgentReply,
     ("get", "/api/demo/customers"): SampleCustomers,
     ("post", "/api/demo/customers/{key}/token"): DemoToken,
+    ("get", "/api/agent/privacy/export"): PersonalData,
+    ("post", "/api/agent/privacy/erase"): Erased,
 }
 
 

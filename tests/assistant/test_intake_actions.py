@@ -111,6 +111,7 @@ def test_a_confirmed_intake_opens_a_ticket_with_impact_and_urgency(monkeypatch):
     assert names == ["utter_handoff_closed", "utter_ticket_created"], "why nobody can chat, then the ticket"
     assert messages[0]["opens"] == CLOSED["opens"]
     assert messages[1]["number"] == "2026-000042" and messages[1]["criticality"] == "alta"
+    assert messages[1]["email"] == "an•••@example.com", "the tracker store keeps no e-mail address"
     sent = hub.requests[0]
     assert sent["auth"] == "Bearer conv-1-token", "the token of the message being answered, no master key"
     assert (sent["body"]["ticket"]["impact"], sent["body"]["ticket"]["urgency"]) == ("medium", "high")
