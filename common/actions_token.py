@@ -9,7 +9,7 @@ import secrets
 from pathlib import Path
 from typing import Mapping
 
-from common.private_files import private_dir
+from common.private_files import private_dir, private_file
 
 TOKEN_FILE = Path(__file__).resolve().parent.parent / "var" / "actions.token"
 
@@ -24,6 +24,7 @@ def shared_actions_token(env: Mapping[str, str] = os.environ, path: Path = TOKEN
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
+        private_file(path)  # an older install's token may be readable by others
         return path.read_text().strip()
     with os.fdopen(descriptor, "w") as file:
         file.write(secrets.token_urlsafe(24))
