@@ -1,6 +1,7 @@
 """Finds personal data in a chat message and replaces it with a marker (LGPD):
 CPF, CNPJ (numeric and the alphanumeric form of July 2026), payment card
-numbers, and passwords given after a cue ("minha senha é ...").
+numbers and their security codes ("cvv 123"), and passwords given after a cue
+("minha senha é ...").
 
 Documents and cards are masked only when their check digits are valid, so
 tickets, versions, phones and amounts pass untouched. What check digits cannot
@@ -9,7 +10,12 @@ tell apart (1 number in 100 of the right length has valid CPF or CNPJ digits,
 addresses, timestamps) and by the word just before the number ("pedido",
 "telefone"). A password needs a cue, a connector ("é", "is", ":") and a value
 that is not an ordinary word of a sentence about passwords ("minha senha é
-inválida").
+inválida"); without a connector ("senha 123mudar"), a value that looks like a
+password even more.
+
+What is read is what the text looks like: digits of other scripts and widths,
+Unicode spaces and dashes count as their ASCII selves, and characters nobody
+sees (zero-width spaces, soft hyphens) are skipped, so they hide nothing.
 
 Pure: no I/O. tests/privacy/corpus.yml and bench/privacy.py measure it.
 """
@@ -17,7 +23,9 @@ Pure: no I/O. tests/privacy/corpus.yml and bench/privacy.py measure it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, FrozenSet, List, Optional, Set, Tuple
 
 from stdnum import luhn
@@ -55,9 +63,17 @@ Span = Tuple[int, int, str]  # start, end, kind
 
 
 def mask(text: str, language: Optional[str] = None) -> Masked:
-    # Spans in the original text; where they overlap, the password wins
-    # ("senha: 52998224725" is a password, not a CPF).
-    spans = sorted(_passwords(text) + _numbers(text), key=lambda span: (span[0], span[2] != "password"))
+    view, where = _view(text)
+    lowered = view.lower()
+    spans = sorted(
+        _passwords(view, lowered) + _numbers(view) + _security_codes(view, lowered),
+        key=lambda span: (span[0], span[2] != "password"),
+    )
+    if where is not None:  # back to the original text, invisible characters inside a span included
+        spans = [(where[start], where[end - 1] + 1, kind) for start, end, kind in spans]
+    # Where spans overlap, the first wins and its marker covers both: the
+    # password in "senha: 52998224725" (not a CPF), and all of the card in
+    # "senha: 4111 1111 1111 1111", whose password value is its first group.
     pieces: List[str] = []
     kinds: Set[str] = set()
     last = 0
@@ -65,8 +81,55 @@ def mask(text: str, language: Optional[str] = None) -> Masked:
         if start >= last:
             pieces += [text[last:start], marker(kind, language)]
             kinds.add(kind)
-            last = end
+        last = max(last, end)
     return Masked("".join(pieces) + text[last:], frozenset(kinds))
+
+
+# --- what the text looks like ------------------------------------------------
+
+# Phones and copy-paste bring full-width digits (５２９), other scripts' digits
+# (٥٢٩), no-break and thin spaces, typographic dashes and the minus sign, and
+# characters nobody sees (zero-width spaces and joiners, soft hyphens, the
+# emoji keycap's selectors: 5️⃣). Python's \d matches every script's digits
+# but the check-digit libraries take ASCII only, and a regex separator is one
+# ASCII character: the detector reads a view in which each of those is the
+# ASCII character it looks like, or is gone.
+_FULL_WIDTH = range(0xFF01, 0xFF5F)  # ！ to ～: ASCII's full-width forms
+# Latin-1 holds the letters of pt and es: of it, only the no-break space and
+# the soft hyphen need a look (a regex finds the first other one faster than
+# a set of the characters is built).
+_UNUSUAL = re.compile(r"[^\x00-\x9f\xa1-\xac\xae-\xff]")
+
+
+@lru_cache(maxsize=2048)
+def _plain(char: str) -> str:
+    category = unicodedata.category(char)
+    # Format characters (zero-width, soft hyphen, direction marks), enclosing marks, variation selectors.
+    if category in ("Cf", "Me") or "\ufe00" <= char <= "\ufe0f":
+        return ""
+    digit = unicodedata.decimal(char, None)
+    if digit is not None:
+        return str(digit)
+    if category == "Zs":
+        return " "
+    if category == "Pd" or char == "\u2212":
+        return "-"
+    return chr(ord(char) - 0xFEE0) if ord(char) in _FULL_WIDTH else char
+
+
+def _view(text: str) -> Tuple[str, Optional[List[int]]]:
+    """The text as the detector reads it and, when characters were dropped,
+    where each of the view's characters is in the text."""
+    first = None if text.isascii() else _UNUSUAL.search(text)
+    if first is None:  # nearly every message
+        return text, None
+    table = {ord(c): plain for c in set(text[first.start() :]) if (plain := _plain(c)) != c}
+    if not table:  # curly quotes, emoji
+        return text, None
+    view = text.translate(table)
+    if len(view) == len(text):
+        return view, None
+    return view, [at for at, c in enumerate(text) if table.get(ord(c)) != ""]
 
 
 # --- documents and cards -----------------------------------------------------
@@ -76,25 +139,40 @@ def mask(text: str, language: Optional[str] = None) -> Masked:
 # times as much on a long message).
 #
 # Not inside a longer word or number: not after a letter or digit, nor after
-# "digit." or "NF-" (the middle of a version, an IP, a code; "CPF-" and "CPF"
-# glued to the number are fine), nor after "+" (an international phone); not
-# before "., /-" and a digit.
-_LEFT = r"(?:(?<=(?i:cpf)\d)|(?<=(?i:cpf)[.-]\d)|(?<=(?i:cnpj)\d)|(?<=(?i:cnpj)[.-]\d)|(?<![\w+]\d)(?<!\w[.,/-]\d))"
-_RIGHT = r"(?!\w)(?![.,/-]\d)"
-# Where a CPF, CNPJ or card may start: 11 to 23 digits, single separators.
-_NUMBER = re.compile(r"\d" + _LEFT + r"(?:(?:[./ -]| / )?\d){10,22}" + _RIGHT)
+# "digit.", "digit/" or "NF-" (the middle of a version, an IP, a date, a code;
+# "CPF-" and "CPF" glued to the number are fine), nor after "+" (an
+# international phone); not before "., /-" and a digit. An underscore and a
+# slash after a word are not part of the number: file names and URL paths
+# ("comprovante_52998224725.pdf", "/clientes/52998224725") carry documents.
+_LEFT = (
+    r"(?:(?<=(?i:cpf)\d)|(?<=(?i:cpf)[.-]\d)|(?<=(?i:cnpj)\d)|(?<=(?i:cnpj)[.-]\d)"
+    r"|(?<![^\W_]\d)(?<!\+\d)(?<!\w[.,-]\d)(?<!\d/\d))"
+)
+_RIGHT = r"(?![^\W_])(?![.,/-]\d)"
+# Where a CPF, CNPJ or card may start: 11 to 23 digits, single separators
+# (or the spaces and line break a card's groups may have, see _GAP).
+_NUMBER = re.compile(r"\d" + _LEFT + r"(?:(?:[./-]| / |\s{1,3})?\d){10,22}" + _RIGHT)
 
 _CPF = re.compile(r"\d{3}[. -]?\d{3}[. -]?\d{3}[. -]?\d{2}" + _RIGHT)
 _CNPJ = re.compile(r"\d{2}[. ]?\d{3}[. ]?\d{3}(?: ?/ ?| )?\d{4}[- ]?\d{2}" + _RIGHT)
-# Grouped as printed on cards (4-4-4-4[-1..3], Amex/Diners 4-6-5/4-6-4), one
-# separator throughout, and not a piece of a longer grouped number (an NF-e
-# key is eleven groups of four); or 13 to 19 digits in a row.
+# Grouped as printed on cards (4-4-4-4[-1..3], Amex/Diners 4-6-5/4-6-4), and
+# not a piece of a longer grouped number (an NF-e key is eleven groups of
+# four: no group of four just before or after; a CPF, a date or a phone's
+# "98765-4321" next to the card is no such group); or 13 to 19 digits in a
+# row. Between groups: a dot, a hyphen, one or two spaces or tabs, or a line
+# break (a number wrapped by the mail or PDF it was copied from; _card takes
+# one line break at most: four lines of four digits are a list). Grouping,
+# Luhn and the issuer prefix say "card" well enough for mixed separators
+# ("4111 1111-1111 1111").
+_GAP = r"(?:[.-]|[ \t]{1,2}(?:\r?\n[ \t]*)?|\r?\n[ \t]*)"
 _CARD = re.compile(
-    r"(?<!\d[ -])(?:"
-    r"\d{4}(?P<s>[ .-])\d{4}(?P=s)\d{4}(?P=s)\d{1,4}(?:(?P=s)\d{1,3})?(?!(?P=s)\d{4})"
-    r"|\d{4}(?P<t>[ -])\d{6}(?P=t)\d{4,5}(?!(?P=t)\d)"
+    r"(?<!(?<![\d-])\d{4}[ \t\n-])(?:"
+    rf"\d{{4}}{_GAP}\d{{4}}{_GAP}\d{{4}}{_GAP}\d{{1,4}}(?:{_GAP}\d{{1,3}})?(?!{_GAP}\d{{4}}(?!\d))"
+    rf"|\d{{4}}{_GAP}\d{{6}}{_GAP}\d{{4,5}}(?!{_GAP}\d)"
     r"|\d{13,19})" + _RIGHT
 )
+_LAST_GROUP = re.compile(_GAP + r"\d{1,3}$")
+_DIGIT_RUN = re.compile(r"\d+")
 # The alphanumeric CNPJ: letters in the first twelve places, found from its
 # two check digits backwards; formatted (12.ABC.345/01DE-35), half formatted
 # (12ABC345/01DE-35) or not (12ABC34501DE35).
@@ -131,20 +209,22 @@ _CARD_PREFIXES: Tuple[Tuple[int, int, FrozenSet[int]], ...] = tuple(
 
 # The words just before a number that say it is something else ("pedido
 # 52998224725", "meu celular é 11924586720"), read backwards over fillers;
-# only for numbers not written in their document's own format.
+# only for numbers not written in their document's own format. Not "chave":
+# an NF-e's is 44 digits, never taken for a document, while an 11- or
+# 14-digit "chave" is a PIX key, which is a CPF or a CNPJ.
 _OTHER_LABELS = frozenset(
     """
     telefone tel fone celular cel whatsapp whats zap ligar liga ligue contato phone mobile cell call telefono
     teléfono movil móvil llamar pedido order orden protocolo protocol atendimento chamado ticket nota nf nfe nf-e
-    nfs-e invoice factura boleto nsu serial serie série chave barcode barras
+    nfs-e invoice factura boleto nsu serial serie série barcode barras
     """.split()
 )
 _LABEL_FILLERS = frozenset("n nº no numero número number de do da na para pra e é eh is es at al".split())
-_TOKEN = re.compile(r"\w+(?:-\w+)?")
+_TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)?")
 # Nearby, these overrule a shape that looks like something else (an IP, a time).
 _DOCUMENT_CUE = re.compile(r"\b(?:cpf|cnpj|cart[aã]o|card|tarjeta|cr[eé]dito|credit|d[eé]bito|debit)\b", re.I)
 _WINDOW = 40
-_SEPARATORS = str.maketrans("", "", " ./-")
+_SEPARATORS = str.maketrans("", "", " ./-\t\r\n")
 _FORMATTED_CPF = re.compile(r"\d{3}\.\d{3}\.\d{3}-\d{2}")
 
 
@@ -178,9 +258,11 @@ def _document_at(text: str, start: int) -> Optional[Span]:
         candidate = found.group()
         if valid(candidate, text, start):
             return start, found.end(), kind
-        # "4111 1111 1111 1111 123": a card followed by its security code.
-        head, separator, tail = candidate.rpartition(next((c for c in " .-" if c in candidate), " "))
-        if kind == "card" and separator and head.count(separator) == 3 and len(tail) < 4 and valid(head, text, start):
+        # "4111 1111 1111 1111 123": a card followed by its security code,
+        # or an amount ("... 150 reais"): the card alone is masked.
+        last = _LAST_GROUP.search(candidate) if kind == "card" else None
+        head = candidate[: last.start()] if last else ""
+        if len(_DIGIT_RUN.findall(head)) == 4 and valid(head, text, start):
             return start, start + len(head), kind
     return None
 
@@ -192,7 +274,7 @@ def _before(text: str, start: int) -> str:
 def _labelled(before: str) -> bool:
     for word in reversed(_TOKEN.findall(before.lower())[-4:]):
         if word not in _LABEL_FILLERS:
-            return word in _OTHER_LABELS
+            return word in _OTHER_LABELS or word[:-1] in _OTHER_LABELS and word.endswith("s")  # "pedidos/..."
     return False
 
 
@@ -244,7 +326,7 @@ def _looks_like_timestamp(number: str) -> bool:
 
 def _card(candidate: str, text: str, start: int) -> bool:
     digits = candidate.translate(_SEPARATORS)
-    if not (luhn.is_valid(digits) and _card_prefix(digits)):
+    if candidate.count("\n") > 1 or not (luhn.is_valid(digits) and _card_prefix(digits)):
         return False
     # Grouped like a card, it is one; a bare run of digits may be an order number.
     return not (digits == candidate and _labelled(_before(text, start)))
@@ -260,14 +342,35 @@ _NUMBERS: Tuple[Tuple[str, re.Pattern, Callable[[str, str, int], bool]], ...] = 
     ("cpf", _CPF, _cpf),
 )
 
+# A card's security code after its name ("cvv 123", "código de segurança:
+# 1234"): card data that must never be kept (PCI DSS), with or without the
+# number next to it, and three or four digits after "cvv" are nothing else.
+# Masked as the card. The expiry date is left: harmless without the number,
+# and dates are what Carolina reads.
+_SECURITY_CODE = re.compile(
+    r"\b(?:cvv2?|cvc2?|c[oó]d(?:igo|\.)?\s*(?:de\s+)?segur(?:an[çc]a|idad)|security\s+code)"
+    r"(?:\s+(?:do|da|del|de\s+la|of\s+the)\s+(?:cart[aã]o|tarjeta|card))?"
+    r"\s*(?::|=|\b(?:é|eh|es|is)\b)?\s*(\d{3,4})" + _RIGHT,
+    re.I,
+)
+
+
+def _security_codes(text: str, lowered: str) -> List[Span]:
+    if "cv" not in lowered and "segur" not in lowered and "security" not in lowered:
+        return []
+    return [(code.start(1), code.end(1), "card") for code in _SECURITY_CODE.finditer(text)]
+
 
 # --- passwords ---------------------------------------------------------------
 
-# "clave" is also "key" ("la clave del problema es ..."), "pass" and "pw" are
-# short and common: after them only a value that looks like a password counts
-# ("mi clave" is a password again).
-_CUE = re.compile(r"\b(?:senhas?|contrase[ñn]as?|passwords?|passwd|pwd|passcode|(?P<loose>claves?|pass|pw))\b", re.I)
-_CUE_STEMS = ("senha", "contras", "pass", "pw", "clave")
+# "clave" is also "key" ("la clave del problema es ..."), "pass", "pw" and
+# "pin" (a card's or a token's, or a pin on a map) are short and common: after
+# them only a value that looks like a password counts ("mi clave" is a
+# password again).
+_CUE = re.compile(
+    r"\b(?:senhas?|contrase[ñn]as?|passwords?|passwd|pwd|passcode|(?P<loose>claves?|pass|pw|pin))\b", re.I
+)
+_CUE_STEMS = ("senha", "contras", "pass", "pw", "clave", "pin")
 _POSSESSIVE = re.compile(r"\b(?:mi|tu|su)\s+$", re.I)
 # What may stand between the cue and the connector: "nova", "do portal",
 # "que recebi por email", "for the admin user", "I use" (a few words, no
@@ -279,22 +382,36 @@ _QUALIFIERS = (
     r"(?:\s+(?:do|da|de|dos|das|no|na|ao|à|pro|pra|para|del|en|al|for|of|on|to|at)(?:\s+" + _WORD + r"){1,4}?)?"
     r"(?:\s+(?:que|which|that|i|you|we|they)(?:\s+" + _WORD + r"){1,4}?)?"
 )
-_QUOTED = r"(?:\"(?P<q1>[^\"\n]{1,64})\"|'(?P<q2>[^'\n]{1,64})'|[“”](?P<q3>[^“”\n]{1,64})[“”]|‘(?P<q4>[^’\n]{1,64})’)"
+_QUOTED = (
+    r"(?:\"(?P<q1>[^\"\n]{1,64})\"|'(?P<q2>[^'\n]{1,64})'|[“”](?P<q3>[^“”\n]{1,64})[“”]|‘(?P<q4>[^’\n]{1,64})’"
+    r"|`(?P<q5>[^`\n]{1,64})`)"  # markdown code: senha `Abc@123`
+)
+_QUOTES = ("q1", "q2", "q3", "q4", "q5")
 _VALUE = r"(?:" + _QUOTED + r"|(?P<bare>\S+))"
 _FILLER = r"(?:(?:agora|now|ahora|apenas|s[oó]|solo|just|simply|simplesmente)\s+)?"
-# "é", "is", ":", "=" say that a value follows; "e", "para", "to", "a" (and a
-# quoted value right after the cue) only when the value looks like a password.
-# Not "por": "senha por e-mail" is how a password travels, not what it is.
+# "é", "is", "'s", ":", "=", an arrow say that a value follows; "e", "para",
+# "to", "a", a dash (and a quoted value right after the cue) only when the
+# value looks like a password; nothing at all ("login admin senha admin123")
+# only when it looks like one even more (see _plausible). Not "por": "senha
+# por e-mail" is how a password travels, not what it is.
 _STRONG = re.compile(
     r"[\"'”’]?"  # the end of a quoted key: {"senha": "..."}
     + _QUALIFIERS
-    + r"\s*(?::|=>?|->|\b(?:é|eh|era|foi|ser[aá]|seria|fica|ficou|is|was|es|fue|ser[ií]a)\b(?:\s*:)?)\s*"
+    + r"\s*(?::|=>?|->|→|⇒|(?<=['’])s\b"  # "password's"
+    + r"|\b(?:é|eh|era|foi|ser[aá]|seria|fica|ficou|is|was|es|fue|ser[ií]a)\b(?:\s*:)?)\s*"
     + _FILLER
     + _VALUE,
     re.I,
 )
-_WEAK = re.compile(_QUALIFIERS + r"\s+(?:e|para|pra|to|a)\s+" + _VALUE, re.I)
+_WEAK = re.compile(_QUALIFIERS + r"\s+(?:e|para|pra|to|a|-)\s+" + _VALUE, re.I)
 _BARE_QUOTED = re.compile(r"\s+" + _QUOTED)
+_AGE = r"(?:nova|novo|antiga|antigo|atual|anterior|new|old|current|previous|nueva|nuevo|antigua|antiguo|actual)"
+_BARE = re.compile(rf"(?:[ \t]+{_AGE})?[ \t]+" + _VALUE, re.I)
+_Patterns = Tuple[Tuple[re.Pattern, str], ...]
+_PATTERNS: _Patterns = ((_STRONG, "strong"), (_WEAK, "weak"), (_BARE_QUOTED, "weak"), (_BARE, "bare"))
+# A second password named by its age alone, in a new clause after the first:
+# "minha senha nova: X e a antiga: Y", "old password: X, new: Y".
+_AGAIN = re.compile(rf"(?:[,;]|\b(?:e|y|and|mas|but|pero)\b)\s*(?:(?:a|o|la|el|the|my|minha|meu|mi)\s+)?{_AGE}\b", re.I)
 _NEXT_PARAMETER = re.compile(r"&\w+=")  # password=abc&user=joe
 
 _TRAILING = ".,;:!?)\"'”’»"
@@ -328,16 +445,17 @@ _NOT_A_VALUE = frozenset(
     created changed reset working works fine okay sensitive empty blank being been supposed missing set saved
     stored visible hidden encrypted about over under less more probably definitely also just now
     case-sensitive case-insensitive confidencial obrigatorio opcional protegida privada pessoal
-    obligatorio confidential private optional protected personal
+    obligatorio confidential private optional protected personal min minimo max maximo
     esqueci perdi digitei coloquei coloco troquei mudei tentei mandei mando vou vai sei lembro tenho uso
     olvide cambie puse pongo tengo recuerdo voy forgot lost typed tried entered will see check ask use
     """.split()
 )
 # Words of the sentence rather than a password: a participle ("a senha é
 # definida pelo administrador", "my password was hacked") or a word followed
-# by more of the sentence ("senha: coloco a mesma").
+# by more of the sentence ("senha: coloco a mesma", "senha: ver [CPF]": a
+# marker is a word too, so masking twice decides the same).
 _PARTICIPLE = re.compile(r"(?:[ai]d[ao]s?|..ed)$")
-_NEXT_WORD = re.compile(r"[ \t]+(\w+)")
+_NEXT_WORD = re.compile(r"[ \t]+(\[?\w+)")
 # What may follow a password without a comma: "jabuticaba e meu usuário é ...", "... obrigado".
 _AFTER_A_VALUE = frozenset(
     "e mas ou porem y pero o and but or obrigado obrigada valeu gracias thanks thank pode".split()
@@ -348,21 +466,30 @@ _UNIT = re.compile(
 )
 
 
-def _passwords(text: str) -> List[Span]:
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_DATE_LIKE = re.compile(r"\d+(?:[./:-]\d+)+")
+_LINK = re.compile(r"[a-z]+://|www\.", re.I)
+
+
+def _passwords(text: str, lowered: str) -> List[Span]:
     spans: List[Span] = []
-    for cue in _cues(text):
+    for cue in _cues(text, lowered):
         if spans and cue.start() < spans[-1][1]:
             continue
-        found = _password_value(text, cue)
+        loose = bool(cue.group("loose")) and not _POSSESSIVE.search(text, max(0, cue.start() - 4), cue.start())
+        found = _password_value(text, cue.end(), loose, _PATTERNS)
         if found:
+            spans.append((found[0], found[1], "password"))
+    for again in _AGAIN.finditer(text, spans[0][1]) if spans else ():
+        found = _password_value(text, again.end(), False, _PATTERNS[:1])
+        if found and not any(start <= again.start() < end for start, end, _ in spans):
             spans.append((found[0], found[1], "password"))
     return spans
 
 
-def _cues(text: str) -> List[re.Match]:
+def _cues(text: str, lowered: str) -> List[re.Match]:
     """The cue words, found with str.find: a case-insensitive regex scan of a
     long message costs more than everything else together."""
-    lowered = text.lower()
     if len(lowered) != len(text):  # a few letters change length in lower case
         return list(_CUE.finditer(text))
     starts = set()
@@ -374,28 +501,36 @@ def _cues(text: str) -> List[re.Match]:
     return [cue for at in sorted(starts) if (cue := _CUE.match(text, at))]
 
 
-def _password_value(text: str, cue: re.Match) -> Optional[Tuple[int, int]]:
-    """Where the password given after this cue is, if one is."""
-    loose = bool(cue.group("loose")) and not _POSSESSIVE.search(text, max(0, cue.start() - 4), cue.start())
-    for pattern, strong in ((_STRONG, True), (_WEAK, False), (_BARE_QUOTED, False)):
-        found = pattern.match(text, cue.end())
+def _password_value(text: str, at: int, loose: bool, patterns: _Patterns) -> Optional[Tuple[int, int]]:
+    """Where the password given after a cue that ends here is, if one is."""
+    for pattern, how in patterns:
+        found = pattern.match(text, at)
         if found is None:
             continue
-        quoted = next((g for g in ("q1", "q2", "q3", "q4") if found.group(g)), None)
+        quoted = next((g for g in _QUOTES if found.group(g)), None)
         if quoted:
             value, start = found.group(quoted), found.start(quoted)
             ok = value.strip() not in _ALL_MARKERS and fold(value.strip()) not in _NOT_A_VALUE
-        else:
-            bare = found.group("bare")
-            if bare.startswith(_ALL_MARKERS + ("(",)):  # masked already, or a remark: "(não lembro)"
-                return None
-            value, start = _NEXT_PARAMETER.split(bare, 1)[0].rstrip(_TRAILING), found.start("bare")
-            ok = _plausible(value, text, start + len(value), strong and not loose)
-        return (start, start + len(value)) if ok else None
+            if how != "strong":  # senha "Teste 123", not senha `ver com TI`
+                ok = ok and _LOOKS_LIKE_PASSWORD.search(value) is not None
+            return (start, start + len(value)) if ok else None
+        bare = found.group("bare")
+        # Masked already, a remark ("(não lembro)"), the next label ("senha:
+        # login: ..."), or where to reset it ("senha: https://...").
+        if bare.startswith(_ALL_MARKERS + ("(",)) or bare.endswith(":") or _LINK.match(bare):
+            return None
+        value, start = _NEXT_PARAMETER.split(bare, 1)[0].rstrip(_TRAILING), found.start("bare")
+        if not _plausible(value, text, start + len(value), "weak" if loose and how == "strong" else how, loose):
+            return None
+        # The full stops and exclamation marks right after it may be its own
+        # ("Summer2024!"): they go with it; a marker that swallows a full stop
+        # costs nothing, a password that keeps its last character leaks it.
+        tail = bare[len(value) :]
+        return start, start + len(value) + len(tail) - len(tail.lstrip(".!?"))
     return None
 
 
-def _plausible(value: str, text: str, end: int, strong: bool) -> bool:
+def _plausible(value: str, text: str, end: int, how: str, loose: bool) -> bool:
     if len(value) < 3 or _REDACTED.fullmatch(value) or _UNIT.match(text, end):
         return False
     bare = value.strip(_EMPHASIS)
@@ -406,4 +541,18 @@ def _plausible(value: str, text: str, end: int, strong: bool) -> bool:
         after = _NEXT_WORD.match(text, end)
         if _PARTICIPLE.search(word) or (after and fold(after.group(1)) not in _AFTER_A_VALUE):
             return False
-    return strong or _LOOKS_LIKE_PASSWORD.search(bare) is not None
+    if how == "strong":
+        return True
+    if _DATE_LIKE.fullmatch(bare):  # without "é" or ":", a date or a version: "senha - 12/05"
+        return False
+    if how == "weak":
+        return _LOOKS_LIKE_PASSWORD.search(bare) is not None
+    # Nothing between the cue and the value: digits that are not a year
+    # ("senha 123456", "PIN 4821"), or six or more letters with digits or
+    # symbols that are not a code in capitals ("senha v12", "senha 2FA",
+    # "erro de senha ORA-01017").
+    if bare.isdigit():
+        return len(bare) >= 4 and not _YEAR.fullmatch(bare)
+    has_letters = any(c.isalpha() for c in bare)
+    looks = _LOOKS_LIKE_PASSWORD.search(bare) is not None
+    return not loose and len(bare) >= 6 and has_letters and looks and not bare.isupper()
