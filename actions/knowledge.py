@@ -1,9 +1,15 @@
-"""Answers from the knowledge base (common/kb) and records whether the answer helped."""
+"""Answers from the knowledge base (common/kb) and records whether the answer helped.
+
+What Carolina did with a question (answered it, offered a list, found nothing)
+and the customer's yes or no to "did it help?" ride on the utterance that says
+so, as `custom.report` (json_message): the hub keeps them as report events when
+it stores the reply (bot/domain/conversations.py), so no extra call is made.
+The question is the text the hub gave Rasa, already masked."""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -33,9 +39,28 @@ def in_form(tracker: Tracker) -> bool:
     return bool((tracker.active_loop or {}).get("name"))
 
 
-def say_article(dispatcher: CollectingDispatcher, lang: str, article: Any) -> None:
+def report(kind: str, lang: str, **fields: Any) -> Dict[str, Any]:
+    """The json_message that carries a report event to the hub."""
+    return {"report": {"kind": kind, "language": lang, **fields}}
+
+
+def asked_before(tracker: Tracker) -> Optional[str]:
+    """The question the customer's yes or no is about: their last message
+    before this one that was typed (a picked suggestion is a "/faq{...}" payload)."""
+    said = [e.get("text") for e in tracker.events if e.get("event") == "user"][:-1]
+    return next((text for text in reversed(said) if isinstance(text, str) and not text.startswith("/")), None)
+
+
+def say_article(dispatcher: CollectingDispatcher, lang: str, article: Any, confidence: Optional[float] = None) -> None:
+    answered = report("answer", lang, article_id=article.id)
+    if confidence is not None:
+        answered["report"]["confidence"] = confidence  # the fused score (common/kb/answer.py), not a probability
     dispatcher.utter_message(
-        response="utter_kb_answer", summary=article.summary, title=article.title, link=article_link(lang, article.id)
+        response="utter_kb_answer",
+        summary=article.summary,
+        title=article.title,
+        link=article_link(lang, article.id),
+        json_message=answered,
     )
 
 
@@ -78,6 +103,8 @@ class ActionAnswerKb(Action):
             dispatcher.utter_message(response="utter_goodbye_sorry")
             return [SlotSet("kb_article", None)]
         related: List[Dict[str, str]] = []
+        confidence: Optional[float] = None
+        question = message.get("text") or ""
         if article_id not in index.library[lang]:
             both = [a for a in await answers_to_parts(message.get("text") or "", lang) if a in index.library[lang]]
             if len(both) > 1:
@@ -96,22 +123,26 @@ class ActionAnswerKb(Action):
                     }
                     for suggested in decision.suggestions
                 ]
-                dispatcher.utter_message(response="utter_kb_suggestions", buttons=buttons)
+                shown = report("suggestions", lang, articles=list(decision.suggestions), question=question)
+                dispatcher.utter_message(response="utter_kb_suggestions", buttons=buttons, json_message=shown)
                 if set(decision.suggestions) & set(INTAKE_ARTICLES) and not in_form(tracker):
                     dispatcher.utter_message(response="utter_kb_offer_intake")
                     # "Yes please" next is a yes to the offer (action_kb_feedback).
                     return [SlotSet("kb_article", INTAKE_ARTICLES[0])]
                 return [SlotSet("kb_article", None)]
             if decision.kind == "none":
-                dispatcher.utter_message(response="utter_kb_no_answer")
+                dispatcher.utter_message(
+                    response="utter_kb_no_answer", json_message=report("no_answer", lang, question=question)
+                )
                 return [SlotSet("kb_article", None)]
             article_id = decision.article_id
+            confidence = round(decision.ranking[0][1], 4) if decision.ranking else None
             related = [
                 {"title": index.library[lang][other].title, "payload": "/faq" + json.dumps({"kb_article": other})}
                 for other in decision.related
             ]
         article = index.library[lang][article_id]
-        say_article(dispatcher, lang, article)
+        say_article(dispatcher, lang, article, confidence)
         if in_form(tracker):
             # A question in the middle of a form: the form asks its question next.
             return [SlotSet("kb_article", article.id)]
@@ -139,7 +170,13 @@ class ActionKbFeedback(Action):
         if helpful and tracker.get_slot("kb_article") in INTAKE_ARTICLES:
             # A yes to "shall I open the ticket here?": open it.
             return [SlotSet("kb_article", None), FollowupAction("incident_form")]
-        dispatcher.utter_message(response="utter_kb_glad" if helpful else "utter_kb_sorry")
-        if tracker.get_slot("kb_article") is None:
+        article_id = tracker.get_slot("kb_article")
+        voted = None
+        if article_id is not None and article_id not in INTAKE_ARTICLES:
+            # A no to "shall I open the ticket?" is not a vote on an article.
+            voted = report("helpful", tracker.get_slot("language") or "pt", article_id=article_id, helpful=helpful)
+            voted["report"]["question"] = asked_before(tracker)
+        dispatcher.utter_message(response="utter_kb_glad" if helpful else "utter_kb_sorry", json_message=voted)
+        if article_id is None:
             return []
         return [SlotSet("kb_helpful", helpful)]

@@ -4,8 +4,9 @@ own, `python -m common.kb`).
 serve               run the hub (upgrades the schema first)
 db upgrade          upgrade the schema to the latest migration
 
-agents create ...   add an analyst (--admin for an administrator); the password
-                    comes from --password or, better, CAROLINA_AGENT_PASSWORD
+agents create ...   add an analyst (--role supervisor for one who also reads the
+                    reports, --admin or --role admin for an administrator); the
+                    password comes from --password or, better, CAROLINA_AGENT_PASSWORD
 agents list         the analysts, their queues and presence
 agents disable --email E      the analyst cannot log in; their sessions end (a
                               running hub drops their consoles within
@@ -25,6 +26,12 @@ privacy erase --email E | --contact-id ID [--yes]
 privacy purge [--dry-run]     delete what outlived its retention period
                     (CAROLINA_RETENTION_*_DAYS; the running hub does it every
                     CAROLINA_RETENTION_CHECK_HOURS); --dry-run only counts
+
+report --from 2026-11-01 --to 2026-11-30 [--language pt] [--queue Q] [--lang pt]
+                    a Markdown summary of the six reports (containment,
+                    knowledge base, knowledge gaps, live chat, tickets,
+                    satisfaction) over those São Paulo days; --lang: the
+                    language of the articles' titles
 """
 
 from __future__ import annotations
@@ -54,6 +61,9 @@ def main(argv: List[str] | None = None) -> int:
     create.add_argument("--password", help="default: $CAROLINA_AGENT_PASSWORD")
     create.add_argument("--queues", default="technical_support", help="comma-separated queue names")
     create.add_argument("--admin", action="store_true", help="an administrator (sees every queue)")
+    create.add_argument(
+        "--role", choices=("agent", "supervisor", "admin"), help="agent (default), supervisor (reads reports), admin"
+    )
     people.add_parser("list", help="list the analysts")
     for name, what in (
         ("disable", "the analyst can no longer log in; their sessions end"),
@@ -81,6 +91,12 @@ def main(argv: List[str] | None = None) -> int:
             request.add_argument("--yes", action="store_true", help="really erase: it cannot be undone")
     purge = privacy.add_parser("purge", help="delete what outlived its retention period")
     purge.add_argument("--dry-run", action="store_true", help="only count what would go")
+    summary = commands.add_parser("report", help="a Markdown summary of the reports")
+    summary.add_argument("--from", dest="start", help="first day, like 2026-11-01 (default: 29 days before --to)")
+    summary.add_argument("--to", dest="end", help="last day, included (default: today)")
+    summary.add_argument("--language", help="pt, es or en: only what happened in that language")
+    summary.add_argument("--queue", help="only this queue")
+    summary.add_argument("--lang", default="pt", help="the language of the articles' titles (default pt)")
     args = parser.parse_args(argv)
 
     if args.command == "agents":
@@ -92,6 +108,11 @@ def main(argv: List[str] | None = None) -> int:
         import asyncio
 
         return asyncio.run(run_privacy(args))
+
+    if args.command == "report":
+        import asyncio
+
+        return asyncio.run(run_report(args))
 
     if args.command in ("serve", "db"):
         import logging
@@ -147,11 +168,15 @@ async def run_agents(args: argparse.Namespace) -> int:
             if args.agents_command == "list":
                 for agent in (await session.execute(select(Agent).order_by(Agent.id))).scalars():
                     queues = ",".join(agent.queues or [])
-                    print(f"{agent.id:4}  {agent.email:32} {agent.role:6} {agent.presence:8} {queues}  {agent.name}")
+                    print(f"{agent.id:4}  {agent.email:32} {agent.role:10} {agent.presence:8} {queues}  {agent.name}")
                 return 0
             if args.agents_command in ("disable", "enable", "reset-password"):
                 return await change_agent(session, args, settings.clock.now())
             password = args.password or os.environ.get("CAROLINA_AGENT_PASSWORD", "")
+            if args.admin and args.role not in (None, "admin"):
+                print(f"error: --admin and --role {args.role} disagree", file=sys.stderr)
+                return 2
+            role = "admin" if args.admin else args.role or "agent"
             try:
                 agent = await agents.create_agent(
                     session,
@@ -159,7 +184,7 @@ async def run_agents(args: argparse.Namespace) -> int:
                     args.name,
                     password,
                     args.queues.split(","),
-                    "admin" if args.admin else "agent",
+                    role,
                 )
             except DomainError as error:
                 print(f"error: {error.message}", file=sys.stderr)
@@ -249,6 +274,39 @@ async def run_privacy(args: argparse.Namespace) -> int:
         return 0
     finally:
         await engine.dispose()
+
+
+async def run_report(args: argparse.Namespace) -> int:
+    """report: the six reports over the period, as Markdown on stdout."""
+    import asyncio
+
+    from bot.db.migrate import upgrade
+    from bot.db.session import make_engine, make_sessions
+    from bot.domain import reports
+    from bot.domain.errors import DomainError
+    from bot.settings import Settings
+    from common.clock import ZONE
+
+    settings = Settings.from_env()
+    # Alembic runs its own event loop: not on this one.
+    await asyncio.to_thread(upgrade, settings.database_url)
+    now = settings.clock.now()
+    wanted = {"from": args.start, "to": args.end, "language": args.language, "queue": args.queue}
+    try:
+        period = reports.Period.parse({k: v for k, v in wanted.items() if v}, now.astimezone(ZONE).date())
+        if args.lang not in ("pt", "es", "en"):
+            raise DomainError(422, "invalid", "--lang must be pt, es or en")
+    except DomainError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessions(engine, settings.clock)() as session:
+            results = {name: await reports.report(session, name, period, now, args.lang) for name in reports.REPORTS}
+    finally:
+        await engine.dispose()
+    sys.stdout.write(reports.markdown(period, results))
+    return 0
 
 
 if __name__ == "__main__":

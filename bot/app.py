@@ -26,7 +26,7 @@ from bot.realtime.mail_job import MailJob
 from bot.realtime.notifier import SocketNotifier
 from bot.realtime.presence import Presence
 from bot.settings import Settings
-from bot.web import agent_api, api, console_api, escalation_api, headers, pages, privacy_api, tickets_api
+from bot.web import agent_api, api, console_api, escalation_api, headers, pages, privacy_api, reports_api, tickets_api
 from bot.web.audit import audited
 from bot.web.handshakes import handshake_limit
 from bot.web.problems import MAX_JSON_BYTES, problems
@@ -158,6 +158,7 @@ def create_app(settings: Settings) -> web.Application:
     app.add_routes(agent_api.routes)
     app.add_routes(console_api.routes)
     app.add_routes(privacy_api.routes)
+    app.add_routes(reports_api.routes)
     app.add_routes(pages.routes)
     app.router.add_static("/static/", STATIC, name="static")
     return app

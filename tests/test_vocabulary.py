@@ -80,6 +80,14 @@ def test_the_hub_validates_with_the_vocabulary():
 
 
 class Flushing:
+    """Enough of a session for set_status: it flushes, and takes the report event of a change."""
+
+    def __init__(self) -> None:
+        self.added: list = []
+
+    def add(self, row: object) -> None:
+        self.added.append(row)
+
     async def flush(self) -> None:
         pass
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -193,7 +194,7 @@ class Agent(Base):
     email: Mapped[str] = mapped_column(String(320), nullable=False, unique=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     password_hash: Mapped[str] = mapped_column(String(200), nullable=False)
-    role: Mapped[str] = mapped_column(String(10), nullable=False, default="agent")  # agent | admin
+    role: Mapped[str] = mapped_column(String(10), nullable=False, default="agent")  # agent | supervisor | admin
     queues: Mapped[Any] = mapped_column(JSON, nullable=True)
     presence: Mapped[str] = mapped_column(String(10), nullable=False, default="offline")
     # Set by an administrator: the analyst cannot log in, and every session ends.
@@ -250,4 +251,31 @@ class OutgoingMail(Base):
     # "smtp" or the outbox file it was written to.
     delivered_to: Mapped[Optional[str]] = mapped_column(String(500))
     last_error: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class ReportEvent(Base):
+    """Something the reports count, noted when the hub sees it happen, in the
+    same transaction as the change it reports (bot/domain/report_events.py is
+    the only writer; kinds and their fields are listed there). No personal
+    data: texts are the hub's masked ones, never names or e-mail addresses."""
+
+    __tablename__ = "report_events"
+    # The reports read one kind over a date range.
+    __table_args__ = (Index("ix_report_events_kind_created_at", "kind", "created_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), nullable=False)
+    # The figures outlive the conversation: when the retention purge deletes it, the event stays, unlinked.
+    conversation_id: Mapped[Optional[str]] = mapped_column(
+        String(32), ForeignKey("conversations.id", ondelete="SET NULL"), index=True
+    )
+    language: Mapped[Optional[str]] = mapped_column(String(5))
+    queue: Mapped[Optional[str]] = mapped_column(String(40))
+    article_id: Mapped[Optional[str]] = mapped_column(String(100))
+    score: Mapped[Optional[int]] = mapped_column(Integer)
+    # The customer's question or survey comment, masked like every text the hub keeps.
+    text: Mapped[Optional[str]] = mapped_column(Text)
+    data: Mapped[Any] = mapped_column(JSON, nullable=True)
+    # A knowledge gap a writer has dealt with (the gaps report leaves it out).
+    handled_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

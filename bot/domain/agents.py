@@ -21,18 +21,21 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple, Ty
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import object_session
 
 from bot.adapters.login_throttle import LoginThrottle
 from bot.db.models import Agent, AgentSession, utc
-from bot.domain import audit
+from bot.domain import audit, report_events
 from bot.domain.errors import DomainError
 from bot.domain.hours import load_calendar
 
 SESSION_HOURS = 12
 MIN_PASSWORD = 8
-ROLES = ("agent", "admin")
+# A supervisor works their queues like an agent and also reads the reports (bot/domain/reports.py).
+ROLES = ("agent", "supervisor", "admin")
+REPORT_ROLES = ("supervisor", "admin")
 # argon2 computations at once (each takes ~0.1 s of a core and 64 MiB).
 PASSWORD_WORKERS = 2
 
@@ -287,6 +290,16 @@ async def change_password(
     await _end_sessions(session, agent.id, keep=current.token_hash)
 
 
+def reports_allowed(agent: Agent) -> bool:
+    return agent.role in REPORT_ROLES
+
+
+def supervisor_or_admin(agent: Agent) -> None:
+    """The reports are for supervisors and administrators: the same 403 as an admin-only call."""
+    if not reports_allowed(agent):
+        raise DomainError(403, "forbidden", "only a supervisor or an administrator may do this")
+
+
 def serves(agent: Agent, queue: str) -> bool:
     return agent.role == "admin" or queue in (agent.queues or [])
 
@@ -301,3 +314,15 @@ def agent_json(agent: Agent) -> Dict[str, Any]:
         "presence": agent.presence,
         "disabled": agent.disabled_at is not None,
     }
+
+
+@event.listens_for(Agent.presence, "set")
+def _presence_changed(agent: Agent, value: Any, old: Any, initiator: Any) -> None:
+    """Every change of an analyst's presence is noted for the reports, in the
+    session that makes it: the console's switch (bot/web/agent_api.py) and the
+    analyst lost or disabled (bot/domain/live_chat.py) write the column, and
+    this is the one hook for all of them."""
+    session = object_session(agent)
+    if session is None or not inspect(agent).persistent or value == old:
+        return
+    session.add(report_events.event("presence", agent_id=agent.id, status=value))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import weakref
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -25,7 +26,7 @@ from bot.adapters.rasa_client import RasaBusy, RasaClient, RasaReply, RasaUnavai
 from bot.db import queries
 from bot.db.models import Contact, Conversation, Message
 from bot.db.session import session_clock
-from bot.domain import handoffs, redaction
+from bot.domain import handoffs, redaction, report_events
 from bot.domain.identity import Identity
 from bot.domain.masking import mask
 from bot.domain.texts import text as hub_text
@@ -96,6 +97,83 @@ def reply_payload(rasa_message: Dict[str, Any]) -> Optional[Dict[str, Any]]:
         k: rasa_message[k] for k in ("buttons", "quick_replies", "attachment", "image", "custom") if rasa_message.get(k)
     }
     return payload or None
+
+
+# A question kept in a report event is at most this long (masked like the message it came from).
+REPORT_TEXT_LIMIT = 2000
+# At most this many suggested articles are kept with a suggestions event.
+REPORT_ARTICLES_LIMIT = 10
+
+
+def report_of(rasa_message: Dict[str, Any]) -> Any:
+    """What the action server reported on this reply (actions/knowledge.py), if anything."""
+    custom = rasa_message.get("custom")
+    return custom.get("report") if isinstance(custom, dict) else None
+
+
+def without_report(rasa_message: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """The reply as it is stored and shown, without the report: None when the
+    report was all it carried (Rasa sends an utterance's `custom` as a message
+    of its own, after its text)."""
+    custom = rasa_message.get("custom")
+    if not isinstance(custom, dict) or "report" not in custom:
+        return rasa_message
+    rest = {k: v for k, v in custom.items() if k != "report"}
+    shown = {k: v for k, v in rasa_message.items() if k != "custom"}
+    if rest:
+        shown["custom"] = rest
+    return shown if shown.get("text") or reply_payload(shown) else None
+
+
+def _article(value: Any) -> Optional[str]:
+    return value if isinstance(value, str) and 0 < len(value) <= 100 else None
+
+
+def report_event(report: Any, language: Optional[str]) -> Optional[Dict[str, Any]]:
+    """The fields of the report event a reply's report describes (answer,
+    suggestions, no_answer, helpful), checked one by one; None for anything else."""
+    if not isinstance(report, dict) or report.get("kind") not in report_events.KB_KINDS:
+        return None
+    kind = report["kind"]
+    language = normalise_code(report.get("language")) or language
+    question = report.get("question")
+    event: Dict[str, Any] = {"language": language}
+    if isinstance(question, str) and question.strip():
+        # The action server sends back what the hub gave Rasa, already masked; masked again all the same.
+        event["text"] = redaction.mask_text(question.strip(), language)[:REPORT_TEXT_LIMIT]
+    if kind in ("answer", "helpful"):
+        event["article_id"] = _article(report.get("article_id"))
+        if event["article_id"] is None:
+            return None
+    if kind == "answer":
+        confidence = report.get("confidence")
+        if isinstance(confidence, (int, float)) and not isinstance(confidence, bool) and math.isfinite(confidence):
+            event["confidence"] = round(float(confidence), 4)
+    if kind == "helpful":
+        if not isinstance(report.get("helpful"), bool):
+            return None
+        event["helpful"] = report["helpful"]
+    if kind == "suggestions":
+        articles = report.get("articles")
+        if not isinstance(articles, list):
+            return None
+        event["articles"] = [a for a in map(_article, articles) if a][:REPORT_ARTICLES_LIMIT]
+    return {"kind": kind, **event}
+
+
+async def note_report(
+    session: Any, conversation_id: str, rasa_message: Dict[str, Any], language: Optional[str]
+) -> None:
+    """The reply's report as an event, when it is a well-formed one; a bad one
+    is logged and dropped, and never costs the customer the reply."""
+    report = report_of(rasa_message)
+    if report is None:
+        return
+    fields = report_event(report, language)
+    if fields is None:
+        logger.warning("Ignored a malformed report on a reply in conversation %s", short_id(conversation_id))
+        return
+    await report_events.record(session, fields.pop("kind"), conversation_id=conversation_id, **fields)
 
 
 # One lock per conversation: two messages of one customer are handled in order.
@@ -235,9 +313,10 @@ async def store_replies(
     conversation_id = customer.conversation_id
     async with sessions.begin() as session:
         await record_understood(session, customer, reply.understood)
+        shown = [m for m in map(without_report, reply.messages) if m is not None]
         # An action failed (the action server is down): what Rasa said next, without
         # it, would mislead. And Carolina always says something: silence is a failure too.
-        if reply.failed_actions or not reply.messages:
+        if reply.failed_actions or not shown:
             logger.warning(
                 "Rasa could not answer conversation %s (failed actions: %s)",
                 short_id(conversation_id),
@@ -250,9 +329,11 @@ async def store_replies(
         if decided:
             conversation = await session.get_one(Conversation, conversation_id)
             conversation.language = decided
+        for m in reply.messages:
+            await note_report(session, conversation_id, m, decided or language)
         return [
             await queries.add_message(session, conversation_id, "bot", m.get("text") or "", reply_payload(m))
-            for m in reply.messages
+            for m in shown
         ]
 
 

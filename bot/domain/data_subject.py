@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Set
 
 from sqlalchemy import Text, cast, delete, func, or_, select
+from sqlalchemy import update as update_rows
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -45,6 +46,7 @@ from bot.db.models import (
     Handoff,
     Message,
     OutgoingMail,
+    ReportEvent,
     Ticket,
     TicketUpdate,
     utc,
@@ -491,6 +493,8 @@ async def erase(
         handoff.reason, handoff.fields = None, None
     for batch in chunked(conversation_ids):
         await session.execute(delete(Message).where(Message.conversation_id.in_(batch)))
+        # The reports keep their counts; the questions and comments they quoted go.
+        await session.execute(update_rows(ReportEvent).where(ReportEvent.conversation_id.in_(batch)).values(text=None))
     for conversation in person.conversations:
         # The widget's resume token no longer opens it.
         conversation.resume_hash, conversation.resume_expires_at = None, None

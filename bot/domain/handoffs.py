@@ -6,23 +6,31 @@ queued -> "queued", accepted -> "agent", over -> "bot" (Carolina again)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional, Sequence
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Agent, Contact, Conversation, Handoff, Ticket, utc
-from bot.domain import escalation, tickets
+from bot.db.session import session_clock
+from bot.domain import escalation, report_events, tickets
 from bot.domain.agents import serves
 from bot.domain.errors import DomainError
 from bot.domain.hours import Calendar
 from bot.domain.redaction import mask_text
 from bot.domain.tickets import TicketRequest
 from common import answers
+from common.text import words
 
 LIVE = ("queued", "accepted")
 DEFAULT_LEVEL = "medium"  # impact/urgency of a ticket made from a chat that gathered none
+# One request for a person: the handoff form asks the hub whether anyone can
+# chat, then escalates (or, told no, asks when the queue opens); asked again
+# for the same queue before any chat began, it is still the same request.
+REQUEST_WINDOW = timedelta(minutes=30)
+# Words around a survey score that say nothing about the chat ("nota 9", "10 points").
+SCORE_WORDS = frozenset({"nota", "note", "score", "pontos", "puntos", "points", "puntaje"})
 
 
 async def online_count(session: AsyncSession, queue: str) -> int:
@@ -60,6 +68,45 @@ async def get(session: AsyncSession, handoff_id: int) -> Handoff:
     return handoff
 
 
+def seconds(start: datetime, end: datetime) -> int:
+    return max(0, round((utc(end) - utc(start)).total_seconds()))
+
+
+async def requested(
+    session: AsyncSession, conversation: Conversation, queue: str, language: Optional[str], when: datetime
+) -> bool:
+    """Notes for the reports that the customer asked for a person of `queue`,
+    before the hub decides whether anyone can chat; asked again within
+    REQUEST_WINDOW and before a chat began, or while one is live, it is the
+    same request. Whether it was noted."""
+    if await live_handoff(session, conversation.id) is not None:
+        return False
+    earlier = await report_events.latest(session, "handoff_requested", conversation.id, queue=queue)
+    if earlier is not None and utc(earlier.created_at) >= utc(when) - REQUEST_WINDOW:
+        since = select(func.count(Handoff.id)).where(
+            Handoff.conversation_id == conversation.id, Handoff.created_at >= utc(earlier.created_at)
+        )
+        if not (await session.execute(since)).scalar():
+            return False
+    await report_events.record(
+        session,
+        "handoff_requested",
+        conversation_id=conversation.id,
+        queue=queue,
+        language=language or conversation.language,
+    )
+    return True
+
+
+async def queued_since(session: AsyncSession, handoff: Handoff) -> datetime:
+    """When the handoff last entered its queue: when it was made, or when it was
+    put back (a transfer, the analyst lost)."""
+    back = await report_events.latest(
+        session, "handoff_queued", handoff.conversation_id, handoff_id=handoff.id, requeued=True
+    )
+    return utc(back.created_at) if back is not None else utc(handoff.created_at)
+
+
 async def start(
     session: AsyncSession,
     conversation: Conversation,
@@ -87,6 +134,14 @@ async def start(
     session.add(handoff)
     conversation.mode = "queued"
     await session.flush()
+    await report_events.record(
+        session,
+        "handoff_queued",
+        conversation_id=conversation.id,
+        queue=queue,
+        language=language,
+        handoff_id=handoff.id,
+    )
     return handoff
 
 
@@ -106,6 +161,16 @@ async def accept(session: AsyncSession, handoff_id: int, agent: Agent, when: dat
     await session.refresh(handoff)
     conversation = await session.get_one(Conversation, handoff.conversation_id)
     conversation.mode = "agent"
+    await report_events.record(
+        session,
+        "handoff_accepted",
+        conversation_id=handoff.conversation_id,
+        queue=handoff.queue,
+        language=handoff.language,
+        handoff_id=handoff.id,
+        agent_id=agent.id,
+        wait_seconds=seconds(await queued_since(session, handoff), utc(when)),
+    )
     return handoff
 
 
@@ -115,20 +180,64 @@ def held_by(handoff: Handoff, agent: Agent) -> None:
 
 
 async def requeue(session: AsyncSession, handoff: Handoff, queue: Optional[str] = None) -> Handoff:
-    """Back in line (the analyst dropped, or transferred it): behind nobody who
-    waited less, since its id keeps its place."""
+    """Back in line (the analyst dropped, or transferred it to `queue`): behind
+    nobody who waited less, since its id keeps its place. For the reports, the
+    analyst's part ends (closed, "transferred" or "agent_lost") and the
+    handoff is queued again."""
+    if handoff.status == "accepted" and handoff.accepted_at is not None:
+        await report_events.record(
+            session,
+            "handoff_closed",
+            conversation_id=handoff.conversation_id,
+            queue=handoff.queue,
+            language=handoff.language,
+            handoff_id=handoff.id,
+            agent_id=handoff.agent_id,
+            stage="accepted",
+            waited_seconds=seconds(await queued_since(session, handoff), handoff.accepted_at),
+            handle_seconds=seconds(handoff.accepted_at, session_clock(session).now()),
+            resolution="transferred" if queue else "agent_lost",
+        )
     handoff.status, handoff.agent_id, handoff.accepted_at = "queued", None, None
     if queue:
         handoff.queue = queue
     conversation = await session.get_one(Conversation, handoff.conversation_id)
     conversation.mode = "queued"
     await session.flush()
+    await report_events.record(
+        session,
+        "handoff_queued",
+        conversation_id=handoff.conversation_id,
+        queue=handoff.queue,
+        language=handoff.language,
+        handoff_id=handoff.id,
+        requeued=True,
+    )
     return handoff
 
 
 async def finish(session: AsyncSession, handoff: Handoff, status: str, resolution: str, when: datetime) -> Handoff:
     """Closed or abandoned; the conversation goes back to Carolina. A chat the
     analyst resolved asks the satisfaction survey."""
+    # For the reports: how far it got (queued or accepted), how long the customer
+    # waited in line, how long the analyst had it.
+    stage = handoff.status
+    held = handoff.accepted_at if stage == "accepted" else None
+    report: Dict[str, Any] = {
+        "conversation_id": handoff.conversation_id,
+        "queue": handoff.queue,
+        "language": handoff.language,
+        "handoff_id": handoff.id,
+        "stage": stage,
+        "waited_seconds": seconds(await queued_since(session, handoff), held or when),
+        "handle_seconds": seconds(held, when) if held else None,
+    }
+    if status == "abandoned":
+        await report_events.record(session, "handoff_abandoned", **report)
+    else:
+        await report_events.record(
+            session, "handoff_closed", **report, agent_id=handoff.agent_id, resolution=resolution
+        )
     handoff.status, handoff.resolution, handoff.closed_at = status, resolution, utc(when)
     conversation = await session.get_one(Conversation, handoff.conversation_id)
     conversation.mode = "bot"
@@ -162,7 +271,7 @@ async def to_ticket(session: AsyncSession, handoff: Handoff, when: datetime) -> 
         return await session.get_one(Ticket, handoff.ticket_id)
     request = ticket_request(handoff)
     ticket, _ = await tickets.create_ticket(
-        session, handoff.conversation_id, request, f"handoff:{handoff.id}", "", when
+        session, handoff.conversation_id, request, f"handoff:{handoff.id}", "", when, via="handoff"
     )
     handoff.ticket_id = ticket.id
     return ticket
@@ -177,8 +286,31 @@ async def record_survey(session: AsyncSession, conversation: Conversation, text:
     found = answers.score(text)  # "10", "nota 9", "8/10", "dez!"
     if found is not None:
         conversation.satisfaction, conversation.satisfaction_at = found, utc(when)
+        chat = (
+            await session.execute(
+                select(Handoff.queue).where(Handoff.conversation_id == conversation.id).order_by(Handoff.id.desc())
+            )
+        ).first()
+        await report_events.record(
+            session,
+            "survey",
+            conversation_id=conversation.id,
+            queue=chat.queue if chat else None,
+            language=conversation.language,
+            score=found,
+            text=survey_comment(text, conversation.language),
+            channel="live_chat",
+        )
         return conversation.satisfaction
     return None
+
+
+def survey_comment(text: str, language: Optional[str]) -> Optional[str]:
+    """The survey answer, masked, when it says more than the score ("10, muito
+    atenciosa"); None for "nota 9", "8/10", "dez!"."""
+    numbers = {word for phrases in answers.default_vocabulary().numbers.values() for p in phrases for word in p.words}
+    said = [word for word in words(text) if len(word) > 3 and word not in numbers and word not in SCORE_WORDS]
+    return mask_text(text.strip(), language) if said else None
 
 
 async def queued_in(session: AsyncSession, queues: Sequence[str]) -> List[Handoff]:

@@ -51,6 +51,7 @@ from bot.db.models import (
     Handoff,
     Message,
     OutgoingMail,
+    ReportEvent,
     Ticket,
     TicketUpdate,
     utc,
@@ -344,6 +345,10 @@ async def delete_rows(session: AsyncSession, plan: RetentionPlan) -> None:
     for batch in chunked(plan.tickets):
         await session.execute(delete(Ticket).where(Ticket.id.in_(batch)))
     for ids in chunked(plan.conversations):
+        # The reports keep their counts, without the conversation or what it quoted.
+        await session.execute(
+            update(ReportEvent).where(ReportEvent.conversation_id.in_(ids)).values(text=None, conversation_id=None)
+        )
         for model in (Message, Handoff, Deflection, TicketUpdate):
             await session.execute(delete(model).where(model.conversation_id.in_(ids)))
         await session.execute(delete(Conversation).where(Conversation.id.in_(ids)))

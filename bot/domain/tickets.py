@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db import queries
 from bot.db.models import Contact, Conversation, Deflection, Message, Ticket, TicketUpdate
 from bot.db.session import session_clock
-from bot.domain import mail_queue, ticket_mail
+from bot.domain import mail_queue, report_events, ticket_mail
 from bot.domain.errors import DomainError
 from bot.domain.hours import load_calendar
 from bot.domain.messages import message_json
@@ -166,13 +166,16 @@ async def create_ticket(
     when: datetime,
     parent: Optional[Ticket] = None,
     mail: Optional[Settings] = None,
+    via: Optional[str] = None,
 ) -> Tuple[Ticket, bool]:
     """(the ticket, whether it was created now). A unique-constraint race (same
     key or same number at once) raises IntegrityError; the caller retries.
     The same request again from the same conversation, under another key (the
     action server's retry comes with a new form turn), is the same ticket too.
     With `mail` (the hub's settings), the customer's e-mail is queued in this
-    transaction, to be sent after the commit (bot/domain/mail_queue.py)."""
+    transaction, to be sent after the commit (bot/domain/mail_queue.py).
+    `via`, for the reports: "handoff" (a live chat's), "follow_up" (with a
+    parent) or "intake" (Carolina gathered it)."""
     existing = await by_key(session, Ticket, key)
     if existing is not None:
         return same_request(existing, request_hash), False
@@ -208,6 +211,17 @@ async def create_ticket(
     )
     session.add(ticket)
     await session.flush()
+    await report_events.record(
+        session,
+        "ticket_created",
+        conversation_id=conversation.id,
+        queue=ticket.queue,
+        language=ticket.language,
+        ticket_number=ticket.number,
+        category=ticket.category,
+        criticality=ticket.criticality,
+        via=via or ("follow_up" if parent else "intake"),
+    )
     if mail is not None:
         ticket_mail.queue_ticket_email(
             session, ticket_json(ticket), ticket.id, contact.email, mail, mail_queue.real_now()
@@ -343,15 +357,19 @@ def follow_up_request(parent: Ticket, description: str, language: Optional[str])
     if not text:
         raise DomainError(422, "invalid", "description is required")
     fields = dict(parent.fields or {})
-    fields.update(description=mask_text(text[:TEXT_LIMIT], language), summary=(parent.summary or "")[:TEXT_LIMIT])
+    fields.update(description=mask_text(text, language)[:TEXT_LIMIT], summary=(parent.summary or "")[:TEXT_LIMIT])
     return TicketRequest(fields, parent.impact or "medium", parent.urgency or "medium", language or parent.language)
 
 
 async def record_deflection(session: AsyncSession, conversation_id: str, article_id: str) -> Deflection:
-    if await queries.get_conversation(session, conversation_id) is None:
+    conversation = await queries.get_conversation(session, conversation_id)
+    if conversation is None:
         raise DomainError(404, "no_conversation", "no such conversation")
     deflection = Deflection(conversation_id=conversation_id, article_id=article_id)
     session.add(deflection)
+    await report_events.record(
+        session, "deflection", conversation_id=conversation_id, language=conversation.language, article_id=article_id
+    )
     await session.flush()
     return deflection
 
@@ -363,6 +381,17 @@ async def set_status(session: AsyncSession, ticket: Ticket, status: str) -> Tick
     if status != ticket.status and status not in TRANSITIONS.get(ticket.status, ()):
         allowed = ", ".join(TRANSITIONS.get(ticket.status, ())) or "none: a follow-up opens a new ticket"
         raise DomainError(409, "transition", f"a ticket {ticket.status} cannot become {status} (allowed: {allowed})")
+    if status != ticket.status:
+        moved: Dict[str, Any] = {"from": ticket.status, "to": status}  # "from" is a keyword
+        await report_events.record(
+            session,
+            "ticket_status",
+            conversation_id=ticket.conversation_id,
+            queue=ticket.queue,
+            language=ticket.language,
+            ticket_number=ticket.number,
+            **moved,
+        )
     ticket.status = status
     await session.flush()
     return ticket

@@ -106,7 +106,7 @@ class AgentCreate(Body):
     name: str = ""
     password: str = ""
     queues: List[str] = Field(default_factory=list, description="queue names (common/vocabulary.yml)")
-    role: str = Field(default="agent", description="agent or admin")
+    role: str = Field(default="agent", description="agent, supervisor (an agent who also reads the reports) or admin")
 
 
 class PasswordChange(Body):
@@ -123,6 +123,12 @@ class PrivacyErase(Body):
     email: Optional[str] = Field(default=None, description="every contact with this e-mail address")
     contact_id: Optional[str] = Field(default=None, description="the portal's contact id")
     confirm: bool = Field(default=False, description="must be true: an erasure cannot be undone")
+
+
+class GapsHandled(Body):
+    event_ids: List[int] = Field(
+        min_length=1, max_length=10000, description="the ids of a knowledge-gap group's questions (its event_ids)"
+    )
 
 
 # Every route that reads a body, and its shape.
@@ -142,6 +148,7 @@ BODIES: Dict[Tuple[str, str], Type[Body]] = {
     ("post", "/api/agent/password"): PasswordChange,
     ("post", "/api/agent/agents/{id}/password"): PasswordReset,
     ("post", "/api/agent/privacy/erase"): PrivacyErase,
+    ("post", "/api/reports/gaps/handled"): GapsHandled,
 }
 
 

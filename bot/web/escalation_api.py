@@ -39,16 +39,19 @@ def explain(decision: Decision, language: Optional[str]) -> Dict[str, Any]:
 async def decision(request: web.Request) -> web.Response:
     """Whether an analyst of `queue` could take the conversation now, and if
     not why: asked before Carolina gathers anything, so the customer hears the
-    truth first. Nothing is queued or created."""
+    truth first. Nothing is queued or created; the reports note the request
+    for a person (the handoff form is the only caller)."""
     conversation_id = request.query.get("conversation_id") or ""
     queue = request.query.get("queue") or ""
     live = request.app[keys.LIVE]
     if queue not in live.calendar.queues:
         raise DomainError(422, "invalid", f"queue must be one of {', '.join(live.calendar.queues)}")
-    async with request.app[keys.SESSIONS]() as session:
-        conversation, _ = await tickets.conversation_contact(session, conversation_id)
-        found = await handoffs.decide_for(session, live.calendar, queue, request.app[keys.CLOCK].now())
     language = request.query.get("language") if request.query.get("language") in ("pt", "es", "en") else None
+    when = request.app[keys.CLOCK].now()
+    async with request.app[keys.SESSIONS].begin() as session:
+        conversation, _ = await tickets.conversation_contact(session, conversation_id)
+        await handoffs.requested(session, conversation, queue, language, when)
+        found = await handoffs.decide_for(session, live.calendar, queue, when)
     return web.json_response(explain(found, language or conversation.language))
 
 
@@ -76,6 +79,9 @@ async def escalate(request: web.Request) -> web.Response:
         if contact is not None or parsed is not None:
             tickets.check_may_open(contact, queue)
         lang = language or conversation.language
+        if body.get("queue"):
+            # The handoff form's escalation (the intake's names no queue: the customer asked for a ticket).
+            await handoffs.requested(session, conversation, queue, lang, when)
         existing = await handoffs.live_handoff(session, conversation_id)
         if existing is not None:
             return {

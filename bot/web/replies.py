@@ -369,6 +369,122 @@ class Erased(Reply):
     erased: ErasureCounts
 
 
+class ContainmentDay(Reply):
+    date: str
+    bot: int
+    human: int
+    ticket: int
+
+
+class ContainmentTotals(Reply):
+    conversations: int
+    bot: int
+    human: int
+    ticket: int
+
+
+class ContainmentReport(Reply):
+    days: List[ContainmentDay]
+    totals: ContainmentTotals
+
+
+class ArticleFigures(Reply):
+    article_id: str
+    title: str
+    shown: int
+    helpful: int
+    unhelpful: int
+    helpful_rate: Optional[float]
+
+
+class KnowledgeBaseReport(Reply):
+    answers: int
+    suggestions: int
+    no_answer: int
+    helpful: int
+    unhelpful: int
+    helpful_rate: Optional[float]
+    most_shown: List[ArticleFigures]
+    least_helpful: List[ArticleFigures]
+
+
+class GapGroup(Reply):
+    key: str
+    count: int
+    languages: List[str]
+    examples: List[str]
+    event_ids: List[int]
+
+
+class GapsReport(Reply):
+    groups: List[GapGroup]
+
+
+class GapsMarked(Reply):
+    handled: int
+
+
+class QueueFigures(Reply):
+    queue: str
+    requests: int
+    queued: int
+    accepted: int
+    abandoned: int
+    abandon_rate: Optional[float]
+    wait_p50_seconds: Optional[float]
+    wait_p90_seconds: Optional[float]
+    handle_p50_seconds: Optional[float]
+
+
+class HourOnline(Reply):
+    hour: int
+    analysts: float
+
+
+class LiveChatReport(Reply):
+    queues: List[QueueFigures]
+    online_by_hour: List[HourOnline]
+
+
+class TicketDay(Reply):
+    date: str
+    opened: int
+    by_category: Dict[str, int]
+    by_criticality: Dict[str, int]
+
+
+class StatusTime(Reply):
+    status: str
+    count: int
+    p50_hours: Optional[float]
+    mean_hours: Optional[float]
+
+
+class TicketsReport(Reply):
+    days: List[TicketDay]
+    opened: int
+    deflected: int
+    time_in_status: List[StatusTime]
+
+
+class SurveyComment(Reply):
+    date: str
+    score: int
+    text: str
+
+
+class SurveyFigures(Reply):
+    responses: int
+    nps: Optional[float]
+    distribution: List[int]
+    comments: List[SurveyComment]
+
+
+class SatisfactionReport(Reply):
+    live_chat: SurveyFigures
+    ticket: SurveyFigures
+
+
 ReplyModel = Union[Type[Reply], Type[RootModel]]
 
 # Every route that answers JSON, and the shape of its successful replies (errors are Problem).
@@ -414,6 +530,13 @@ REPLIES: Dict[Tuple[str, str], ReplyModel] = {
     ("post", "/api/demo/customers/{key}/token"): DemoToken,
     ("get", "/api/agent/privacy/export"): PersonalData,
     ("post", "/api/agent/privacy/erase"): Erased,
+    ("get", "/api/reports/containment"): ContainmentReport,
+    ("get", "/api/reports/kb"): KnowledgeBaseReport,
+    ("get", "/api/reports/gaps"): GapsReport,
+    ("post", "/api/reports/gaps/handled"): GapsMarked,
+    ("get", "/api/reports/live_chat"): LiveChatReport,
+    ("get", "/api/reports/tickets"): TicketsReport,
+    ("get", "/api/reports/satisfaction"): SatisfactionReport,
 }
 
 

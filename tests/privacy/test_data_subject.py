@@ -50,6 +50,7 @@ async def people(world: World) -> Dict[str, Any]:
     await world.update(ticket.id, second, 5, "o pedido 4711 também")
     await world.events(first, 30, ANA_SAYS[0])
     await world.events(second, 5, ANA_SAYS[1])
+    await world.question(first, 30, ANA_SAYS[0])
     ana_mail = await world.mail(ANA.email, 5, f"Chamado {ticket.number}", ticket.id)
     # A copy in the outbox whose row is gone, addressed with her name and another case.
     stray = world.outbox / "stray.eml"
@@ -60,6 +61,7 @@ async def people(world: World) -> Dict[str, Any]:
     third = await world.conversation(bruno, 20, BRUNO_SAYS)
     bruno_ticket = await world.ticket(bruno, third, 20, "estoque trava")
     await world.events(third, 20, BRUNO_SAYS)
+    await world.question(third, 20, BRUNO_SAYS)
     bruno_mail = await world.mail(BRUNO.email, 5, f"Chamado {bruno_ticket.number}", bruno_ticket.id)
     return {
         "ana": ana,

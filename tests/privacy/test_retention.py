@@ -34,12 +34,13 @@ from bot.db.models import (
     Handoff,
     Message,
     OutgoingMail,
+    ReportEvent,
     Ticket,
     TicketUpdate,
     metadata,
 )
 from bot.db.session import make_engine, make_sessions
-from bot.domain import audit, retention
+from bot.domain import audit, report_events, retention
 from bot.domain.identity import Identity
 from bot.settings import Settings
 from common.clock import Clock
@@ -170,6 +171,11 @@ class World:
                 )
             )
 
+    async def question(self, conversation_id: str, days_ago: float, text: str) -> None:
+        """What the reports keep of a question Carolina could not answer (bot/domain/report_events.py)."""
+        async with self.sessions(days_ago).begin() as session:
+            await report_events.record(session, "no_answer", conversation_id=conversation_id, language="pt", text=text)
+
     async def deflection(self, conversation_id: str, days_ago: float) -> None:
         async with self.sessions(days_ago).begin() as session:
             session.add(Deflection(conversation_id=conversation_id, article_id="forgot_password"))
@@ -252,8 +258,10 @@ async def seed(world: World) -> Seeded:
     await world.handoff(ids["old"], 200, "quero falar com alguém")
     await world.deflection(ids["old"], 200)
     await world.events(ids["old"], 200, "a nota fiscal não sai", "obrigada")
+    await world.question(ids["old"], 200, "a nota fiscal não sai")
     ids["recent"] = await world.conversation(ana, 10, "voltei")
     await world.events(ids["recent"], 10, "voltei")
+    await world.question(ids["recent"], 10, "voltei")
     # Bruno: a ticket a year old holds its conversation (older than 180 days) and its events.
     ids["ticketed"] = await world.conversation(bruno, 400, "o estoque trava")
     ids["kept_ticket"] = (await world.ticket(bruno, ids["ticketed"], 400, "estoque trava")).number
@@ -366,6 +374,12 @@ def test_the_purge_removes_what_outlived_its_period_and_a_dry_run_counts_the_sam
         purge = entries[-1]
         assert (purge.actor, purge.action, purge.target) == ("system", "retention_purge", "-")
         assert purge.detail == {"by": "retention job", "counts": EXPECTED}
+
+        # The reports keep counting the old question, without its conversation or its words.
+        async with world.sessions()() as session:
+            events = await session.execute(select(ReportEvent).order_by(ReportEvent.id))
+            questions = [(e.conversation_id, e.text) for e in events.scalars()]
+        assert questions == [(None, None), (ids["recent"], "voltei")]
 
         again = await retention.purge(world.sessions(), world.settings)
         assert again.total == 0
