@@ -18,7 +18,7 @@ from bot.adapters.rasa_client import Gate, RasaClient
 from bot.adapters.ratelimit import SocketGate
 from bot.db.models import Agent
 from bot.db.session import make_engine, make_sessions
-from bot.domain import agents
+from bot.domain import agents, knowledge_gaps
 from bot.domain.live_chat import LiveChat
 from bot.realtime import agents as agent_sockets
 from bot.realtime import retention_job, timers, widget
@@ -99,6 +99,24 @@ async def retention(app: web.Application) -> AsyncIterator[None]:
     await asyncio.gather(task, return_exceptions=True)
 
 
+# The knowledge-gap report's first grouping loads spaCy's lookup tables and the
+# articles' examples (about 4 s of CPU): done in a thread this long after start,
+# so the first Reports page does not pay it, and a start (or a test's short-lived
+# hub) does not either.
+WARM_REPORTS_AFTER_SECONDS = 30.0
+
+
+async def reports_warm(app: web.Application) -> AsyncIterator[None]:
+    async def later() -> None:
+        await asyncio.sleep(WARM_REPORTS_AFTER_SECONDS)
+        await asyncio.get_running_loop().run_in_executor(None, knowledge_gaps.warm)
+
+    task = asyncio.ensure_future(later())
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
 async def http_client(app: web.Application) -> AsyncIterator[None]:
     async with aiohttp.ClientSession() as session:
         app[keys.HTTP] = session
@@ -133,6 +151,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(mail)
     if settings.retention_check_hours > 0:
         app.cleanup_ctx.append(retention)
+    app.cleanup_ctx.append(reports_warm)
     # CSP, X-Frame-Options and the like on every response, static files and errors too.
     headers.setup(app)
     sio = socketio.AsyncServer(
