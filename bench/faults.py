@@ -140,6 +140,11 @@ class Customer:
         self.stored: Dict[str, int] = {}  # client message id -> seq the hub gave it
         self.pending: Dict[str, str] = {}  # client message id -> text, not yet stored
         self.stop, self.deadline = threading.Event(), 0.0  # set by run()
+        # Set once the hub has answered the session's `sync` with its history: like
+        # widget.js, nothing is sent before (the hub handles a socket's events
+        # concurrently, so a message sent on the heels of `session_request` could
+        # arrive before the socket has a conversation and be refused).
+        self.ready = threading.Event()
         self.client = socketio.Client(
             reconnection=True,
             reconnection_delay=0.5,
@@ -155,6 +160,7 @@ class Customer:
 
     # -- the widget's side of the protocol --------------------------------------
     def _connected(self) -> None:
+        self.ready.clear()
         current = self.conversations[-1].token if self.conversations else None
         self.client.emit("session_request", {"session_id": current, "token": self.token, "language": self.lang})
 
@@ -172,6 +178,7 @@ class Customer:
         """What the hub stored while this customer was away; then what it never got, again."""
         for message in items:
             self._message(message)
+        self.ready.set()
         with self.lock:
             waiting = dict(self.pending)
         for message_id, text in waiting.items():
@@ -188,6 +195,8 @@ class Customer:
             self.lock.notify_all()
 
     def _emit(self, text: str, message_id: str) -> None:
+        if not self.ready.is_set():
+            return  # kept in `pending`: sent with the rest once the session's history is in
         try:
             self.client.emit("user_uttered", {"message": text, "message_id": message_id})
         except socketio.exceptions.BadNamespaceError:
