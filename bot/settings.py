@@ -10,6 +10,7 @@ from typing import Mapping, Optional, Tuple
 
 from common.actions_token import shared_actions_token
 from common.clock import Clock
+from common.private_files import stored_secret
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,6 +19,7 @@ def _split(value: str) -> Tuple[str, ...]:
     return tuple(v.strip() for v in value.split(",") if v.strip())
 
 
+SIGNING_SECRET_FILE = ROOT / "var" / "signing.secret"
 # Rasa's tracker store as endpoints.yml configures it.
 DEFAULT_TRACKER_STORE = f"sqlite+aiosqlite:///{ROOT / 'var' / 'rasa_tracker.db'}"
 
@@ -123,6 +125,25 @@ class Settings:
     # The environment's default (from_env) is that file; a Settings() made in a
     # test names no tracker store, so no test touches the checkout's var/.
     tracker_store_url: str = ""
+    # The key of every signed thing the hub hands out and must recognise later:
+    # ticket reply addresses, e-mailed links, upload tokens. It must outlive
+    # restarts (an e-mail answered next week), so from_env keeps it in
+    # var/signing.secret unless CAROLINA_SIGNING_SECRET gives it.
+    signing_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    # "host:port" where the hub receives customers' e-mail replies to tickets
+    # (bot/adapters/inbound_smtp.py); None: no inbound mail.
+    inbound_smtp: Optional[str] = None
+    # The domain of the tickets' reply addresses (reply+<ticket>.<signature>@domain):
+    # the MX of this domain must deliver to inbound_smtp.
+    reply_domain: str = "carolina.localhost"
+    # How often the hub moves tickets whose deadline passed and sends the warnings.
+    ticket_check_seconds: float = 60.0
+    # Customers' and analysts' files, outside the web root.
+    attachments_dir: str = str(ROOT / "var" / "attachments")
+    # The guides' limit per file in a ticket; larger files go through the portal's upload area.
+    attachment_max_bytes: int = 20 * 1024 * 1024
+    # The guides keep files three months.
+    retention_attachment_days: int = 90
     # python-socketio's and engine.io's own logs.
     debug_socketio: bool = False
     # Every JSON reply checked against its model (bot/web/replies.py); the tests turn it on.
@@ -193,6 +214,17 @@ class Settings:
             retention_mail_days=int(env.get("CAROLINA_RETENTION_MAIL_DAYS", defaults.retention_mail_days)),
             retention_check_hours=float(env.get("CAROLINA_RETENTION_CHECK_HOURS", defaults.retention_check_hours)),
             tracker_store_url=env.get("CAROLINA_TRACKER_STORE_URL", DEFAULT_TRACKER_STORE),
+            signing_secret=env.get("CAROLINA_SIGNING_SECRET") or stored_secret(SIGNING_SECRET_FILE),
+            inbound_smtp=env.get("CAROLINA_INBOUND_SMTP") or None,
+            reply_domain=env.get("CAROLINA_REPLY_DOMAIN", defaults.reply_domain),
+            ticket_check_seconds=float(env.get("CAROLINA_TICKET_CHECK_SECONDS", defaults.ticket_check_seconds)),
+            attachments_dir=env.get("CAROLINA_ATTACHMENTS_DIR", defaults.attachments_dir),
+            attachment_max_bytes=int(
+                float(env.get("CAROLINA_ATTACHMENT_MAX_MB", defaults.attachment_max_bytes / 1024 / 1024)) * 1024 * 1024
+            ),
+            retention_attachment_days=int(
+                env.get("CAROLINA_RETENTION_ATTACHMENT_DAYS", defaults.retention_attachment_days)
+            ),
             debug_socketio=bool(env.get("CAROLINA_DEBUG_SOCKETIO")),
             check_replies=env.get("CAROLINA_CHECK_REPLIES") == "1",
             clock=Clock.from_env(env),

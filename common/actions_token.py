@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import secrets
 from pathlib import Path
 from typing import Mapping
 
-from common.private_files import private_dir, private_file
+from common.private_files import stored_secret
 
 TOKEN_FILE = Path(__file__).resolve().parent.parent / "var" / "actions.token"
 
@@ -18,17 +17,7 @@ def shared_actions_token(env: Mapping[str, str] = os.environ, path: Path = TOKEN
     """The token the action server shows the hub's API: CAROLINA_ACTIONS_TOKEN, or
     one made on first use in var/actions.token, which both processes read, so a
     single machine needs no configuration and nothing secret is in the repository."""
-    if env.get("CAROLINA_ACTIONS_TOKEN"):
-        return env["CAROLINA_ACTIONS_TOKEN"]
-    private_dir(path.parent)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        private_file(path)  # an older install's token may be readable by others
-        return path.read_text().strip()
-    with os.fdopen(descriptor, "w") as file:
-        file.write(secrets.token_urlsafe(24))
-    return path.read_text().strip()
+    return env.get("CAROLINA_ACTIONS_TOKEN") or stored_secret(path, 24)
 
 
 # The metadata key under which the hub sends Rasa, with every customer message,

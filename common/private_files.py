@@ -9,6 +9,7 @@ the database file's own mode, so creating the database file right is enough.)
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 FILE_MODE = 0o600
@@ -39,3 +40,18 @@ def write_private(path: Path, data: bytes) -> None:
         file.write(data)
     if path.stat().st_mode & 0o077:
         path.chmod(FILE_MODE)
+
+
+def stored_secret(path: Path, size: int = 32) -> str:
+    """A random secret made on first use in `path` (0600), the same on every later
+    read, so the processes of one machine share it with no configuration and
+    nothing secret is in the repository."""
+    private_dir(path.parent)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    except FileExistsError:
+        private_file(path)  # an older install's file may be readable by others
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_urlsafe(size))
+    return path.read_text().strip()

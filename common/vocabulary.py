@@ -38,6 +38,20 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Deadline:
+    """A status the ticket leaves by itself: after `business_days` without news
+    it becomes `then`; a product line may have its own count (the guides give
+    Linha Consinco 5 business days of validation)."""
+
+    business_days: int
+    then: str
+    by_product_line: Mapping[str, int]
+
+    def days_for(self, product_line: Any) -> int:
+        return self.by_product_line.get(str(product_line), self.business_days) if product_line else self.business_days
+
+
+@dataclass(frozen=True)
 class Vocabulary:
     queues: Dict[str, Labels]
     categories: Dict[str, Labels]
@@ -49,6 +63,7 @@ class Vocabulary:
     fields: Tuple[Field, ...]
     unknown: str
     handoff_topics: Dict[str, str]
+    deadlines: Dict[str, Deadline]
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -95,6 +110,14 @@ def parse(raw: Mapping[str, Any]) -> Vocabulary:
         if set(targets) - set(statuses):
             unknown = sorted(set(targets) - set(statuses))
             raise VocabularyError(f"statuses.{name}.next names unknown statuses: {unknown}")
+    deadlines = {}
+    for name, spec in raw["statuses"].items():
+        if spec.get("deadline"):
+            deadline = spec["deadline"]
+            if deadline.get("then") not in transitions[name]:
+                raise VocabularyError(f"statuses.{name}.deadline.then must be one of its next statuses")
+            by_line = {str(line): int(days) for line, days in (deadline.get("by_product_line") or {}).items()}
+            deadlines[name] = Deadline(int(deadline["business_days"]), str(deadline["then"]), by_line)
     criticalities = {name: _labels(f"criticalities.{name}", labels) for name, labels in raw["criticalities"].items()}
     topics = {str(topic): str(queue) for topic, queue in raw["handoff_topics"].items()}
     if set(topics.values()) - set(queues):
@@ -129,6 +152,7 @@ def parse(raw: Mapping[str, Any]) -> Vocabulary:
         tuple(fields),
         str(raw["unknown"]),
         topics,
+        deadlines,
     )
 
 

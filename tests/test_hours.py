@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.domain.hours import HoursError, load_calendar, parse_calendar
+from common.vocabulary import vocabulary
 
 BRT = timezone(timedelta(hours=-3))  # Brasília: no daylight-saving time since 2019
 CALENDAR = load_calendar()
@@ -73,3 +74,24 @@ def test_a_bad_schedule_is_refused_with_the_reason():
         parse_calendar({"queues": {"q": {"hours": {"mon": ["18:00-08:00"]}}}})
     with pytest.raises(HoursError, match="day range"):
         parse_calendar({"queues": {"q": {"hours": {"monday-friday": ["08:00-18:00"]}}}})
+
+
+def test_business_days_skip_weekends_and_national_holidays():
+    calendar = load_calendar()
+    zone = calendar.zone
+    thursday = datetime(2026, 12, 17, 10, 0, tzinfo=zone)
+    # Fri 18, Mon 21, Tue 22, Wed 23, Thu 24, (Christmas), Mon 28, Tue 29.
+    assert calendar.add_business_days(thursday, 7) == datetime(2026, 12, 29, 10, 0, tzinfo=zone)
+    assert calendar.add_business_days(datetime(2026, 12, 29, 10, 0, tzinfo=zone), -1) == datetime(
+        2026, 12, 28, 10, 0, tzinfo=zone
+    )
+    # A Saturday counts from Monday.
+    assert calendar.add_business_days(datetime(2026, 12, 19, 9, 0, tzinfo=zone), 1).day == 22
+
+
+def test_deadlines_come_from_the_vocabulary():
+    deadlines = vocabulary().deadlines
+    assert deadlines["awaiting_customer"].then == "customer_validation"
+    assert deadlines["customer_validation"].days_for(None) == 7
+    assert deadlines["customer_validation"].days_for("Linha Consinco") == 5
+    assert "closed" not in deadlines

@@ -162,6 +162,71 @@ class Ticket(Base):
     emailed_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # The next automatic move (awaiting customer -> validation -> closed), stored
+    # with the row so any hub's job claims it once (bot/domain/ticket_status.py);
+    # NULL: nothing moves by itself. warn_at: when the customer is told it will.
+    deadline_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), index=True)
+    warn_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), index=True)
+    warned_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    # The survey at the end of the ticket: 0-10 and an optional comment, once.
+    survey_score: Mapped[Optional[int]] = mapped_column(Integer)
+    survey_comment: Mapped[Optional[str]] = mapped_column(Text)
+    survey_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    # Extra e-mail recipients, copied on every message of the ticket (the guides' "e-mails adicionais").
+    cc: Mapped[Any] = mapped_column(JSON, nullable=True)
+    # The customer's last word on the ticket (the "last interaction" of My tickets).
+    last_customer_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+
+class TicketMessage(Base):
+    """The ticket's thread after its opening transcript: public replies the
+    customer sees, internal notes analysts only, and the status changes."""
+
+    __tablename__ = "ticket_messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(Integer, ForeignKey("tickets.id"), nullable=False, index=True)
+    author: Mapped[str] = mapped_column(String(10), nullable=False)  # customer | agent | carolina | system
+    agent_id: Mapped[Optional[int]] = mapped_column(Integer, ForeignKey("agents.id"))
+    # The analyst's name, or the e-mail sender as shown (masked).
+    author_name: Mapped[Optional[str]] = mapped_column(String(200))
+    visibility: Mapped[str] = mapped_column(String(10), nullable=False, default="public")  # public | internal
+    text: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    via: Mapped[str] = mapped_column(String(10), nullable=False)  # console | api | widget | email | link | auto
+    # A status change this message records.
+    status_from: Mapped[Optional[str]] = mapped_column(String(30))
+    status_to: Mapped[Optional[str]] = mapped_column(String(30))
+    # An e-mail reply's Message-ID: the same mail delivered twice adds one message.
+    email_id: Mapped[Optional[str]] = mapped_column(String(300), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # When a public message reached the customer's widget; NULL: still owed (told at the next visit).
+    delivered_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+
+class Attachment(Base):
+    """A file a customer or an analyst sent, stored outside the web root under a
+    random key (bot/adapters/file_storage.py); the row says whose it is."""
+
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # What URLs and messages name: random, so ids cannot be walked.
+    public_id: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
+    conversation_id: Mapped[Optional[str]] = mapped_column(
+        String(32), ForeignKey("conversations.id", ondelete="SET NULL"), index=True
+    )
+    ticket_id: Mapped[Optional[int]] = mapped_column(Integer, ForeignKey("tickets.id"), index=True)
+    ticket_message_id: Mapped[Optional[int]] = mapped_column(Integer, ForeignKey("ticket_messages.id"))
+    message_id: Mapped[Optional[int]] = mapped_column(Integer, ForeignKey("messages.id", ondelete="SET NULL"))
+    uploaded_by: Mapped[str] = mapped_column(String(10), nullable=False)  # customer | agent
+    agent_id: Mapped[Optional[int]] = mapped_column(Integer, ForeignKey("agents.id"))
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    content_type: Mapped[str] = mapped_column(String(100), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    storage_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
+    # The file is gone (retention); the row stays so the thread can say so.
+    purged_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
 
 class TicketUpdate(Base):

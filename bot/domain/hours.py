@@ -52,6 +52,29 @@ class Calendar:
         now = local.time()
         return any(start <= now and (end is None or now < end) for start, end in spec.periods.get(local.weekday(), ()))
 
+    def is_business_day(self, day: date) -> bool:
+        return day.weekday() < 5 and not self.holiday(day)
+
+    def add_business_days(self, moment: datetime, days: int) -> datetime:
+        """The same local time `days` business days later (weekends and national
+        holidays skipped): the guides' deadlines ("7 dias úteis"). A moment on a
+        day off counts from the next business day, as a message sent on a
+        Saturday is read on Monday. Negative `days` counts back (a warning the
+        business day before)."""
+        if moment.tzinfo is None:
+            raise ValueError("moment needs a time zone")
+        local = moment.astimezone(self.zone)
+        day, step = local.date(), 1 if days >= 0 else -1
+        remaining = abs(days)
+        if days > 0:
+            while not self.is_business_day(day):
+                day += timedelta(days=1)
+        while remaining:
+            day += timedelta(days=step)
+            if self.is_business_day(day):
+                remaining -= 1
+        return datetime.combine(day, local.time(), tzinfo=self.zone)
+
     def next_opening(self, queue: str, moment: datetime, horizon_days: int = 14) -> Optional[datetime]:
         """The first moment at or after `moment` when the queue is open (None: not within the horizon)."""
         if self.is_open(queue, moment):
