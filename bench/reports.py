@@ -86,10 +86,18 @@ WORDS = (
     "protheus rm datasul fluig winthor logix filial matriz ontem hoje sempre urgente cliente fornecedor produto "
     "pedido nota"
 ).split()
+TODAY = NOW.astimezone(reports.ZONE).date()
+# The page opens on the default period (the last 30 days up to today), the one the hub prepares.
 PERIODS = {
-    "30 days": reports.Period(date(2026, 12, 1), date(2026, 12, 30)),
+    "30 days": reports.Period.parse({}, TODAY),
     "366 days": reports.Period(date(2026, 1, 1), date(2026, 12, 31)),
 }
+
+
+def question_pool() -> List[Dict[str, Any]]:
+    """The development set's questions (tests/reports/gaps_dev.yml), each {lang, text}."""
+    dev = yaml.safe_load(GAPS_DEV.read_text(encoding="utf-8"))
+    return [row for rows in dev["topics"].values() for row in rows] + dev["singles"]
 
 
 @dataclass
@@ -260,9 +268,7 @@ def add_conversation(year: Year) -> None:
 
 def generate_year(conversations: int) -> Year:
     """Every row of the year, the same for the same number of conversations (but the conversations' ids)."""
-    dev = yaml.safe_load(GAPS_DEV.read_text(encoding="utf-8"))
-    pool = [row for rows in dev["topics"].values() for row in rows] + dev["singles"]
-    year = Year(random.Random(SEED), pool)
+    year = Year(random.Random(SEED), question_pool())
     for _ in range(conversations):
         add_conversation(year)
     rng = year.rng
@@ -353,12 +359,12 @@ async def timings(url: str, calls: int) -> Dict[str, Any]:
             dialect = s.bind.dialect
             version = ".".join(str(part) for part in dialect.server_version_info or ())
         result.update(database=f"{dialect.name} {version}".strip(), messages=messages, events=events)
+        result["page"] = await page_loads(sessions)
         t = time.perf_counter()
-        kg._background()
-        for lang in ("pt", "es", "en"):
-            kg.terms("x", lang)
+        async with sessions() as s:
+            await reports.warm(s, TODAY)
         result["warmup_seconds"] = round(time.perf_counter() - t, 2)
-        print(f"warm-up (spaCy lookup tables, the knowledge base's examples) {time.perf_counter() - t:.1f} s")
+        print(f"the hub's warm-up (titles, spaCy's tables, the default period's gaps) {time.perf_counter() - t:.1f} s")
         for label, period in PERIODS.items():
             rows: Dict[str, Any] = {}
             for name in reports.REPORTS:
@@ -381,6 +387,65 @@ async def timings(url: str, calls: int) -> Dict[str, Any]:
     finally:
         await engine.dispose()
     return result
+
+
+async def page(sessions: Any, period: reports.Period) -> float:
+    """The Reports page as the console loads it: the six reports asked at once,
+    each request in its own session (seconds until the last one is in)."""
+
+    async def one(name: str) -> None:
+        async with sessions() as s:
+            await reports.report(s, name, period, NOW, "pt")
+
+    t = time.perf_counter()
+    await asyncio.gather(*(one(name) for name in reports.REPORTS))
+    return time.perf_counter() - t
+
+
+def forget() -> None:
+    """A hub just started: nothing remembered but what every version loaded first (spaCy's tables)."""
+    for cached in (kg._terms, kg._fold_word, kg._grouped, reports._library):
+        cached.cache_clear()
+
+
+async def add_gap_questions(sessions: Any, count: int) -> None:
+    """New questions nobody answered, as customers keep asking between two page loads."""
+    rng, pool = random.Random(SEED + 1), question_pool()
+    rows = []
+    for i in range(count):
+        question = rng.choice(pool)
+        text = f"{question['text']} {' '.join(rng.sample(WORDS, 2))}"
+        rows.append(
+            {"kind": "no_answer", "language": question["lang"], "text": text, "created_at": NOW - timedelta(minutes=i)}
+        )
+    async with sessions.begin() as s:
+        await s.execute(insert(ReportEvent), rows)
+
+
+async def page_loads(sessions: Any) -> Dict[str, Any]:
+    """The page over each period: the first load of a hub that (as before) had
+    loaded only spaCy's tables; the first load after the hub's warm-up; a reload;
+    a reload after 50 new unanswered questions."""
+    loads: Dict[str, Any] = {}
+    for label, period in PERIODS.items():
+        forget()
+        kg.warm()
+        before = await page(sessions, period)
+        forget()
+        async with sessions() as s:
+            await reports.warm(s, TODAY)
+        first = await page(sessions, period)
+        again = await page(sessions, period)
+        await add_gap_questions(sessions, 50)
+        newer = await page(sessions, period)
+        loads[label] = {
+            "spacy_only_first_ms": round(before * 1000, 1),
+            "warmed_first_ms": round(first * 1000, 1),
+            "again_ms": round(again * 1000, 1),
+            "after_new_questions_ms": round(newer * 1000, 1),
+        }
+        print(f"page {label}: " + ", ".join(f"{k} {v:.0f}" for k, v in loads[label].items()), flush=True)
+    return loads
 
 
 @contextmanager
@@ -446,7 +511,7 @@ def markdown(report: Dict[str, Any]) -> str:
         f"{report['machine']}; {report['database']}. {report['conversations']:,} conversations, "
         f"{report['messages']:,} messages, {report['events']:,} report events (seed {report['seed']}, generated "
         f"and written in {report['generation_seconds']:.1f} s). Each report called {calls}, "
-        f"each call in its own session; ms. The gaps report's warm-up (once per process, timed apart): "
+        f"each call in its own session, after the hub's warm-up; ms. The warm-up (once per process, timed apart): "
         f"{report['warmup_seconds']:.1f} s.",
         "",
         "| report | " + " | ".join(f"{label} best | {label} first" for label in labels) + " |",
@@ -461,6 +526,21 @@ def markdown(report: Dict[str, Any]) -> str:
     slowest = max(
         (row["first_ms"], label, name) for label in labels for name, row in report["periods"][label]["reports"].items()
     )
+    lines += [
+        "",
+        "The page (the six reports asked at once, as the console does; ms): the first load when the hub "
+        "had loaded only spaCy's tables (the previous version's warm-up), the first load after the hub's "
+        "warm-up (article titles, spaCy's tables, the default period's gaps), a reload, and a reload after "
+        "50 new unanswered questions.",
+        "",
+        "| period | first, spaCy only (before) | first, after the warm-up | again | after 50 new questions |",
+        "|---|---|---|---|---|",
+    ]
+    for label, row in report["page"].items():
+        lines.append(
+            f"| {label} | {row['spacy_only_first_ms']:.0f} | {row['warmed_first_ms']:.0f} | {row['again_ms']:.0f} "
+            f"| {row['after_new_questions_ms']:.0f} |"
+        )
     lines += [
         "",
         "Periods: "

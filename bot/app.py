@@ -18,15 +18,27 @@ from bot.adapters.rasa_client import Gate, RasaClient
 from bot.adapters.ratelimit import SocketGate
 from bot.db.models import Agent
 from bot.db.session import make_engine, make_sessions
-from bot.domain import agents, knowledge_gaps
+from bot.domain import agents, reports
 from bot.domain.live_chat import LiveChat
 from bot.realtime import agents as agent_sockets
-from bot.realtime import retention_job, timers, widget
+from bot.realtime import inbound_server, retention_job, ticket_job, timers, widget
 from bot.realtime.mail_job import MailJob
 from bot.realtime.notifier import SocketNotifier
 from bot.realtime.presence import Presence
 from bot.settings import Settings
-from bot.web import agent_api, api, console_api, escalation_api, headers, pages, privacy_api, reports_api, tickets_api
+from bot.web import (
+    agent_api,
+    api,
+    attachments_api,
+    console_api,
+    escalation_api,
+    headers,
+    pages,
+    privacy_api,
+    reports_api,
+    ticket_links,
+    tickets_api,
+)
 from bot.web.audit import audited
 from bot.web.handshakes import handshake_limit
 from bot.web.problems import MAX_JSON_BYTES, problems
@@ -90,6 +102,16 @@ async def mail(app: web.Application) -> AsyncIterator[None]:
     await asyncio.gather(task, return_exceptions=True)
 
 
+async def ticket_deadlines(app: web.Application) -> AsyncIterator[None]:
+    """The ticket job moves tickets past their deadlines and warns the day before
+    (every CAROLINA_TICKET_CHECK_SECONDS; 0 turns it off)."""
+    job = ticket_job.run(app[keys.SIO], app[keys.SESSIONS], app[keys.SETTINGS], app[keys.MAIL])
+    task = asyncio.ensure_future(job)
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
 async def retention(app: web.Application) -> AsyncIterator[None]:
     """The purge of what outlived its retention period, at start and every CAROLINA_RETENTION_CHECK_HOURS."""
     settings = app[keys.SETTINGS]
@@ -109,7 +131,11 @@ WARM_REPORTS_AFTER_SECONDS = 30.0
 async def reports_warm(app: web.Application) -> AsyncIterator[None]:
     async def later() -> None:
         await asyncio.sleep(WARM_REPORTS_AFTER_SECONDS)
-        await asyncio.get_running_loop().run_in_executor(None, knowledge_gaps.warm)
+        try:
+            async with app[keys.SESSIONS]() as session:
+                await reports.warm(session, app[keys.SETTINGS].clock.now().astimezone(reports.ZONE).date())
+        except Exception:  # an early page load would only be slower; never a reason to stop
+            logger.exception("Could not prepare the reports")
 
     task = asyncio.ensure_future(later())
     yield
@@ -149,6 +175,10 @@ def create_app(settings: Settings) -> web.Application:
     app[keys.CLOCK] = settings.clock
     app.cleanup_ctx.extend([database, http_client, live])
     app.cleanup_ctx.append(mail)
+    # Customers' e-mail replies to tickets (nothing listens without CAROLINA_INBOUND_SMTP).
+    app.cleanup_ctx.append(inbound_server.serve)
+    if settings.ticket_check_seconds > 0:
+        app.cleanup_ctx.append(ticket_deadlines)
     if settings.retention_check_hours > 0:
         app.cleanup_ctx.append(retention)
     app.cleanup_ctx.append(reports_warm)
@@ -173,11 +203,13 @@ def create_app(settings: Settings) -> web.Application:
     app[keys.LOGIN_THROTTLE] = LoginThrottle()
     app.add_routes(api.routes)
     app.add_routes(tickets_api.routes)
+    app.add_routes(attachments_api.routes)
     app.add_routes(escalation_api.routes)
     app.add_routes(agent_api.routes)
     app.add_routes(console_api.routes)
     app.add_routes(privacy_api.routes)
     app.add_routes(reports_api.routes)
+    app.add_routes(ticket_links.routes)
     app.add_routes(pages.routes)
     app.router.add_static("/static/", STATIC, name="static")
     return app

@@ -9,13 +9,13 @@ import unicodedata
 from email import message_from_string
 from email.message import EmailMessage
 from email.policy import default
-from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
 from bot.settings import Settings
+from common.addresses import is_one_address  # noqa: F401 (the hub's callers import it from here)
 from common.ids import short_id
 from common.private_files import write_private
 
@@ -42,17 +42,6 @@ def header_value(text: str, limit: int = HEADER_LIMIT) -> str:
             kept.append(char)
     line = " ".join("".join(kept).split())
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
-
-
-def is_one_address(text: object) -> bool:
-    """Whether `text` is exactly one bare address (local@domain): no list, no
-    display name, no spaces, commas, semicolons, angle brackets or second @."""
-    if not isinstance(text, str) or not 3 <= len(text) <= 254 or not text.isprintable():
-        return False
-    if any(c.isspace() or c in ',;<>()[]\\"' for c in text) or text.count("@") != 1:
-        return False
-    local, domain = text.split("@")
-    return bool(local) and "." in domain.strip(".") and parseaddr(text)[1] == text
 
 
 def parse(raw: str) -> EmailMessage:

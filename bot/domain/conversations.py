@@ -268,11 +268,18 @@ async def store_customer_message(
     return customer, language, destination, notices
 
 
+def for_carolina(customer: Message) -> bool:
+    """A customer message Rasa is to answer: not one addressed to an analyst,
+    not a file the customer sent (its name is no question)."""
+    payload = customer.payload or {}
+    return payload.get("to") != "analyst" and not payload.get("attachment")
+
+
 async def answer_again(session: Any, conversation: Conversation, customer: Message, replies: List[Message]) -> bool:
     """Whether a resent message is asked of Carolina again rather than its replies
     replayed: it was hers, it is still the customer's last message, and what it
     got was nothing or only an apology for an answer that never came."""
-    if route(conversation) != "bot" or (customer.payload or {}).get("to") == "analyst":
+    if route(conversation) != "bot" or not for_carolina(customer):
         return False
     if any((reply.payload or {}).get("error") not in RETRIED_FAILURES for reply in replies):
         return False
@@ -404,7 +411,7 @@ async def answer_unanswered(sessions: async_sessionmaker, rasa: RasaClient) -> D
                 if (
                     await queries.replies_after(session, customer)
                     or route(conversation) != "bot"
-                    or (customer.payload or {}).get("to") == "analyst"
+                    or not for_carolina(customer)
                 ):
                     continue  # answered meanwhile, or it was (or is now) an analyst's
             language = conversation.language or (contact.language if contact else None)

@@ -39,6 +39,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.adapters.tracker_store import TrackerStore, open_store
 from bot.db.models import (
+    Attachment,
     AuditEntry,
     Contact,
     Conversation,
@@ -48,11 +49,12 @@ from bot.db.models import (
     OutgoingMail,
     ReportEvent,
     Ticket,
+    TicketMessage,
     TicketUpdate,
     utc,
 )
 from bot.db.session import session_clock
-from bot.domain import audit
+from bot.domain import attachments, audit
 from bot.domain.errors import DomainError
 from bot.domain.messages import message_json
 from bot.domain.retention import chunked, count_in, delete_files, outbox_file
@@ -75,10 +77,13 @@ ERASE_COUNTS = (
     "handoffs",
     "tickets",
     "ticket_updates",
+    "ticket_messages",
+    "attachments",
     "outgoing_mail",
     "audit_log",
     "tracker_events",
     "outbox_files",
+    "attachment_files",
 )
 
 
@@ -181,6 +186,22 @@ async def updates_of(session: AsyncSession, person: Person) -> List[TicketUpdate
     )
 
 
+async def thread_of(session: AsyncSession, person: Person) -> List[TicketMessage]:
+    """The threads of the person's tickets (replies, notes, status lines)."""
+    if not person.ticket_ids:
+        return []
+    query = select(TicketMessage).where(TicketMessage.ticket_id.in_(person.ticket_ids))
+    return list((await session.execute(query.order_by(TicketMessage.id))).scalars())
+
+
+async def files_of(session: AsyncSession, person: Person) -> List[Attachment]:
+    """The files sent in the person's conversations or on their tickets."""
+    where = attachments.of_rows(person.ticket_ids, person.conversation_ids)
+    if where is None:
+        return []
+    return list((await session.execute(select(Attachment).where(where).order_by(Attachment.id))).scalars())
+
+
 async def rows_of(session: AsyncSession, model: Any, conversations: Sequence[str]) -> List[Any]:
     found: List[Any] = []
     for batch in chunked(conversations):
@@ -251,7 +272,22 @@ def handoff_json(handoff: Handoff, numbers: Dict[int, str]) -> Dict[str, Any]:
     }
 
 
-def ticket_json(ticket: Ticket, updates: Sequence[TicketUpdate], numbers: Dict[int, str]) -> Dict[str, Any]:
+def thread_json(message: TicketMessage) -> Dict[str, Any]:
+    return {
+        "author": message.author,
+        "author_name": message.author_name,
+        "visibility": message.visibility,
+        "text": message.text,
+        "via": message.via,
+        "status_from": message.status_from,
+        "status_to": message.status_to,
+        "created_at": when(message.created_at),
+    }
+
+
+def ticket_json(
+    ticket: Ticket, updates: Sequence[TicketUpdate], numbers: Dict[int, str], thread: Sequence[TicketMessage] = ()
+) -> Dict[str, Any]:
     return {
         "number": ticket.number,
         "follows_up": numbers.get(ticket.parent_id) if ticket.parent_id else None,
@@ -273,9 +309,13 @@ def ticket_json(ticket: Ticket, updates: Sequence[TicketUpdate], numbers: Dict[i
             for u in updates
             if u.ticket_id == ticket.id
         ],
+        "thread": [thread_json(m) for m in thread if m.ticket_id == ticket.id],
+        "cc": ticket.cc,
+        "survey": {"score": ticket.survey_score, "comment": ticket.survey_comment, "at": when(ticket.survey_at)},
         "emailed_at": when(ticket.emailed_at),
         "created_at": when(ticket.created_at),
         "updated_at": when(ticket.updated_at),
+        "closed_at": when(ticket.closed_at),
     }
 
 
@@ -287,6 +327,8 @@ async def export(session: AsyncSession, person: Person, tracker: Optional[Tracke
     deflections = await rows_of(session, Deflection, conversation_ids)
     updates = await updates_of(session, person)
     mails = await mails_of(session, person)
+    thread = await thread_of(session, person)
+    files = await files_of(session, person)
     linked = {h.ticket_id for h in handoffs if h.ticket_id} | {t.parent_id for t in person.tickets if t.parent_id}
     linked |= {u.ticket_id for u in updates} | {m.ticket_id for m in mails if m.ticket_id}
     numbers = {ticket.id: ticket.number for ticket in person.tickets}
@@ -334,7 +376,19 @@ async def export(session: AsyncSession, person: Person, tracker: Optional[Tracke
         "generated_at": utc(session_clock(session).now()).isoformat(),
         "contacts": [contact_json(contact) for contact in person.contacts],
         "conversations": conversations,
-        "tickets": [ticket_json(ticket, updates, numbers) for ticket in person.tickets],
+        "tickets": [ticket_json(ticket, updates, numbers, thread) for ticket in person.tickets],
+        # What was sent and when; the files themselves are given on request (they may be large).
+        "attachments": [
+            {
+                **attachments.summary(row),
+                "uploaded_by": row.uploaded_by,
+                "conversation_id": row.conversation_id,
+                "ticket": numbers.get(row.ticket_id) if row.ticket_id else None,
+                "created_at": when(row.created_at),
+                "purged_at": when(row.purged_at),
+            }
+            for row in files
+        ],
         "outgoing_mail": [
             {
                 "recipient": mail.recipient,
@@ -436,6 +490,8 @@ class Erasure:
     counts: Dict[str, int]
     tracker_senders: List[str]
     outbox_files: List[Path]
+    # The storage keys of the person's files, deleted after the commit.
+    attachment_keys: List[str] = field(default_factory=list)
 
 
 async def erase(
@@ -451,6 +507,8 @@ async def erase(
     handoffs = await rows_of(session, Handoff, conversation_ids)
     updates = await updates_of(session, person)
     mails = await mails_of(session, person)
+    thread = await thread_of(session, person)
+    sent_files = await files_of(session, person)
     outbox = Path(settings.outbox_dir)
     files = {path for mail in mails if (path := outbox_file(outbox, mail.delivered_to)) and path.exists()}
     files.update(outbox_files_to(outbox, person.emails))
@@ -467,6 +525,8 @@ async def erase(
         "handoffs": len(handoffs),
         "tickets": len(person.tickets),
         "ticket_updates": len(updates),
+        "ticket_messages": len(thread),
+        "attachments": len(sent_files),
         "outgoing_mail": len(mails),
         "audit_log": len(named),
         "tracker_events": await tracker.count_events_of(conversation_ids)
@@ -474,7 +534,9 @@ async def erase(
         else 0,
         "outbox_files": len(files),
     }
-    result = Erasure(counts, conversation_ids if tracker is not None else [], sorted(files))
+    keys = [row.storage_key for row in sent_files if row.purged_at is None]
+    counts["attachment_files"] = len(keys)
+    result = Erasure(counts, conversation_ids if tracker is not None else [], sorted(files), keys)
     if dry_run:
         return result
     for entry in named:
@@ -487,8 +549,14 @@ async def erase(
             key: update.fields[key] for key in UPDATE_KEEPS if isinstance(update.fields, dict) and key in update.fields
         }
         update.fields, update.transcript = kept or None, None
+    for row in sent_files:
+        await session.delete(row)
+    for message in thread:
+        # The status lines keep the ticket's history; what anyone wrote goes.
+        message.text, message.author_name = (ERASED if message.text else ""), None
     for ticket in person.tickets:
         ticket.summary, ticket.fields, ticket.transcript, ticket.company = ERASED, None, None, None
+        ticket.cc, ticket.survey_comment = None, None
     for handoff in handoffs:
         handoff.reason, handoff.fields = None, None
     for batch in chunked(conversation_ids):
@@ -528,4 +596,6 @@ async def erase_person(
         if tracker is not None and erasure.tracker_senders:
             erasure.counts["tracker_events"] = await tracker.delete_events_of(erasure.tracker_senders)
     erasure.counts["outbox_files"] = delete_files(erasure.outbox_files)
+    storage = attachments.storage_of(settings)
+    erasure.counts["attachment_files"] = sum(storage.delete(key) for key in erasure.attachment_keys)
     return person, erasure.counts

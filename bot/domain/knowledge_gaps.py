@@ -282,13 +282,24 @@ def _concept_of(surface: str, lemma: str, concepts: Mapping[str, str]) -> Option
     return None
 
 
+# Customers' words repeat: each is folded once per process.
+_fold_word = lru_cache(maxsize=65536)(fold)
+
+
 def terms(text: str, language: Optional[str]) -> List[str]:
     """The question's topic words: concepts ("c:invoice") and folded lemmas of the
     other content words, in order."""
     lang = language if language in LANGUAGES else "pt"
+    return list(_terms(text, lang))
+
+
+# A period's questions are mostly the ones the last page load grouped: each is
+# read once, and a reload after new events pays for the new questions only.
+@lru_cache(maxsize=16384)
+def _terms(text: str, lang: str) -> Tuple[str, ...]:
     table = _lemma_table(lang)
     raw = _TOKEN.findall(text.lower())
-    surfaces = [fold(word) for word in raw]
+    surfaces = [_fold_word(word) for word in raw]
     concepts, phrases, longest = _lexicon()
     stops = _stop_words()
     found: List[str] = []
@@ -302,14 +313,14 @@ def terms(text: str, language: Optional[str]) -> List[str]:
                 break
         else:
             surface = surfaces[i]
-            lemma = fold(str(table.get(raw[i], raw[i])))
+            lemma = _fold_word(str(table.get(raw[i], raw[i])))
             concept = _concept_of(surface, lemma, concepts)
             if concept:
                 found.append("c:" + concept)
             elif surface not in stops and lemma not in stops and len(surface) > 1 and not surface.isdigit():
                 found.append(lemma if len(lemma) > 1 else surface)
             i += 1
-    return found
+    return tuple(found)
 
 
 def _features(words: Sequence[str]) -> Tuple[Counter, Counter]:
@@ -456,6 +467,8 @@ def warm() -> None:
     _background()
     for lang in LANGUAGES:
         terms("", lang)
+    # The clustering's first np.union1d imports numpy.ma (0.1 s).
+    np.union1d(np.arange(2), np.arange(1))
 
 
 def grouped(questions: Sequence[Question]) -> List[Group]:

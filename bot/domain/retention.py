@@ -14,6 +14,10 @@ in the hub's database, Rasa's tracker store and the e-mail outbox.
   after it was queued; an .eml file in the outbox that old goes too, whatever
   wrote it.
 - An audit entry goes `retention_audit_days` after it was written.
+- An attachment's file goes `retention_attachment_days` after it was sent; its
+  row stays, marked purged, and a ticket's thread says the file was removed
+  (bot/domain/attachments.py). Rows and files go at once with the conversation
+  or ticket they belong to, and so does a ticket's thread.
 - Rasa's events go with their conversation, and so do the events of a sender
   the hub never knew (Rasa's own rest and socketio channels, which bypass the
   hub) once its last event is `retention_conversation_days` old: they hold
@@ -44,6 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.adapters.tracker_store import TrackerStore, open_store
 from bot.db.models import (
+    Attachment,
     AuditEntry,
     Contact,
     Conversation,
@@ -53,11 +58,12 @@ from bot.db.models import (
     OutgoingMail,
     ReportEvent,
     Ticket,
+    TicketMessage,
     TicketUpdate,
     utc,
 )
 from bot.db.session import session_clock
-from bot.domain import audit
+from bot.domain import attachments, audit
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -71,11 +77,14 @@ TABLES = (
     "deflections",
     "tickets",
     "ticket_updates",
+    "ticket_messages",
+    "attachments",
     "contacts",
     "outgoing_mail",
     "audit_log",
     "tracker_events",
     "outbox_files",
+    "attachment_files",
 )
 Id = TypeVar("Id", int, str)
 
@@ -103,11 +112,12 @@ class Cutoffs:
     tickets: datetime
     audit: datetime
     mail: datetime
+    attachments: datetime
 
     @classmethod
     def of(cls, settings: Settings, now: datetime) -> Cutoffs:
         now = utc(now)
-        for name in ("conversation", "ticket", "audit", "mail"):
+        for name in ("conversation", "ticket", "audit", "mail", "attachment"):
             days = getattr(settings, f"retention_{name}_days")
             if days < 1:
                 raise PeriodError(f"CAROLINA_RETENTION_{name.upper()}_DAYS must be at least 1, not {days}")
@@ -116,6 +126,7 @@ class Cutoffs:
             tickets=now - timedelta(days=settings.retention_ticket_days),
             audit=now - timedelta(days=settings.retention_audit_days),
             mail=now - timedelta(days=settings.retention_mail_days),
+            attachments=now - timedelta(days=settings.retention_attachment_days),
         )
 
 
@@ -131,6 +142,9 @@ class RetentionPlan:
     mails: List[int] = field(default_factory=list)
     tracker_senders: List[str] = field(default_factory=list)
     outbox_files: List[Path] = field(default_factory=list)
+    # Attachment rows that go with their conversation or ticket, and the storage keys of their files.
+    attachments: List[int] = field(default_factory=list)
+    attachment_keys: List[str] = field(default_factory=list)
     counts: Dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
 
     @property
@@ -301,6 +315,9 @@ async def plan(
     files = {path for _, where in mails if (path := outbox_file(outbox, where)) is not None and path.exists()}
     files.update(old_outbox_files(outbox, cut.mail))
     senders = await tracker_senders(session, tracker, cut.conversations, conversations)
+    going, keys = await attachments_going(session, sorted(tickets), conversations)
+    gone = set(going)
+    expired = [row for row in await attachments.expired(session, settings, moment) if row.id not in gone]
     result = RetentionPlan(
         now=moment,
         cutoffs=cut,
@@ -310,6 +327,8 @@ async def plan(
         mails=[mail for mail, _ in mails],
         tracker_senders=senders,
         outbox_files=sorted(files),
+        attachments=going,
+        attachment_keys=keys,
     )
     audit_query = select(func.count(AuditEntry.id)).where(AuditEntry.created_at < utc(cut.audit))
     result.counts.update(
@@ -319,13 +338,31 @@ async def plan(
         deflections=await count_in(session, Deflection.conversation_id, conversations),
         tickets=len(tickets),
         ticket_updates=await count_in(session, TicketUpdate.ticket_id, result.tickets),
+        ticket_messages=await count_in(session, TicketMessage.ticket_id, result.tickets),
+        attachments=len(going),
         contacts=len(contacts),
         outgoing_mail=len(mails),
         audit_log=(await session.execute(audit_query)).scalar_one(),
         tracker_events=await tracker.count_events_of(senders) if tracker is not None and senders else 0,
         outbox_files=len(files),
+        attachment_files=len(keys) + len(expired),
     )
     return result
+
+
+async def attachments_going(
+    session: AsyncSession, tickets: Sequence[int], conversations: Sequence[str]
+) -> Tuple[List[int], List[str]]:
+    """The attachment rows of these tickets and conversations, and the keys of
+    their files still stored."""
+    going: Dict[int, Optional[str]] = {}
+    wheres = [attachments.of_rows(batch, []) for batch in chunked(tickets)]
+    wheres += [attachments.of_rows([], batch) for batch in chunked(conversations)]
+    for where in wheres:
+        query = select(Attachment.id, Attachment.storage_key, Attachment.purged_at).where(where)
+        for row in await session.execute(query):
+            going[row.id] = None if row.purged_at is not None else row.storage_key
+    return sorted(going), [key for _, key in sorted(going.items()) if key]
 
 
 # --- purging ----------------------------------------------------------------
@@ -333,11 +370,15 @@ async def plan(
 
 async def delete_rows(session: AsyncSession, plan: RetentionPlan) -> None:
     """The plan's rows, in an order no foreign key objects to; the caller commits."""
+    # Attachments point at messages, conversations, tickets and ticket messages: first.
+    for batch in chunked(plan.attachments):
+        await session.execute(delete(Attachment).where(Attachment.id.in_(batch)))
     for batch in chunked(plan.tickets):
         # A kept handoff (of a conversation another ticket holds) forgets the ticket.
         await session.execute(update(Handoff).where(Handoff.ticket_id.in_(batch)).values(ticket_id=None))
         await session.execute(delete(OutgoingMail).where(OutgoingMail.ticket_id.in_(batch)))
         await session.execute(delete(TicketUpdate).where(TicketUpdate.ticket_id.in_(batch)))
+        await session.execute(delete(TicketMessage).where(TicketMessage.ticket_id.in_(batch)))
         # Parents and follow-ups may fall in different batches.
         await session.execute(update(Ticket).where(Ticket.id.in_(batch)).values(parent_id=None))
     for batch in chunked(plan.mails):
@@ -384,6 +425,9 @@ async def purge(
             if dry_run or planned.total == 0:
                 return planned
             await delete_rows(session, planned)
+            # Expired files go before the commit that marks them (bot/domain/attachments.py).
+            storage = attachments.storage_of(settings)
+            expired_files = await attachments.purge_expired(session, storage, settings, planned.now)
             if any(planned.counts[table] for table in TABLES if table not in ("tracker_events", "outbox_files")):
                 await audit.record(
                     session, "retention_purge", "-", actor="system", detail={"by": by, "counts": planned.counts}
@@ -391,4 +435,5 @@ async def purge(
         if tracker is not None and planned.tracker_senders:
             planned.counts["tracker_events"] = await tracker.delete_events_of(planned.tracker_senders)
     planned.counts["outbox_files"] = delete_files(planned.outbox_files)
+    planned.counts["attachment_files"] = expired_files + sum(storage.delete(key) for key in planned.attachment_keys)
     return planned

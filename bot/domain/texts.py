@@ -73,12 +73,7 @@ TEXTS: Dict[str, Dict[str, str]] = {
     },
     "resume_yes": {"pt": "Sim, continuar", "es": "Sí, continuar", "en": "Yes, carry on"},
     "resume_no": {"pt": "Não, começar outra", "es": "No, empezar otra", "en": "No, start afresh"},
-    # The e-mail sent when a ticket is opened (bot/domain/ticket_mail.py).
-    "ticket_email_subject": {
-        "pt": "Chamado {number} aberto: {summary}",
-        "es": "Solicitud {number} abierta: {summary}",
-        "en": "Ticket {number} opened: {summary}",
-    },
+    # The e-mail sent when a ticket is opened (bot/domain/ticket_mail.py; its subject: ticket_texts.py).
     "ticket_email_intro": {
         "pt": "Olá! Seu chamado {number} foi aberto com criticidade {criticality}. "
         "Um analista do suporte vai estudar o caso e responder pelo próprio chamado.",
@@ -96,6 +91,15 @@ TEXTS: Dict[str, Dict[str, str]] = {
         "pt": "Acompanhe em Meus Chamados, no Portal do Cliente ({url}), ou responda a este e-mail.",
         "es": "Síguela en Mis Solicitudes, en el Portal del Cliente ({url}), o responde este e-mail.",
         "en": "Follow it under My Tickets in the customer portal ({url}), or reply to this e-mail.",
+    },
+    # Without an inbound mail server (CAROLINA_INBOUND_SMTP), replies would go nowhere.
+    "ticket_email_footer_portal": {
+        "pt": 'Acompanhe em Meus Chamados, no Portal do Cliente ({url}), ou pergunte "meus chamados" à Carolina '
+        "no chat do portal. Este endereço não recebe respostas.",
+        "es": 'Síguela en Mis Solicitudes, en el Portal del Cliente ({url}), o pregúntale "mis solicitudes" a '
+        "Carolina en el chat del portal. Esta dirección no recibe respuestas.",
+        "en": 'Follow it under My Tickets in the customer portal ({url}), or ask Carolina "my tickets" in the '
+        "portal's chat. This address does not take replies.",
     },
     "sender_customer": {"pt": "Você", "es": "Tú", "en": "You"},
     # Live chat (bot/domain/live_chat.py): what the hub says while an analyst holds the conversation.
@@ -127,11 +131,12 @@ TEXTS: Dict[str, Dict[str, str]] = {
     },
     "open_ticket_button": {"pt": "Abrir chamado", "es": "Abrir solicitud", "en": "Open a ticket"},
     "ticket_from_chat": {
-        "pt": "Abri o chamado {number} com toda a conversa. Você acompanha em Meus Chamados, no Portal do Cliente.",
+        "pt": "Abri o chamado {number} com toda a conversa. Você acompanha em Meus Chamados, no Portal do Cliente, "
+        'ou me perguntando aqui "meus chamados".',
         "es": "Abrí la solicitud {number} con toda la conversación. "
-        "La sigues en Mis Solicitudes, en el Portal del Cliente.",
+        'La sigues en Mis Solicitudes, en el Portal del Cliente, o preguntándome aquí "mis solicitudes".',
         "en": "I've opened ticket {number} with the whole conversation. "
-        "Follow it under My Tickets in the customer portal.",
+        'Follow it under My Tickets in the customer portal, or by asking me "my tickets" here.',
     },
     "ticket_failed": {
         "pt": "Não consegui abrir o chamado agora. Nada se perdeu: tente de novo em alguns minutos.",
@@ -167,6 +172,37 @@ TEXTS: Dict[str, Dict[str, str]] = {
         "es": "¡Gracias por la nota! Nos ayuda a mejorar la atención.",
         "en": "Thanks for the score! It helps us improve our support.",
     },
+    # News on a ticket, said by Carolina in the widget (bot/domain/ticket_news.py).
+    "ticket_news": {
+        "pt": "Novidade no chamado {number}: {news}",
+        "es": "Novedad en la solicitud {number}: {news}",
+        "en": "News on ticket {number}: {news}",
+    },
+    "ticket_news_status": {
+        "pt": "Status: “{status}”.",
+        "es": "Estado: “{status}”.",
+        "en": "Status: “{status}”.",
+    },
+    # What the customer is asked to do in each status that waits for them.
+    "ticket_news_todo_awaiting_customer": {
+        "pt": "O suporte aguarda sua resposta.",
+        "es": "Soporte espera tu respuesta.",
+        "en": "Support is waiting for your answer.",
+    },
+    "ticket_news_todo_customer_validation": {
+        "pt": "Confira a solução e diga se o problema foi resolvido.",
+        "es": "Revisa la solución y dinos si el problema quedó resuelto.",
+        "en": "Please check the solution and tell us whether the problem is solved.",
+    },
+    "ticket_news_todo_closed": {
+        "pt": "O chamado foi encerrado. Se quiser, avalie o atendimento.",
+        "es": "La solicitud fue cerrada. Si quieres, evalúa la atención.",
+        "en": "The ticket is closed. If you like, rate the service.",
+    },
+    "ticket_button_reply": {"pt": "Responder", "es": "Responder", "en": "Answer"},
+    "ticket_button_accept": {"pt": "Está resolvido", "es": "Está resuelto", "en": "It's solved"},
+    "ticket_button_reject": {"pt": "Não foi resolvido", "es": "No se resolvió", "en": "Not solved"},
+    "ticket_button_survey": {"pt": "Avaliar o atendimento", "es": "Evaluar la atención", "en": "Rate the service"},
     # A CPF, CNPJ or card number was hidden from the customer's message (bot/domain/redaction.py).
     "privacy_data": {
         "pt": "Ocultei um dado pessoal da sua mensagem (CPF, CNPJ ou número de cartão) 🔒. Não precisa mandar "

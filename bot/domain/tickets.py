@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.adapters.mailer import is_one_address
 from bot.db import queries
 from bot.db.models import Contact, Conversation, Deflection, Message, Ticket, TicketUpdate
 from bot.db.session import session_clock
@@ -23,6 +24,7 @@ from bot.domain.hours import load_calendar
 from bot.domain.messages import message_json
 from bot.domain.redaction import mask_fields, mask_text
 from bot.settings import Settings
+from common.addresses import CC_MAX
 from common.text import words
 from common.vocabulary import LEVELS, STATUSES, vocabulary
 
@@ -56,6 +58,8 @@ class TicketRequest:
     language: Optional[str] = None
     # Which queue answers it; by default technical support (or cloud, from the fields).
     queue: Optional[str] = None
+    # Who else gets a copy of every e-mail about it (the guides' "E-MAILS ADICIONAIS").
+    cc: Tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, body: Any) -> TicketRequest:
@@ -92,7 +96,23 @@ class TicketRequest:
         if queue is not None and queue not in load_calendar().queues:
             raise DomainError(422, "invalid", f"queue must be one of {', '.join(load_calendar().queues)}")
         language = language if language in ("pt", "es", "en") else None
-        return cls(mask_fields(fields, language), impact, urgency, language, queue)
+        return cls(mask_fields(fields, language), impact, urgency, language, queue, copies_of(body.get("cc")))
+
+
+def copies_of(raw: Any) -> Tuple[str, ...]:
+    """The extra recipients as asked: a list of at most CC_MAX bare addresses,
+    each kept once (case aside), in the order given."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or len(raw) > CC_MAX:
+        raise DomainError(422, "invalid", f"cc must be a list of at most {CC_MAX} e-mail addresses")
+    kept: Dict[str, str] = {}
+    for item in raw:
+        address = item.strip() if isinstance(item, str) else item
+        if not is_one_address(address):
+            raise DomainError(422, "invalid", "each cc must be one e-mail address (local@domain)")
+        kept.setdefault(address.lower(), address)
+    return tuple(kept.values())
 
 
 def criticality(impact: str, urgency: str) -> str:
@@ -200,6 +220,7 @@ async def create_ticket(
         category=request.fields.get("category"),
         summary=str(request.fields["summary"]).strip(),
         fields=request.fields,
+        cc=list(request.cc) or None,
         impact=request.impact,
         urgency=request.urgency,
         criticality=criticality(request.impact, request.urgency),
@@ -211,6 +232,11 @@ async def create_ticket(
     )
     session.add(ticket)
     await session.flush()
+    # The files the customer sent in the conversation travel with the ticket.
+    # (Imported here: attachments reads transcripts, which reads handoffs, which opens tickets.)
+    from bot.domain import attachments
+
+    await attachments.link_to_ticket(session, conversation.id, ticket.id)
     await report_events.record(
         session,
         "ticket_created",
@@ -224,7 +250,7 @@ async def create_ticket(
     )
     if mail is not None:
         ticket_mail.queue_ticket_email(
-            session, ticket_json(ticket), ticket.id, contact.email, mail, mail_queue.real_now()
+            session, ticket_json(ticket), ticket.id, contact.email, mail, mail_queue.real_now(), cc=ticket.cc
         )
         await session.flush()
     return ticket, True

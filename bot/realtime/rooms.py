@@ -29,3 +29,8 @@ def agent(agent_id: int) -> str:
 def agent_session(token_hash: str) -> str:
     """The consoles of one session (logging out ends them)."""
     return f"session:{token_hash}"
+
+
+def contact(contact_id: int) -> str:
+    """Every widget of one logged-in customer, in whichever conversation (news on their tickets)."""
+    return f"contact:{contact_id}"

@@ -4,7 +4,8 @@ A page with the rasa-webchat widget works against the hub unchanged:
 `session_request` {session_id} -> `session_confirm` <session_id>, where the
 session id is a random resume token, never the conversation id (Rasa's sender
 id): bot/domain/resume.py. The hub then sends `session_info` {conversation_id,
-resumed}, or `session_refused` {reason: bad_identity | rate_limited} instead
+resumed, upload_token, upload_max_bytes, upload_too_large} (files go over HTTP:
+bot/web/attachments_api.py), or `session_refused` {reason: bad_identity | rate_limited} instead
 of both; when someone logs in on a page with an anonymous conversation, the
 fresh conversation is confirmed and `resume_offer` {text, buttons} asks whether
 to carry on the earlier one, answered by `resume_answer` {accept} (a yes gets
@@ -32,11 +33,11 @@ from bot.adapters.clients import socket_address
 from bot.adapters.ratelimit import RateLimiter, allow_all
 from bot.db import queries
 from bot.db.models import Message
-from bot.domain import conversations, resume
+from bot.domain import attachments, conversations, resume
 from bot.domain.conversations import InputError, handle_customer_message
 from bot.domain.identity import Identity, IdentityError, verify
 from bot.domain.texts import text as hub_text
-from bot.realtime import rooms
+from bot.realtime import rooms, ticket_news
 from common.ids import short_id
 from common.languages import normalise_code
 
@@ -61,10 +62,12 @@ def bot_uttered(message: Message) -> Dict[str, Any]:
         event["quick_replies"] = [
             {"content_type": "text", "title": b.get("title"), "payload": b.get("payload")} for b in buttons
         ]
-    if payload.get("attachment"):
+    # A customer's file (bot/web/attachments_api.py) keeps its name as the text; the file is metadata.
+    customer_file = message.sender == "customer" and payload.get("attachment")
+    if payload.get("attachment") and not customer_file:
         event = {"attachment": payload["attachment"]}
     metadata: Dict[str, Any] = {"seq": message.id, "from": message.sender}
-    for key in ("agent_name", "error", "to"):
+    for key in ("agent_name", "error", "to", *(("attachment",) if customer_file else ())):
         if payload.get(key):
             metadata[key] = payload[key]
     if message.client_message_id:
@@ -123,7 +126,9 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
         widget knows; `session_info` (which rasa-webchat ignores) tells the hub's
         own widget, and tests, which conversation that is."""
         await sio.emit("session_confirm", token, to=sid)
-        await sio.emit("session_info", {"conversation_id": conversation_id, "resumed": resumed}, to=sid)
+        language = ((await sio.get_session(sid)).get("metadata") or {}).get("language")
+        uploads = attachments.upload_info(settings, conversation_id, language)  # the widget's files (HTTP)
+        await sio.emit("session_info", {"conversation_id": conversation_id, "resumed": resumed, **uploads}, to=sid)
 
     @sio.on("session_request")
     async def session_request(sid: str, data: Any) -> None:
@@ -176,6 +181,12 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
         )
         await join(sid, state, started.conversation_id)
         await confirm(sid, started.token, started.conversation_id, started.resumed)
+        if contact_id is not None:
+            # News on their tickets reach every widget they have open, and what
+            # they missed while away is said now (bot/realtime/ticket_news.py).
+            await sio.enter_room(sid, rooms.contact(contact_id))
+            now = settings.clock.now()
+            await ticket_news.deliver_quietly(sio, app[keys.SESSIONS], [contact_id], now, [started.conversation_id])
         if started.offer:
             # A stock rasa-webchat ignores the question and stays in the fresh conversation.
             state["resume_offer"] = started.offer
@@ -341,6 +352,17 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
         logger.info("Ignored unknown socket.io event %r from socket %s", event[:40], short_id(sid))
         state = await state_of(sid) or {}
         await error(sid, "bad_request", (state.get("metadata") or {}).get("language"))
+
+
+async def file_attached(app: web.Application, message: Message) -> None:
+    """A customer's file, stored as their message (bot/web/attachments_api.py): the
+    conversation's tabs show it like any message they sent (no reply follows:
+    Carolina does not read files), and an analyst holding the chat sees it."""
+    stored = bot_uttered(message)
+    stored["metadata"]["replies"] = 0
+    await app[keys.SIO].emit("user_stored", stored, room=rooms.customer(message.conversation_id))
+    if (message.payload or {}).get("to") == "analyst":
+        await app[keys.LIVE].customer_said(message.conversation_id, message)
 
 
 async def answer_unanswered(app: web.Application) -> None:

@@ -108,7 +108,9 @@
       if (view === "queue") renderQueue();
       if (name === "handoff_ended") say(t("nav_queue") + ": #" + data.id + " " + data.status);
     } else if (name === "message" && view && view.conversation === data.conversation_id) {
-      view.log.appendChild(messageItem({ sender: data.metadata.from, text: data.text, payload: { agent_name: data.metadata.agent_name } }));
+      // A customer's file comes as metadata.attachment, an analyst's as the event's attachment (bot/realtime/widget.py).
+      view.log.appendChild(messageItem({ sender: data.metadata.from, text: data.text,
+        payload: { agent_name: data.metadata.agent_name, attachment: data.metadata.attachment || data.attachment } }));
       view.log.scrollTop = view.log.scrollHeight;
       if (data.metadata.from === "customer") notify();
     } else if (name === "typing" && view && view.conversation === data.conversation_id) {
@@ -206,9 +208,14 @@
     }).catch(failed);
   }
 
+  // A message of a chat (live, transcript, a ticket's opening). A file someone sent
+  // (payload.attachment, bot/web/attachments_api.py) is a download link in place of its
+  // name: the session's cookie authorises the GET.
   function messageItem(m) {
     var who = (m.payload && m.payload.agent_name) || { customer: t("customer"), bot: "Carolina", agent: "", system: "" }[m.sender] || "";
-    return el("li", { class: "msg " + m.sender }, who ? el("span", { class: "who", text: who }) : null, m.text,
+    var file = m.payload && m.payload.attachment;
+    var files = file && file.id ? fileLinks([file]) : null;
+    return el("li", { class: "msg " + m.sender + (files ? " file" : "") }, who ? el("span", { class: "who", text: who }) : null, files || m.text,
       m.intent ? el("span", { class: "nlu", text: m.intent + " · " + Number(m.confidence || 0).toFixed(2) }) : null);
   }
   function fieldsBox(title, fields) {
@@ -238,6 +245,24 @@
         api("POST", "/handoffs/" + id + "/messages", { text: value }).then(function () { text.value = ""; text.focus(); }).catch(failed);
       };
       text.addEventListener("keydown", function (e) { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); send(); } });
+      // The analyst's files go up as soon as they are picked, for this chat's customer; each
+      // comes back in the log (the socket) as the analyst's message with its link.
+      var picker = el("input", { type: "file", multiple: true, class: "sr", id: "chat-files", tabindex: "-1" });
+      var uploads = el("ul", { class: "pending", "aria-live": "polite" });
+      var attach = el("button", { type: "button", class: "attach", text: "📎", title: t("attach"), "aria-label": t("attach"), onclick: function () { picker.click(); } });
+      picker.addEventListener("change", function () {
+        Array.prototype.forEach.call(picker.files, function (file) {
+          var bar = el("progress", { max: "1", value: "0", "aria-label": t("uploading") + " " + file.name });
+          var item = el("li", {}, el("span", { text: file.name + " · " + bytes(file.size) }), bar);
+          uploads.appendChild(item);
+          uploadFile(file, bar, "?handoff_id=" + encodeURIComponent(id)).then(function () { item.remove(); }, function (e) {
+            bar.remove();
+            if (e.message !== "unauthorized") item.appendChild(el("span", { class: "error", role: "alert", text: " " + problemText(e) }));
+          });
+        });
+        picker.value = "";
+        text.focus();
+      });
       var canned = el("select", { "aria-label": t("canned"), onchange: function () { if (canned.value) { text.value = canned.value; canned.value = ""; text.focus(); } } },
         el("option", { value: "", text: t("canned") }));
       CANNED[lang].forEach(function (c) { canned.appendChild(el("option", { value: c, text: c })); });
@@ -247,7 +272,8 @@
       var live = h.status === "accepted" && h.agent && h.agent.id === me.id;
       main.appendChild(el("div", { class: "chat" },
         el("section", {}, log, typing,
-          live ? el("div", { class: "composer" }, text, el("button", { type: "button", class: "primary", text: t("send"), onclick: send })) : null,
+          live ? el("div", { class: "composer" }, attach, picker, text, el("button", { type: "button", class: "primary", text: t("send"), onclick: send })) : null,
+          live ? uploads : null,
           el("div", { class: "actions" }, live ? canned : null,
             live ? target : null, live ? el("button", { type: "button", text: t("transfer"), onclick: function () { after(api("POST", "/handoffs/" + id + "/transfer", { queue: target.value })); } }) : null,
             live ? el("button", { type: "button", text: t("close"), onclick: function () { after(api("POST", "/handoffs/" + id + "/close")); } }) : null,
@@ -332,20 +358,260 @@
     run("");
   }
 
+  // ---- a ticket: its header, the opening conversation, the thread and the reply box ----
+  // The ticket view's words, merged into the console's table (T) once.
+  var TICKET_WORDS = {
+    pt: { opening: "Conversa de abertura", n_messages: "{n} mensagens", thread: "Acompanhamento", no_thread: "Nenhuma mensagem depois da abertura.", reply: "Responder",
+      public_reply: "Resposta ao cliente", internal_note: "Nota interna", public_hint: "o cliente recebe por e-mail e no chat", internal_hint: "só os analistas veem",
+      send_reply: "Enviar resposta", save_note: "Salvar nota", set_status: "E mudar o status para", keep_status: "— manter o status atual —", shortcut: "Ctrl+Enter envia.",
+      attach: "Anexar arquivos", remove: "Remover", uploading: "Enviando", file_removed: "removido", deadline_to: "Se nada mudar, passa sozinho para “{status}” em {date}.",
+      deadline_on: "Próxima mudança automática em {date}.", survey: "Pesquisa", out_of: "{score} de 10", cc: "Cópia para", opened_at: "Aberto em", status_change: "Status: {from} → {to}",
+      analyst: "Analista", full_transcript: "Ver a conversa completa", sent: "Resposta enviada.", noted: "Nota salva.", status_saved: "Status alterado.",
+      via_email: "por e-mail", via_widget: "pelo chat", via_console: "pelo console", via_api: "pela API", via_link: "pelo link do e-mail", via_auto: "automático",
+      err_invalid: "Escreva uma mensagem, anexe um arquivo ou escolha um status.", err_empty: "Escreva uma mensagem, anexe um arquivo ou escolha um status.",
+      err_too_large: "O arquivo passa do limite de tamanho; arquivos grandes vão pela área de upload do portal.", err_file_type: "Esse tipo de arquivo não é aceito.",
+      err_transition: "O chamado não pode ir desse status para o escolhido.", err_closed: "O chamado está fechado.", err_network: "Sem conexão com o servidor." },
+    es: { opening: "Conversación de apertura", n_messages: "{n} mensajes", thread: "Seguimiento", no_thread: "Ningún mensaje después de la apertura.", reply: "Responder",
+      public_reply: "Respuesta al cliente", internal_note: "Nota interna", public_hint: "el cliente la recibe por e-mail y en el chat", internal_hint: "solo la ven los analistas",
+      send_reply: "Enviar respuesta", save_note: "Guardar nota", set_status: "Y cambiar el estado a", keep_status: "— mantener el estado actual —", shortcut: "Ctrl+Enter envía.",
+      attach: "Adjuntar archivos", remove: "Quitar", uploading: "Enviando", file_removed: "eliminado", deadline_to: "Si nada cambia, pasa sola a «{status}» el {date}.",
+      deadline_on: "Próximo cambio automático el {date}.", survey: "Encuesta", out_of: "{score} de 10", cc: "Copia a", opened_at: "Abierta el", status_change: "Estado: {from} → {to}",
+      analyst: "Analista", full_transcript: "Ver la conversación completa", sent: "Respuesta enviada.", noted: "Nota guardada.", status_saved: "Estado cambiado.",
+      via_email: "por e-mail", via_widget: "por el chat", via_console: "por la consola", via_api: "por la API", via_link: "por el enlace del e-mail", via_auto: "automático",
+      err_invalid: "Escriba un mensaje, adjunte un archivo o elija un estado.", err_empty: "Escriba un mensaje, adjunte un archivo o elija un estado.",
+      err_too_large: "El archivo supera el tamaño máximo; los archivos grandes van por el área de carga del portal.", err_file_type: "Ese tipo de archivo no se acepta.",
+      err_transition: "La solicitud no puede pasar de ese estado al elegido.", err_closed: "La solicitud está cerrada.", err_network: "Sin conexión con el servidor." },
+    en: { opening: "Opening conversation", n_messages: "{n} messages", thread: "Follow-up", no_thread: "No messages since it was opened.", reply: "Reply",
+      public_reply: "Reply to the customer", internal_note: "Internal note", public_hint: "the customer gets it by e-mail and in the chat", internal_hint: "only analysts see it",
+      send_reply: "Send reply", save_note: "Save note", set_status: "And set the status to", keep_status: "— keep the current status —", shortcut: "Ctrl+Enter sends.",
+      attach: "Attach files", remove: "Remove", uploading: "Uploading", file_removed: "removed", deadline_to: "If nothing changes, it moves to “{status}” by itself on {date}.",
+      deadline_on: "Next automatic move on {date}.", survey: "Survey", out_of: "{score} out of 10", cc: "Copied to", opened_at: "Opened", status_change: "Status: {from} → {to}",
+      analyst: "Analyst", full_transcript: "See the whole conversation", sent: "Reply sent.", noted: "Note saved.", status_saved: "Status changed.",
+      via_email: "by e-mail", via_widget: "in the chat", via_console: "in the console", via_api: "through the API", via_link: "through the e-mail's link", via_auto: "automatic",
+      err_invalid: "Write a message, attach a file or choose a status.", err_empty: "Write a message, attach a file or choose a status.",
+      err_too_large: "The file is over the size limit; large files go through the portal's upload area.", err_file_type: "That kind of file is not accepted.",
+      err_transition: "The ticket cannot go from its status to the one chosen.", err_closed: "The ticket is closed.", err_network: "No connection to the server." }
+  };
+  Object.keys(TICKET_WORDS).forEach(function (l) { Object.assign(T[l], TICKET_WORDS[l]); });
+  var LOCALES = { pt: "pt-BR", es: "es", en: "en" };
+  // t() with {name} placeholders filled in.
+  function tf(key, values) { return t(key).replace(/\{(\w+)\}/g, function (all, name) { return values[name]; }); }
+  // A moment in the analyst's own time zone (the browser's), in their language. The hub's
+  // moments are UTC; under SQLite they come without an offset, which a browser would read as local.
+  function when(iso) {
+    var utc = /(Z|[+-]\d\d:?\d\d)$/i.test(iso) ? iso : iso + "Z";
+    return new Date(utc).toLocaleString(LOCALES[lang], { dateStyle: "short", timeStyle: "short" });
+  }
+  function bytes(n) {
+    var units = ["B", "KB", "MB", "GB"], i = 0;
+    while (n >= 1024 && i < units.length - 1) { n /= 1024; i += 1; }
+    return n.toLocaleString(LOCALES[lang], { maximumFractionDigits: i ? 1 : 0 }) + " " + units[i];
+  }
+  // What went wrong, in the analyst's language when the code is known, else the server's words.
+  function problemText(e) { return T[lang]["err_" + e.code] || (e.message === "Failed to fetch" ? t("err_network") : t("error") + e.message); }
+
+  function fileLinks(files) {
+    if (!files || !files.length) return null;
+    var list = el("ul", { class: "files" });
+    files.forEach(function (f) {
+      list.appendChild(el("li", {}, f.purged
+        ? el("span", { class: "purged", text: f.filename + " (" + t("file_removed") + ")" })
+        : el("a", { href: "/api/attachments/" + encodeURIComponent(f.id), download: f.filename, text: f.filename + " · " + bytes(f.size) })));
+    });
+    return list;
+  }
+  function authorOf(m) {
+    if (m.author === "carolina") return "Carolina";
+    if (m.author === "customer") return m.author_name || t("customer");
+    if (m.author === "agent") return m.author_name || t("analyst");
+    return m.author_name || "";
+  }
+  // One line of the thread: a status change as a line across it; a message with its author,
+  // whether the customer sees it, how it came, when, its text and its files.
+  function threadItem(m) {
+    var time = el("time", { datetime: m.created_at, text: when(m.created_at) });
+    var via = m.via && T[lang]["via_" + m.via] ? el("span", { class: "via", text: t("via_" + m.via) }) : null;
+    if (m.status_to) {
+      var who = authorOf(m);
+      return el("li", { class: "thread-status" }, el("p", {}, who ? who + " · " : "",
+        tf("status_change", { from: m.status_from ? named("statuses", m.status_from) : "–", to: named("statuses", m.status_to) }), " · ", via, via ? " · " : "", time),
+        m.text ? el("p", { class: "text", text: m.text }) : null, fileLinks(m.attachments));
+    }
+    var internal = m.visibility === "internal";
+    var badge = m.author === "agent" ? el("span", { class: "badge", text: t(internal ? "internal_note" : "public_reply") }) : null;
+    return el("li", { class: "thread-msg " + m.author + (internal ? " internal" : " public") },
+      el("p", { class: "meta" }, el("span", { class: "who", text: authorOf(m) || t("status") }), badge, via, time),
+      m.text ? el("p", { class: "text", text: m.text }) : null, fileLinks(m.attachments));
+  }
+
+  // The header: status, queue, criticality, company, when it opened, copies, the survey
+  // and the next automatic move.
+  function ticketHead(k) {
+    var facts = el("dl", { class: "facts" });
+    var add = function (label, value) { if (value) facts.appendChild(el("div", {}, el("dt", { text: label }), el("dd", {}, value))); };
+    add(t("status"), el("span", { class: "status-badge", text: named("statuses", k.status) }));
+    add(t("queue"), named("queues", k.queue));
+    add(t("criticality"), k.criticality ? named("criticalities", k.criticality) : "");
+    add(t("company"), k.company);
+    add(t("opened_at"), k.created_at ? when(k.created_at) : "");
+    add(t("cc"), (k.cc || []).join(", "));
+    if (k.survey && k.survey.score !== null && k.survey.score !== undefined) {
+      add(t("survey"), tf("out_of", { score: k.survey.score }) + (k.survey.comment ? " · “" + k.survey.comment + "”" : ""));
+    }
+    var then = k.deadline_to || ((VOCABULARY.statuses[k.status] || {}).deadline || {}).then;
+    var deadline = k.deadline_at ? el("p", { class: "deadline" }, then
+      ? tf("deadline_to", { status: named("statuses", then), date: when(k.deadline_at) }) : tf("deadline_on", { date: when(k.deadline_at) })) : null;
+    return el("section", { class: "ticket-head", "aria-label": k.number }, facts, deadline,
+      k.conversation_id ? el("p", { class: "links" }, el("a", { href: "#transcript/" + k.conversation_id, text: t("full_transcript") })) : null);
+  }
+
+  // An analyst's file goes up as soon as it is picked (H3's POST /api/attachments, the
+  // session's cookie and CSRF token); XMLHttpRequest for its progress, which fetch lacks.
+  function uploadFile(file, bar, query) {
+    return new Promise(function (resolve, reject) {
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", "/api/attachments" + (query || ""));  // ?handoff_id=: a live chat's file
+      xhr.setRequestHeader("Accept", "application/json");
+      if (csrf) xhr.setRequestHeader("X-CSRF-Token", csrf);
+      xhr.upload.onprogress = function (e) { if (e.lengthComputable) { bar.max = e.total; bar.value = e.loaded; } };
+      xhr.onload = function () {
+        var data = {};
+        try { data = JSON.parse(xhr.responseText); } catch (ignored) { /* not JSON: the status says enough */ }
+        if (xhr.status === 401) { showLogin(); reject(new Error("unauthorized")); return; }
+        if (xhr.status >= 200 && xhr.status < 300) { resolve(data); return; }
+        var e = new Error(data.message || data.error || String(xhr.status)); e.code = data.error; reject(e);
+      };
+      xhr.onerror = function () { var e = new Error("network"); e.code = "network"; reject(e); };
+      var form = new FormData();
+      form.append("file", file);
+      xhr.send(form);
+    });
+  }
+
+  var shownTicket = null;  // the ticket view on screen (its refresh stops when another view replaces it)
   function renderTicket(number) {
     view = "ticket";
-    api("GET", "/tickets/" + number).then(function (k) {
+    var mine = shownTicket = { number: number };
+    var head = el("div"), opening = el("div"), aside = el("div");
+    var thread = el("ol", { class: "thread", "aria-label": t("thread") });
+    var current = null;  // the ticket as last read
+
+    // The reply box: public reply or internal note, an optional status, files; the draft
+    // survives the thread's refreshes.
+    var problem = el("p", { class: "error", role: "alert" });
+    var text = el("textarea", { id: "reply-text", maxlength: "4000", rows: "4", "aria-describedby": "reply-hint" });
+    var kinds = ["public", "internal"].map(function (kind) {
+      return el("input", { type: "radio", name: "visibility", value: kind, checked: kind === "public", onchange: function () { mode(); } });
+    });
+    var status = el("select", { id: "reply-status" });
+    var picker = el("input", { type: "file", multiple: true, id: "reply-files" });
+    var pending = el("ul", { class: "pending", "aria-live": "polite" });
+    var files = [];  // {promise, id} per picked file
+    var sendButton = el("button", { type: "submit", class: "primary" });
+    var form = el("form", { class: "reply", "aria-labelledby": "reply-title" },
+      el("h2", { id: "reply-title", text: t("reply") }),
+      el("fieldset", {}, el("legend", { class: "sr", text: t("reply") }),
+        el("label", { class: "kind" }, kinds[0], el("span", {}, el("strong", { text: t("public_reply") }), " — " + t("public_hint"))),
+        el("label", { class: "kind" }, kinds[1], el("span", {}, el("strong", { text: t("internal_note") }), " — " + t("internal_hint")))),
+      el("label", { for: "reply-text", text: t("message") }), text,
+      el("p", { id: "reply-hint", class: "hint", text: t("shortcut") }),
+      el("div", { class: "reply-row" },
+        el("label", { for: "reply-status" }, t("set_status"), status),
+        el("label", { for: "reply-files" }, t("attach"), picker),
+        sendButton),
+      pending, problem);
+    var visibility = function () { return kinds[1].checked ? "internal" : "public"; };
+    var mode = function () {
+      problem.textContent = "";
+      form.classList.toggle("internal", visibility() === "internal");
+      sendButton.textContent = t(visibility() === "internal" ? "save_note" : "send_reply");
+    };
+    mode();
+    picker.addEventListener("change", function () {
+      Array.prototype.forEach.call(picker.files, function (file) {
+        var bar = el("progress", { max: "1", value: "0", "aria-label": t("uploading") + " " + file.name });
+        var item = el("li", {}, el("span", { text: file.name + " · " + bytes(file.size) }), bar);
+        var entry = { id: null };
+        var drop = function () { files.splice(files.indexOf(entry), 1); item.remove(); };
+        entry.promise = uploadFile(file, bar).then(function (stored) {
+          entry.id = stored.id;
+          bar.remove();
+          item.appendChild(el("button", { type: "button", class: "link", text: t("remove"), "aria-label": t("remove") + " " + file.name, onclick: drop }));
+        }, function (e) { drop(); if (e.message !== "unauthorized") problem.textContent = file.name + ": " + problemText(e); });
+        files.push(entry);
+        pending.appendChild(item);
+      });
+      picker.value = "";
+    });
+    var busy = false;
+    var submit = function () {
+      if (busy) return;
+      busy = true; sendButton.disabled = true; problem.textContent = "";
+      var internal = visibility() === "internal";
+      Promise.all(files.map(function (f) { return f.promise.catch(function () {}); })).then(function () {
+        var ids = files.map(function (f) { return f.id; }).filter(Boolean);
+        var value = text.value.trim();
+        // Only a status to change: the status route (a message needs a text or a file, the API says).
+        if (!value && !ids.length && status.value) {
+          return api("POST", "/tickets/" + number + "/status", { status: status.value, note: "" }).then(function () { return "status_saved"; });
+        }
+        var body = { text: value, visibility: visibility() };
+        if (status.value) body.status = status.value;
+        if (ids.length) body.attachments = ids;
+        return api("POST", "/tickets/" + number + "/messages", body).then(function () { return internal ? "noted" : "sent"; });
+      }).then(function (done) {
+        text.value = ""; status.value = ""; files = []; pending.textContent = "";
+        say(t(done));
+        return load();
+      }).catch(function (e) { if (e.message !== "unauthorized") problem.textContent = problemText(e); })
+        .then(function () { busy = false; sendButton.disabled = false; text.focus(); });
+    };
+    form.addEventListener("submit", function (e) { e.preventDefault(); submit(); });
+    text.addEventListener("keydown", function (e) { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); submit(); } });
+    text.addEventListener("input", function () { problem.textContent = ""; });
+
+    var draw = function (k) {
+      var first = current === null;
+      head.textContent = ""; head.appendChild(ticketHead(k));
+      thread.textContent = "";
+      (k.thread || []).forEach(function (m) { thread.appendChild(threadItem(m)); });
+      if (!thread.childNodes.length) thread.appendChild(el("li", { class: "empty", text: t("no_thread") }));
+      if (first || current.status !== k.status) {
+        var chosen = status.value;
+        status.textContent = "";
+        status.appendChild(el("option", { value: "", text: t("keep_status") }));
+        ((VOCABULARY.statuses[k.status] || {}).next || []).forEach(function (s) {
+          status.appendChild(el("option", { value: s, text: named("statuses", s), selected: s === chosen }));
+        });
+        status.disabled = status.options.length < 2;
+      }
+      if (first) {
+        var log = el("ol", { class: "log" });
+        (k.transcript || []).forEach(function (m) { log.appendChild(messageItem(m)); });
+        opening.appendChild(el("details", { class: "opening" },
+          el("summary", {}, t("opening") + " (" + tf("n_messages", { n: (k.transcript || []).length }) + ")"), log));
+        aside.appendChild(fieldsBox(t("fields"), k.fields || {}));
+      }
+      current = k;
+    };
+    // Read the ticket again (after a send, and every 20 s while it is on screen: a customer's
+    // e-mail or an automatic move shows up without a reload).
+    var load = function () {
+      return api("GET", "/tickets/" + number).then(function (k) { if (shownTicket === mine) draw(k); return k; });
+    };
+    var refresh = function () {
+      setTimeout(function () {
+        if (shownTicket !== mine || view !== "ticket") return;
+        (document.hidden ? Promise.resolve() : load()).catch(function () {}).then(refresh);
+      }, 20000);
+    };
+    load().then(function (k) {
+      if (shownTicket !== mine) return;
       page(k.number + " · " + k.summary);
-      var status = el("select", { "aria-label": t("status") });
-      STATUSES.forEach(function (s) { status.appendChild(el("option", { value: s, text: named("statuses", s), selected: s === k.status })); });
-      var note = el("input", { "aria-label": t("note"), placeholder: t("note") });
-      main.appendChild(el("form", { class: "actions", onsubmit: function (e) {
-        e.preventDefault();
-        api("POST", "/tickets/" + number + "/status", { status: status.value, note: note.value }).then(function () { say(t("created")); renderTicket(number); }).catch(failed);
-      } }, status, note, el("button", { type: "submit", class: "primary", text: t("change") })));
-      var log = el("ol", { class: "log" });
-      (k.transcript || []).forEach(function (m) { log.appendChild(messageItem(m)); });
-      main.appendChild(el("div", { class: "chat" }, log, fieldsBox(t("fields"), Object.assign({ status: k.status, queue: k.queue, criticality: k.criticality }, k.fields || {}))));
+      main.appendChild(head);
+      main.appendChild(el("div", { class: "ticket" },
+        el("div", { class: "ticket-main" }, opening, el("h2", { text: t("thread") }), thread, form), aside));
+      refresh();
     }).catch(failed);
   }
 

@@ -8,6 +8,10 @@
  * on a page that had an anonymous conversation, the hub asks (`resume_offer`)
  * whether to carry it on: two buttons, answered with `resume_answer`. No framework: it
  * speaks the socket.io v5 / engine.io v4 wire protocol over a plain WebSocket.
+ * Files (the paperclip, dropped on the panel, or an image pasted into the box) go
+ * over HTTP to /api/attachments with the conversation's upload token from
+ * `session_info`; the hub judges them and shows them back as the customer's message.
+ * An analyst's file comes as a message with a download link (bot/domain/attachments.py).
  */
 (function () {
   "use strict";
@@ -17,15 +21,16 @@
   var lang = (document.documentElement.lang || navigator.language || "pt").slice(0, 2).toLowerCase();
   if (["pt", "es", "en"].indexOf(lang) < 0) lang = "pt";
   var T = {
-    pt: { title: "Carolina · Suporte", open: "Abrir o chat com a Carolina", close: "Fechar o chat", placeholder: "Escreva sua mensagem…", send: "Enviar", typing: "Carolina está digitando…", log: "Conversa com a Carolina", offline: "Reconectando…", position: "Você é o {n}º da fila", agentTyping: "{name} está digitando…" },
-    es: { title: "Carolina · Soporte", open: "Abrir el chat con Carolina", close: "Cerrar el chat", placeholder: "Escribe tu mensaje…", send: "Enviar", typing: "Carolina está escribiendo…", log: "Conversación con Carolina", offline: "Reconectando…", position: "Eres el {n}º en la fila", agentTyping: "{name} está escribiendo…" },
-    en: { title: "Carolina · Support", open: "Open the chat with Carolina", close: "Close the chat", placeholder: "Type your message…", send: "Send", typing: "Carolina is typing…", log: "Conversation with Carolina", offline: "Reconnecting…", position: "You are number {n} in the queue", agentTyping: "{name} is typing…" }
+    pt: { title: "Carolina · Suporte", open: "Abrir o chat com a Carolina", close: "Fechar o chat", placeholder: "Escreva sua mensagem…", send: "Enviar", typing: "Carolina está digitando…", log: "Conversa com a Carolina", offline: "Reconectando…", position: "Você é o {n}º da fila", agentTyping: "{name} está digitando…", attach: "Anexar um arquivo", sending: "Enviando {name}… {p}%", failed: "Não consegui enviar {name}. Verifique a conexão e tente de novo.", drop: "Solte o arquivo para enviar", gone: "Não consegui baixar {name}: o arquivo pode ter sido apagado. Peça de novo no chat." },
+    es: { title: "Carolina · Soporte", open: "Abrir el chat con Carolina", close: "Cerrar el chat", placeholder: "Escribe tu mensaje…", send: "Enviar", typing: "Carolina está escribiendo…", log: "Conversación con Carolina", offline: "Reconectando…", position: "Eres el {n}º en la fila", agentTyping: "{name} está escribiendo…", attach: "Adjuntar un archivo", sending: "Enviando {name}… {p}%", failed: "No pude enviar {name}. Revisa la conexión e inténtalo de nuevo.", drop: "Suelta el archivo para enviarlo", gone: "No pude descargar {name}: puede que el archivo se haya eliminado. Pídelo de nuevo en el chat." },
+    en: { title: "Carolina · Support", open: "Open the chat with Carolina", close: "Close the chat", placeholder: "Type your message…", send: "Send", typing: "Carolina is typing…", log: "Conversation with Carolina", offline: "Reconnecting…", position: "You are number {n} in the queue", agentTyping: "{name} is typing…", attach: "Attach a file", sending: "Sending {name}… {p}%", failed: "I couldn't send {name}. Check your connection and try again.", drop: "Drop the file to send it", gone: "I couldn't download {name}: the file may have been removed. Ask for it again in the chat." }
   }[lang];
   var KEY = "carolina.session";
   var sessionId = localStorage.getItem(KEY);
   var lastId = 0;
   var pending = {}; // message_id -> text, until the hub confirms it stored it
   var ws = null, connected = false, retry = 0, typingTimer = null, typedAt = 0;
+  var upload = null; // {conversation, token, max, tooLarge} from session_info
 
   // ---- DOM -----------------------------------------------------------------
   var css = document.createElement("link");
@@ -40,6 +45,8 @@
     '<ol class="carolina-log" role="log" aria-live="polite"></ol>' +
     '<p class="carolina-status" aria-live="polite"></p>' +
     '<form class="carolina-form"><label class="carolina-sr" for="carolina-input"></label>' +
+    '<button type="button" class="carolina-attach">📎</button>' +
+    '<input type="file" class="carolina-file-input" hidden tabindex="-1">' +
     '<textarea id="carolina-input" rows="1" maxlength="4000"></textarea>' +
     '<button type="submit"></button></form></section>';
   document.body.appendChild(root);
@@ -56,7 +63,10 @@
   log.setAttribute("aria-label", T.log);
   root.querySelector("label").textContent = T.placeholder;
   input.placeholder = T.placeholder;
-  form.querySelector("button").textContent = T.send;
+  form.querySelector("button[type=submit]").textContent = T.send;
+  var attachButton = root.querySelector(".carolina-attach");
+  var fileInput = root.querySelector(".carolina-file-input");
+  attachButton.setAttribute("aria-label", T.attach); attachButton.title = T.attach;
 
   function toggle(open) {
     panel.hidden = !open;
@@ -85,6 +95,8 @@
     var li = document.createElement("li");
     li.className = "carolina-msg carolina-" + (meta.from || "bot");
     li.innerHTML = render(item.text || "");
+    if (meta.attachment) fileLine(li, meta.attachment);
+    else if (item.attachment && item.attachment.url) fileLink(li, item.attachment);
     if (meta.agent_name) li.setAttribute("data-agent", meta.agent_name);
     log.appendChild(li);
     if (item.quick_replies && item.quick_replies.length) {
@@ -100,6 +112,109 @@
     }
     log.scrollTop = log.scrollHeight;
   }
+
+  // A file the customer sent: its name (as text, never markup) and size.
+  function fileLine(li, file) {
+    li.classList.add("carolina-file");
+    li.textContent = "📎 " + (file.filename || "") + " (" + sizeOf(file.size || 0) + ")";
+  }
+
+  // A file the analyst (or Carolina) sent: a download link, name and size as text. The hub's
+  // link carries a short-lived `?t=`; once that has passed (the history after a reload), the
+  // conversation's upload token fetches it instead, and the browser saves what came.
+  function fileLink(li, file) {
+    li.classList.add("carolina-file");
+    var a = document.createElement("a");
+    a.href = new URL(file.url, hub).href;
+    a.setAttribute("download", file.filename || "");
+    a.rel = "noopener noreferrer";
+    a.textContent = "📎 " + (file.filename || "") + " (" + sizeOf(file.size || 0) + ")";
+    a.addEventListener("click", function (e) {
+      var until = parseInt((new URL(a.href).searchParams.get("t") || "").split(".")[0], 10);
+      if (!upload || !file.id || !(until * 1000 < Date.now())) return;
+      e.preventDefault();
+      fetch(hub + "/api/attachments/" + encodeURIComponent(file.id) + "?conversation_id=" + encodeURIComponent(upload.conversation), { headers: { "X-Carolina-Upload": upload.token } })
+        .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.blob(); })
+        .then(function (blob) {
+          var saved = document.createElement("a");
+          saved.href = URL.createObjectURL(blob); saved.download = file.filename || "file";
+          document.body.appendChild(saved); saved.click(); saved.remove();
+          setTimeout(function () { URL.revokeObjectURL(saved.href); }, 10000);
+        })
+        .catch(function () { notice(T.gone.replace("{name}", file.filename || "")); });
+    });
+    li.textContent = "";
+    li.appendChild(a);
+  }
+
+  function sizeOf(bytes) {
+    if (bytes < 1024) return bytes + " B";
+    if (bytes < 1024 * 1024) return Math.round(bytes / 1024) + " KB";
+    return (bytes / 1024 / 1024).toFixed(1).replace(/\.0$/, "") + " MB";
+  }
+
+  // A refusal or failure about a file, said in the log where the customer looks.
+  function notice(text) {
+    var li = document.createElement("li");
+    li.className = "carolina-msg carolina-system carolina-error";
+    li.setAttribute("role", "alert");
+    li.textContent = text;
+    log.appendChild(li);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  // ---- files ---------------------------------------------------------------
+  function sendFile(file) {
+    if (!upload) { statusLine.textContent = T.offline; return; }
+    var name = file.name || "screenshot.png";
+    if (file.size > upload.max) {
+      notice(upload.tooLarge.replace("{name}", name).replace("{size}", sizeOf(file.size)));
+      return;
+    }
+    var body = new FormData();
+    body.append("file", file, name);
+    // XMLHttpRequest, not fetch: it reports the upload's progress.
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", hub + "/api/attachments?conversation_id=" + encodeURIComponent(upload.conversation) + "&lang=" + lang);
+    xhr.setRequestHeader("X-Carolina-Upload", upload.token);
+    xhr.upload.onprogress = function (e) {
+      if (e.lengthComputable) statusLine.textContent = T.sending.replace("{name}", name).replace("{p}", Math.floor(100 * e.loaded / e.total));
+    };
+    xhr.onload = function () {
+      statusLine.textContent = "";
+      if (xhr.status === 201) return; // the hub shows it back (user_stored)
+      var answer = null;
+      try { answer = JSON.parse(xhr.responseText); } catch (ignored) { answer = null; }
+      notice((answer && answer.message) || T.failed.replace("{name}", name));
+    };
+    xhr.onerror = function () { statusLine.textContent = ""; notice(T.failed.replace("{name}", name)); };
+    statusLine.textContent = T.sending.replace("{name}", name).replace("{p}", 0);
+    xhr.send(body);
+  }
+
+  function sendFiles(files) { for (var i = 0; i < files.length; i++) sendFile(files[i]); }
+
+  attachButton.addEventListener("click", function () { fileInput.click(); });
+  fileInput.addEventListener("change", function () { sendFiles(fileInput.files); fileInput.value = ""; input.focus(); });
+  // Dragged onto the panel; the highlight says it will be taken.
+  panel.addEventListener("dragover", function (e) {
+    if (e.dataTransfer && Array.prototype.indexOf.call(e.dataTransfer.types, "Files") >= 0) {
+      e.preventDefault(); panel.classList.add("carolina-dropping"); statusLine.textContent = T.drop;
+    }
+  });
+  panel.addEventListener("dragleave", function (e) {
+    if (!panel.contains(e.relatedTarget)) { panel.classList.remove("carolina-dropping"); statusLine.textContent = ""; }
+  });
+  panel.addEventListener("drop", function (e) {
+    panel.classList.remove("carolina-dropping"); statusLine.textContent = "";
+    if (e.dataTransfer && e.dataTransfer.files.length) { e.preventDefault(); sendFiles(e.dataTransfer.files); }
+  });
+  // A screenshot pasted into the message box is sent as a file; pasted text stays text.
+  input.addEventListener("paste", function (e) {
+    var items = (e.clipboardData && e.clipboardData.items) || [], files = [];
+    for (var i = 0; i < items.length; i++) if (items[i].kind === "file") { var f = items[i].getAsFile(); if (f) files.push(f); }
+    if (files.length) { e.preventDefault(); sendFiles(files); }
+  });
 
   function typing(on) { statusLine.textContent = on ? T.typing : ""; }
 
@@ -147,6 +262,7 @@
         emit("sync", { after: lastId });
       } else if (event === "session_info") {
         root.setAttribute("data-conversation", data.conversation_id || "");
+        upload = data.upload_token ? { conversation: data.conversation_id, token: data.upload_token, max: data.upload_max_bytes, tooLarge: data.upload_too_large || "" } : null;
       } else if (event === "resume_offer") {
         offer(data);
       } else if (event === "history") {
@@ -156,7 +272,8 @@
         delete pending[(data.metadata || {}).client_message_id];
         show(data);
         // An analyst answers when they answer; only Carolina gets a typing indicator.
-        if ((data.metadata || {}).to !== "analyst") typing(true);
+        // A file gets no reply (replies: 0).
+        if ((data.metadata || {}).to !== "analyst" && (data.metadata || {}).replies !== 0) typing(true);
       } else if (event === "bot_uttered") {
         typing(false); show(data);
       } else if (event === "agent_typing") {

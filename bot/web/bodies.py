@@ -36,6 +36,9 @@ class TicketCreate(Body):
     urgency: Level
     language: Optional[str] = Field(default=None, description="pt, es or en; anything else is ignored")
     queue: Optional[Queue] = None
+    cc: Optional[List[str]] = Field(
+        default=None, max_length=5, description="who else gets a copy of the ticket's e-mails: up to 5 addresses"
+    )
     form_turn: Optional[Union[str, int]] = None
 
 
@@ -57,6 +60,36 @@ class ConsoleStatusChange(Body):
     note: Optional[str] = Field(default=None, description="kept with the change (its first 2,000 characters)")
 
 
+class TicketReply(Body):
+    conversation_id: str = Field(min_length=1)
+    text: str = Field(
+        default="", max_length=4000, description="the customer's answer; may be empty when the conversation sent files"
+    )
+
+
+class TicketValidation(Body):
+    conversation_id: str = Field(min_length=1)
+    accepted: bool = Field(description="true: the solution works (the ticket closes); false: not solved")
+    reason: Optional[str] = Field(default=None, max_length=4000, description="why it is not solved")
+
+
+class TicketSurvey(Body):
+    conversation_id: str = Field(min_length=1)
+    score: int = Field(ge=0, le=10, description="0 to 10")
+    comment: Optional[str] = Field(default=None, max_length=2000)
+
+
+class ConsoleTicketMessage(Body):
+    text: str = Field(default="", max_length=4000)
+    visibility: Literal["public", "internal"] = Field(
+        default="public", description="public: the customer sees it (and is e-mailed); internal: analysts only"
+    )
+    status: Optional[Status] = Field(default=None, description="the ticket's new status, set with the message")
+    attachments: List[str] = Field(
+        default_factory=list, max_length=20, description="public ids of files uploaded with POST /api/attachments"
+    )
+
+
 class Praise(Body):
     text: str = Field(min_length=1, max_length=4000)
 
@@ -72,6 +105,9 @@ class EscalationTicket(Body):
     urgency: Level
     language: Optional[str] = None
     queue: Optional[Queue] = None
+    cc: Optional[List[str]] = Field(
+        default=None, max_length=5, description="who else gets a copy of the ticket's e-mails: up to 5 addresses"
+    )
 
 
 class Escalation(Body):
@@ -136,6 +172,9 @@ BODIES: Dict[Tuple[str, str], Type[Body]] = {
     ("post", "/api/tickets"): TicketCreate,
     ("post", "/api/tickets/{number}/updates"): TicketInformation,
     ("post", "/api/tickets/{number}/follow-ups"): FollowUp,
+    ("post", "/api/tickets/{number}/replies"): TicketReply,
+    ("post", "/api/tickets/{number}/validation"): TicketValidation,
+    ("post", "/api/tickets/{number}/survey"): TicketSurvey,
     ("post", "/api/deflections"): Deflection,
     ("post", "/api/conversations/{id}/praise"): Praise,
     ("post", "/api/escalations"): Escalation,
@@ -144,6 +183,7 @@ BODIES: Dict[Tuple[str, str], Type[Body]] = {
     ("post", "/api/agent/handoffs/{id}/messages"): AgentMessage,
     ("post", "/api/agent/handoffs/{id}/transfer"): Transfer,
     ("post", "/api/agent/tickets/{number}/status"): ConsoleStatusChange,
+    ("post", "/api/agent/tickets/{number}/messages"): ConsoleTicketMessage,
     ("post", "/api/agent/agents"): AgentCreate,
     ("post", "/api/agent/password"): PasswordChange,
     ("post", "/api/agent/agents/{id}/password"): PasswordReset,

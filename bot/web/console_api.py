@@ -1,27 +1,31 @@
 """What the agent console needs beyond live chat, under /api/agent as well:
-transcripts (search, view, export), tickets (list, view, change status with a
-note), analysts (admins create, disable, enable them and reset their
-passwords), the audit log (admins read it). Every
-call is written to the audit log (bot/web/audit.py); a transcript's view or
-export, a ticket's view and status change and an analyst's creation under the
-names view, export_<format>, view_ticket, ticket_status and create_agent.
+transcripts (search, view, export), tickets (list, view with their thread,
+public replies and internal notes, change status with a note), analysts
+(admins create, disable, enable them and reset their passwords), the audit
+log (admins read it). Every call is written to the audit log (bot/web/audit.py); a transcript's view or
+export, a ticket's view, message and status change and an analyst's creation
+under the names view, export_<format>, view_ticket, ticket_message,
+ticket_status and create_agent.
 Thin handlers over bot/domain/transcripts.py."""
 
 from __future__ import annotations
+
+from typing import Any, Dict
 
 from aiohttp import web
 from sqlalchemy import select
 
 from bot import keys
-from bot.db.models import Agent, TicketUpdate
-from bot.domain import agents, tickets, transcripts
+from bot.db.models import Agent, TicketUpdate, utc
+from bot.domain import agents, ticket_status, ticket_thread, tickets, transcripts
 from bot.domain import audit as audit_log
 from bot.domain.errors import DomainError
 from bot.domain.redaction import mask_text
 from bot.realtime import agents as agent_sockets
+from bot.realtime import ticket_news as ticket_news_sockets
 from bot.web import audit
 from bot.web.agent_api import signed_in
-from bot.web.bodies import AgentCreate, ConsoleStatusChange, PasswordReset, read
+from bot.web.bodies import AgentCreate, ConsoleStatusChange, ConsoleTicketMessage, PasswordReset, read
 
 routes = web.RouteTableDef()
 
@@ -71,23 +75,79 @@ async def ticket_list(request: web.Request, agent: Agent) -> web.Response:
 @routes.get("/api/agent/tickets/{number}", name="agent_ticket_view")
 @signed_in
 async def ticket_show(request: web.Request, agent: Agent) -> web.Response:
+    """The ticket with its thread (internal notes too), its next automatic move and its survey."""
     async with request.app[keys.SESSIONS]() as session:
         found = await transcripts.ticket_for(session, agent, request.match_info["number"])
         updates = await tickets.updates_of(session, found)
         data = tickets.ticket_json(found, None, updates)
+        data["thread"] = await ticket_thread.thread_of(session, found, include_internal=True)
+    moves = ticket_status.deadline_of(found, found.status) if found.deadline_at else None
+    data.update(
+        deadline_at=utc(found.deadline_at).isoformat() if found.deadline_at else None,
+        deadline_to=moves[0].then if moves else None,
+        warn_at=utc(found.warn_at).isoformat() if found.warn_at else None,
+        survey=ticket_thread.survey_of(found),
+        cc=list(found.cc or []),
+    )
     audit.note(request, "view_ticket", found.number)
     return web.json_response(data)
 
 
-@routes.post("/api/agent/tickets/{number}/status", name="agent_ticket_status")
+@routes.post("/api/agent/tickets/{number}/messages", name="agent_ticket_message")
 @signed_in
-async def ticket_status(request: web.Request, agent: Agent) -> web.Response:
-    change, _ = await read(request, ConsoleStatusChange)
-    note = (change.note or "").strip()[:2000]
+async def ticket_message(request: web.Request, agent: Agent) -> web.Response:
+    """A public reply (the customer is e-mailed and told in the widget) or an
+    internal note, optionally setting the ticket's status in the same step."""
+    wanted, _ = await read(request, ConsoleTicketMessage)
+    settings = request.app[keys.SETTINGS]
     async with request.app[keys.SESSIONS].begin() as session:
         found = await transcripts.ticket_for(session, agent, request.match_info["number"])
         before = found.status
-        await tickets.set_status(session, found, change.status)
+        message = await ticket_thread.add_message(
+            session,
+            found,
+            author="agent",
+            text=wanted.text,
+            via="console",
+            visibility=wanted.visibility,
+            agent=agent,
+            attachment_ids=wanted.attachments,
+            settings=settings,
+            status=wanted.status,
+        )
+        shown = next(m for m in await ticket_thread.thread_of(session, found, True) if m["id"] == message.id)
+        data = {"message": shown, "status": found.status}
+    if wanted.visibility == "public" or found.status != before:
+        request.app[keys.MAIL].kick()
+        await ticket_news_sockets.deliver_quietly(
+            request.app[keys.SIO], request.app[keys.SESSIONS], [found.contact_id], settings.clock.now()
+        )
+    detail: Dict[str, Any] = {"visibility": wanted.visibility, "attachments": len(wanted.attachments)}
+    if found.status != before:
+        detail.update({"from": before, "to": found.status})
+    audit.note(request, "ticket_message", found.number, **detail)
+    return web.json_response(data, status=201)
+
+
+@routes.post("/api/agent/tickets/{number}/status", name="agent_ticket_status")
+@signed_in
+async def ticket_status_change(request: web.Request, agent: Agent) -> web.Response:
+    """A new status (with an optional note, kept for analysts only); the customer
+    is told of it and its deadline, if the status has one, starts now."""
+    change, _ = await read(request, ConsoleStatusChange)
+    note = (change.note or "").strip()[:2000]
+    settings = request.app[keys.SETTINGS]
+    async with request.app[keys.SESSIONS].begin() as session:
+        found = await transcripts.ticket_for(session, agent, request.match_info["number"])
+        before = found.status
+        if change.status != before:
+            await ticket_status.change(session, found, change.status, by="agent", agent=agent, settings=settings)
+        else:
+            await tickets.set_status(session, found, change.status)  # the same one again changes nothing
+        if note:
+            await ticket_thread.add_message(
+                session, found, author="agent", text=note, via="console", visibility="internal", agent=agent
+            )
         session.add(
             TicketUpdate(
                 ticket_id=found.id,
@@ -101,6 +161,11 @@ async def ticket_status(request: web.Request, agent: Agent) -> web.Response:
             )
         )
         data = {"number": found.number, "status": found.status}
+    if found.status != before:
+        request.app[keys.MAIL].kick()
+        await ticket_news_sockets.deliver_quietly(
+            request.app[keys.SIO], request.app[keys.SESSIONS], [found.contact_id], settings.clock.now()
+        )
     audit.note(request, "ticket_status", found.number, **{"from": before, "to": data["status"]})
     return web.json_response(data)
 

@@ -157,6 +157,80 @@ class SimilarTicket(Reply):
     summary: Optional[str]
     status: str
     score: float
+    # The customer's words for the status (the conversation's language) and when the ticket last changed.
+    status_label: Optional[str] = None
+    updated_at: Optional[str] = None
+    last_interaction_at: Optional[str] = None
+
+
+class ThreadAttachment(Reply):
+    id: str
+    filename: str
+    size: int
+    content_type: str
+    purged: bool
+    # The customer's view: a download link with a short-lived `?t=` (none once the file is gone).
+    url: Optional[str] = None
+
+
+class ThreadMessage(Reply):
+    id: int
+    author: Literal["customer", "agent", "carolina", "system"]
+    author_name: Optional[str]
+    visibility: Literal["public", "internal"]
+    text: str
+    via: str
+    status_from: Optional[str]
+    status_to: Optional[str]
+    created_at: Optional[str]
+    attachments: List[ThreadAttachment]
+
+
+class TicketThread(Reply):
+    number: str
+    status: str
+    status_label: str
+    deadline_at: Optional[str]
+    messages: List[ThreadMessage]
+
+
+class TicketReplied(Reply):
+    number: str
+    status: str
+    message: ThreadMessage
+
+
+class TicketSurveyAnswer(Reply):
+    score: int
+    comment: Optional[str]
+    at: Optional[str]
+
+
+class TicketValidated(Reply):
+    number: str
+    status: str
+
+
+class TicketSurveyed(Reply):
+    number: str
+    status: str
+    survey: TicketSurveyAnswer
+
+
+class AgentTicket(Ticket):
+    """A ticket as the console shows it: its thread (internal notes too), deadline, survey and copies."""
+
+    thread: List[ThreadMessage]
+    deadline_at: Optional[str]
+    deadline_to: Optional[str]
+    warn_at: Optional[str]
+    survey: Optional[TicketSurveyAnswer]
+    cc: List[str]
+
+
+class AgentTicketMessage(Reply):
+    message: ThreadMessage
+    status: str
 
 
 class SimilarTickets(Reply):
@@ -348,6 +422,7 @@ class PersonalData(Reply):
     contacts: List[Dict[str, Any]]
     conversations: List[Dict[str, Any]]
     tickets: List[Dict[str, Any]]
+    attachments: List[Dict[str, Any]]
     outgoing_mail: List[Dict[str, Any]]
     tracker_events: List[Dict[str, Any]]
 
@@ -359,10 +434,13 @@ class ErasureCounts(Reply):
     handoffs: int
     tickets: int
     ticket_updates: int
+    ticket_messages: int
+    attachments: int
     outgoing_mail: int
     audit_log: int
     tracker_events: int
     outbox_files: int
+    attachment_files: int
 
 
 class Erased(Reply):
@@ -485,10 +563,22 @@ class SatisfactionReport(Reply):
     ticket: SurveyFigures
 
 
+class AttachmentStored(Reply):
+    """An uploaded file as the hub judged it (bot/domain/attachments.py): the type is the sniffed one."""
+
+    id: str
+    filename: str
+    size: int
+    content_type: str
+
+
 ReplyModel = Union[Type[Reply], Type[RootModel]]
 
 # Every route that answers JSON, and the shape of its successful replies (errors are Problem).
 REPLIES: Dict[Tuple[str, str], ReplyModel] = {
+    ("post", "/api/attachments"): AttachmentStored,
+    # The file itself (Content-Disposition: not checked); errors are Problem.
+    ("get", "/api/attachments/{public_id}"): AttachmentStored,
     ("get", "/api/health"): Health,
     ("get", "/api/vocabulary"): Vocabulary,
     ("get", "/api/conversations/{id}"): Conversation,
@@ -498,6 +588,10 @@ REPLIES: Dict[Tuple[str, str], ReplyModel] = {
     ("get", "/api/tickets/{number}"): Ticket,
     ("post", "/api/tickets/{number}/updates"): TicketInformationAdded,
     ("post", "/api/tickets/{number}/follow-ups"): CreatedTicket,
+    ("get", "/api/tickets/{number}/thread"): TicketThread,
+    ("post", "/api/tickets/{number}/replies"): TicketReplied,
+    ("post", "/api/tickets/{number}/validation"): TicketValidated,
+    ("post", "/api/tickets/{number}/survey"): TicketSurveyed,
     ("post", "/api/deflections"): Deflected,
     ("post", "/api/conversations/{id}/praise"): Message,
     ("get", "/api/escalations/decision"): Decision,
@@ -517,7 +611,8 @@ REPLIES: Dict[Tuple[str, str], ReplyModel] = {
     ("get", "/api/agent/transcripts"): Transcripts,
     ("get", "/api/agent/transcripts/{id}"): Transcript,
     ("get", "/api/agent/tickets"): Tickets,
-    ("get", "/api/agent/tickets/{number}"): Ticket,
+    ("get", "/api/agent/tickets/{number}"): AgentTicket,
+    ("post", "/api/agent/tickets/{number}/messages"): AgentTicketMessage,
     ("post", "/api/agent/tickets/{number}/status"): TicketStatus,
     ("get", "/api/agent/agents"): Agents,
     ("get", "/api/agent/audit"): AuditEntries,

@@ -14,18 +14,30 @@ from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 
 from bot import keys
-from bot.db.models import Contact, Ticket
-from bot.domain import mail_queue, tickets
+from bot.db.models import Contact, Ticket, utc
+from bot.domain import mail_queue, ticket_status, ticket_thread, tickets
 from bot.domain.errors import DomainError
+from bot.domain.ticket_texts import status_label
 from bot.domain.tickets import TicketRequest
 from bot.web.api import for_actions
-from bot.web.bodies import Deflection, FollowUp, TicketCreate, TicketInformation, read
+from bot.web.bodies import (
+    Deflection,
+    FollowUp,
+    TicketCreate,
+    TicketInformation,
+    TicketReply,
+    TicketSurvey,
+    TicketValidation,
+    read,
+)
 from common.ids import short_id
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 T = TypeVar("T")
 ATTEMPTS = 5
+# How many open tickets "my tickets" lists.
+MY_TICKETS = 10
 
 
 def conversation_of(body: Dict[str, Any]) -> str:
@@ -126,17 +138,29 @@ async def similar_tickets(request: web.Request) -> web.Response:
     if not conversation_id:
         raise DomainError(422, "invalid", "conversation_id is required")
     async with request.app[keys.SESSIONS]() as session:
-        _, contact = await tickets.conversation_contact(session, conversation_id)
+        conversation, contact = await tickets.conversation_contact(session, conversation_id)
         if contact is None:
             found = []
         elif text:
             found = await tickets.similar_open(session, contact, text, request.query.get("product"))
         else:
-            found = [(t, 1.0) for t in await tickets.company_open(session, contact)]
+            # mine=1 (the customer's "my tickets") is this list too, longer: their company's open tickets.
+            limit = MY_TICKETS if request.query.get("mine") == "1" else tickets.PICK_LIMIT
+            found = [(t, 1.0) for t in await tickets.company_open(session, contact, limit)]
+        last = await ticket_thread.last_interactions(session, [t for t, _ in found])
+    language = conversation.language
     return web.json_response(
         {
             "tickets": [
-                {"number": t.number, "summary": t.summary, "status": t.status, "score": round(score, 3)}
+                {
+                    "number": t.number,
+                    "summary": t.summary,
+                    "status": t.status,
+                    "score": round(score, 3),
+                    "status_label": status_label(t.status, language),
+                    "updated_at": utc(t.updated_at).isoformat(),
+                    "last_interaction_at": last[t.id].isoformat(),
+                }
                 for t, score in found
             ]
         }
@@ -161,6 +185,114 @@ async def ticket(request: web.Request) -> web.Response:
         parent = await session.get(Ticket, found.parent_id) if found.parent_id else None
         updates = await tickets.updates_of(session, found)
     return web.json_response(tickets.ticket_json(found, parent, updates))
+
+
+async def customer_ticket(session: Any, number: str, conversation_id: str) -> Ticket:
+    """The ticket, if the conversation's customer may see it (404 otherwise)."""
+    _, contact = await tickets.conversation_contact(session, conversation_id)
+    return await tickets.find_for(session, number, contact)
+
+
+@routes.get("/api/tickets/{number}/thread", name="ticket_thread")
+@for_actions
+async def thread(request: web.Request) -> web.Response:
+    """The ticket's public thread, for the customer (their company's tickets only)."""
+    number = number_of(request)
+    async with request.app[keys.SESSIONS]() as session:
+        conversation, _ = await tickets.conversation_contact(session, request.query.get("conversation_id", ""))
+        found = await customer_ticket(session, number, conversation.id)
+        settings, now = request.app[keys.SETTINGS], request.app[keys.CLOCK].now()
+        messages = await ticket_thread.thread_of(session, found, include_internal=False, settings=settings, now=now)
+    return web.json_response(
+        {
+            "number": found.number,
+            "status": found.status,
+            "status_label": status_label(found.status, conversation.language or found.language),
+            "deadline_at": utc(found.deadline_at).isoformat() if found.deadline_at else None,
+            "messages": messages,
+        }
+    )
+
+
+@routes.post("/api/tickets/{number}/replies", name="ticket_replies")
+@for_actions
+async def reply(request: web.Request) -> web.Response:
+    """The customer's answer on the ticket, from the widget, with the files the
+    conversation sent that are on no ticket yet; 409 "closed" on a closed ticket
+    (a follow-up continues it). An Idempotency-Key makes a retry the same answer."""
+    number = number_of(request)
+    answer, body = await read(request, TicketReply)
+    conversation_id = conversation_of(body)
+    header = request.headers.get("Idempotency-Key", "").strip()
+    if len(header) > 150:
+        raise DomainError(422, "invalid", "Idempotency-Key is longer than 150 characters")
+    key = f"api:{number}:{header}" if header else None
+    settings = request.app[keys.SETTINGS]
+
+    async def work(session: Any) -> Any:
+        found = await customer_ticket(session, number, conversation_id)
+        earlier = await ticket_thread.by_key(session, found, key) if key else None
+        if earlier is not None:
+            return found, earlier, False
+        files = await ticket_thread.unlinked_attachments(session, conversation_id, found)
+        message = await ticket_thread.add_message(
+            session,
+            found,
+            author="customer",
+            text=answer.text,
+            via="widget",
+            attachment_ids=files,
+            settings=settings,
+            conversation_id=conversation_id,
+            email_id=key,
+        )
+        return found, message, True
+
+    found, message, created = await in_transaction(request, work)
+    async with request.app[keys.SESSIONS]() as session:
+        shown = await ticket_thread.thread_of(
+            session, found, include_internal=False, settings=settings, now=request.app[keys.CLOCK].now()
+        )
+    data = next(m for m in shown if m["id"] == message.id)
+    return web.json_response(
+        {"number": found.number, "status": found.status, "message": data}, status=201 if created else 200
+    )
+
+
+@routes.post("/api/tickets/{number}/validation", name="ticket_validation")
+@for_actions
+async def validation(request: web.Request) -> web.Response:
+    """The customer's answer to a solution: accepted closes the ticket; not solved
+    sends it back to analysis with the reason. 409 unless it awaits validation."""
+    number = number_of(request)
+    answer, body = await read(request, TicketValidation)
+    conversation_id = conversation_of(body)
+    settings = request.app[keys.SETTINGS]
+
+    async def work(session: Any) -> Ticket:
+        found = await customer_ticket(session, number, conversation_id)
+        return await ticket_status.validate(session, found, answer.accepted, answer.reason, "widget", settings)
+
+    found = await in_transaction(request, work)
+    return web.json_response({"number": found.number, "status": found.status})
+
+
+@routes.post("/api/tickets/{number}/survey", name="ticket_survey")
+@for_actions
+async def survey(request: web.Request) -> web.Response:
+    """The 0-10 survey of a closed ticket, answered once (409 "answered"; 409 "not_closed")."""
+    number = number_of(request)
+    answer, body = await read(request, TicketSurvey)
+    conversation_id = conversation_of(body)
+
+    async def work(session: Any) -> Ticket:
+        found = await customer_ticket(session, number, conversation_id)
+        return await ticket_status.answer_survey(session, found, answer.score, answer.comment, "widget")
+
+    found = await in_transaction(request, work)
+    return web.json_response(
+        {"number": found.number, "status": found.status, "survey": ticket_thread.survey_of(found)}, status=201
+    )
 
 
 @routes.post("/api/tickets/{number}/updates", name="ticket_updates")

@@ -151,10 +151,13 @@ def test_an_erasure_leaves_nothing_personal_and_others_untouched(database_url, t
                 "handoffs": 1,
                 "tickets": 1,
                 "ticket_updates": 1,
+                "ticket_messages": 0,
+                "attachments": 0,
                 "outgoing_mail": 1,
                 "audit_log": 1,
                 "tracker_events": 4,
                 "outbox_files": 2,
+                "attachment_files": 0,
             }
         )
 

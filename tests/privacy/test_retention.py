@@ -316,11 +316,14 @@ EXPECTED = {
     "deflections": 1,
     "tickets": 1,  # Carla's
     "ticket_updates": 1,
+    "ticket_messages": 0,
+    "attachments": 0,
     "contacts": 1,  # Carla
     "outgoing_mail": 2,  # Ana's 40-day-old one, Carla's ticket's
     "audit_log": 1,
     "tracker_events": 4 + 2 + 2,  # Ana's old conversation, Carla's, the idle rest sender
     "outbox_files": 2,  # the old mail's, the stray one
+    "attachment_files": 0,
 }
 
 

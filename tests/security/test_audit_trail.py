@@ -30,6 +30,8 @@ ANALYST = "bia@support.example"
 # Routes anyone may call: nothing in them is the customers' or the analysts' data.
 PUBLIC = {"health", "vocabulary", "kb_search", "article", "openapi", "static", "demo", "demo_customers", "demo_token"}
 PUBLIC |= {"console"}
+# The e-mailed links' pages (bot/web/ticket_links.py): the signed token in the path is the customer's key.
+PUBLIC |= {"ticket_link", "ticket_link_answer"}
 # Logins, failed logins and logouts are recorded by the login code itself (bot/web/agent_api.py).
 LOGIN = {"agent_login", "agent_logout"}
 TICKET = {
@@ -108,7 +110,8 @@ async def setting_up(client, app) -> Dict[str, Any]:
 def path_of(canonical: str, world: Dict[str, Any]) -> str:
     if canonical.startswith("/api/agent/handoffs/"):
         return canonical.replace("{id}", str(world["handoff"]))
-    return canonical.replace("{id}", world["conversation"]).replace("{number}", world["number"])
+    path = canonical.replace("{id}", world["conversation"]).replace("{number}", world["number"])
+    return path.replace("{public_id}", "nosuchfile")
 
 
 BODIES: Dict[str, Dict[str, Any]] = {
@@ -142,7 +145,7 @@ def test_every_call_of_an_analyst_or_the_action_server_leaves_exactly_one_entry(
             canonical = route.resource.canonical
             if canonical.startswith("/socket.io"):
                 continue
-            analysts = canonical.startswith(("/api/agent/", "/api/reports/"))
+            analysts = canonical.startswith(("/api/agent/", "/api/reports/", "/api/attachments"))
             headers = admin if analysts else world["auth"]
             body = BODIES.get(name)
             params = QUERIES.get(name)
