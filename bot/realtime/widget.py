@@ -62,12 +62,14 @@ def bot_uttered(message: Message) -> Dict[str, Any]:
         event["quick_replies"] = [
             {"content_type": "text", "title": b.get("title"), "payload": b.get("payload")} for b in buttons
         ]
-    # A customer's file (bot/web/attachments_api.py) keeps its name as the text; the file is metadata.
-    customer_file = message.sender == "customer" and payload.get("attachment")
-    if payload.get("attachment") and not customer_file:
-        event = {"attachment": payload["attachment"]}
+    # A file (bot/web/attachments_api.py) is a text message with its name (an
+    # analyst's, with its download link too, so a plain rasa-webchat shows
+    # something usable); the file itself is metadata, which the hub's widget shows.
+    attachment = payload.get("attachment")
+    if attachment and message.sender != "customer" and attachment.get("url"):
+        event["text"] = f"📎 {attachment.get('filename') or ''}: {attachment['url']}"
     metadata: Dict[str, Any] = {"seq": message.id, "from": message.sender}
-    for key in ("agent_name", "error", "to", *(("attachment",) if customer_file else ())):
+    for key in ("agent_name", "error", "to", "attachment"):
         if payload.get(key):
             metadata[key] = payload[key]
     if message.client_message_id:

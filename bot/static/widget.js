@@ -95,8 +95,8 @@
     var li = document.createElement("li");
     li.className = "carolina-msg carolina-" + (meta.from || "bot");
     li.innerHTML = render(item.text || "");
-    if (meta.attachment) fileLine(li, meta.attachment);
-    else if (item.attachment && item.attachment.url) fileLink(li, item.attachment);
+    if (meta.attachment && meta.attachment.url && meta.from !== "customer") fileLink(li, meta.attachment);
+    else if (meta.attachment) fileLine(li, meta.attachment);
     if (meta.agent_name) li.setAttribute("data-agent", meta.agent_name);
     log.appendChild(li);
     if (item.quick_replies && item.quick_replies.length) {
