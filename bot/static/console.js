@@ -28,10 +28,11 @@
   function t(key) { return T[lang][key] || key; }
   // The names around the gathered details that are the console's own (the fields' are the vocabulary's).
   var FIELD_LABELS = {
-    pt: { impact: "Impacto", urgency: "Urgência", email: "E-mail", language: "Idioma", satisfaction: "Satisfação", yes: "sim", no: "não" },
-    es: { impact: "Impacto", urgency: "Urgencia", email: "E-mail", language: "Idioma", satisfaction: "Satisfacción", yes: "sí", no: "no" },
-    en: { impact: "Impact", urgency: "Urgency", email: "E-mail", language: "Language", satisfaction: "Satisfaction", yes: "yes", no: "no" }
+    pt: { impact: "Impacto", urgency: "Urgência", email: "E-mail", language: "Idioma", satisfaction: "Satisfação", yes: "sim", no: "não", environment: "Origem" },
+    es: { impact: "Impacto", urgency: "Urgencia", email: "E-mail", language: "Idioma", satisfaction: "Satisfacción", yes: "sí", no: "no", environment: "Origen" },
+    en: { impact: "Impact", urgency: "Urgency", email: "E-mail", language: "Language", satisfaction: "Satisfaction", yes: "yes", no: "no", environment: "Origin" }
   };
+  // (environment: what tickets stored before the guides' names called the origin.)
   function named(kind, key) { var labels = VOCABULARY[kind][key]; return (labels && (labels.label || labels)[lang]) || key; }
   function fieldLabel(key) {
     for (var i = 0; i < VOCABULARY.fields.length; i++) if (VOCABULARY.fields[i].name === key) return VOCABULARY.fields[i].label[lang];
