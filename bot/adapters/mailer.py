@@ -44,9 +44,15 @@ def header_value(text: str, limit: int = HEADER_LIMIT) -> str:
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
+# Header lines up to RFC 5322's hard limit: at the default 78, Python breaks a
+# long subject right after "Subject:", and some readers then see it start with a
+# space (no longer with "[2026-000123]"). Header values are capped (HEADER_LIMIT).
+POLICY = default.clone(max_line_length=998)
+
+
 def parse(raw: str) -> EmailMessage:
     """A message stored as RFC 5322 text (bot/domain/mail_queue.py), ready to send."""
-    message = message_from_string(raw, policy=default)
+    message = message_from_string(raw, policy=POLICY)
     assert isinstance(message, EmailMessage)
     return message
 

@@ -21,6 +21,7 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.adapters import mailer
 from bot.adapters.mailer import header_value, is_one_address
 from bot.db.models import Contact, OutgoingMail, Ticket, TicketMessage
 from bot.domain import mail_queue, signing
@@ -48,7 +49,7 @@ def _portal(key: str, settings: Settings) -> str:
 
 def _envelope(number: str, subject: str, to: str, cc: List[str], body: str, settings: Settings) -> EmailMessage:
     """The headers every ticket e-mail carries, around its body."""
-    email = EmailMessage()
+    email = EmailMessage(policy=mailer.POLICY)
     # Header values are one line each: a summary's line break must not become a header of its own.
     email["Subject"] = header_value(f"[{number}] {subject}")
     email["From"] = settings.mail_from

@@ -186,3 +186,24 @@ def ticket_mail_body(mail: OutgoingMail) -> str:
     from bot.adapters.mailer import parse
 
     return str(parse(mail.raw).get_content())
+
+
+def test_a_long_subject_is_not_folded_before_the_number():
+    # Python's default policy broke it right after "Subject:", and readers saw " [2026-…".
+    from email import message_from_string
+    from email.policy import default
+
+    from bot.adapters.mailer import parse
+    from bot.domain.tickets import format_number
+    from bot.settings import Settings
+
+    summary = "preciso da segunda via do boleto de outubro"  # fits a line of its own, not after "Subject:"
+    ticket = {"number": format_number(2026, 1), "summary": summary, "criticality": "low", "language": "pt"}
+    email = ticket_mail.render(ticket, "ana@example.com", Settings())
+    raw = email.as_string()
+    subject = next(line for line in raw.splitlines() if line.startswith("Subject:"))
+    assert subject.startswith("Subject: [2026-000001] "), subject
+    assert str(message_from_string(raw, policy=default)["Subject"]).startswith("[2026-000001]")
+    # And so it stays when the mail job reads it back to send it.
+    assert str(parse(raw)["Subject"]).startswith("[2026-000001]")
+    assert "Subject: [2026-000001] " in parse(raw).as_string()
