@@ -46,9 +46,17 @@ def about(tracker: Tracker) -> Conversation:
 
 
 async def call(
-    conversation: str, method: str, path: str, *, body: Any = None, params: Optional[Dict[str, str]] = None
+    conversation: str,
+    method: str,
+    path: str,
+    *,
+    body: Any = None,
+    params: Optional[Dict[str, str]] = None,
+    idempotency_key: Optional[str] = None,
 ) -> Any:
     headers = {"Authorization": f"Bearer {getattr(conversation, 'token', '')}"}
+    if idempotency_key:
+        headers["Idempotency-Key"] = idempotency_key
     timeout = aiohttp.ClientTimeout(total=hub_timeout())
     try:
         async with aiohttp.ClientSession(timeout=timeout) as session:
@@ -77,6 +85,54 @@ async def open_tickets(conversation_id: str) -> List[Dict[str, Any]]:
     """The customer's company's open tickets, newest first: {number, summary, status}."""
     found = await call(conversation_id, "GET", "/api/tickets", params={"conversation_id": conversation_id})
     return found.get("tickets") or []
+
+
+async def my_tickets(conversation_id: str) -> List[Dict[str, Any]]:
+    """The company's open tickets for "my tickets": {number, summary, status,
+    status_label, updated_at, last_interaction_at}, newest first."""
+    params = {"conversation_id": conversation_id, "mine": "1"}
+    found = await call(conversation_id, "GET", "/api/tickets", params=params)
+    return found.get("tickets") or []
+
+
+async def thread(conversation_id: str, number: str) -> Optional[Dict[str, Any]]:
+    """{number, status, status_label, deadline_at, messages: the public thread}, None if not theirs."""
+    try:
+        params = {"conversation_id": conversation_id}
+        return await call(conversation_id, "GET", f"/api/tickets/{number}/thread", params=params)
+    except HubError as error:
+        if error.status == 404:
+            return None
+        raise
+
+
+async def reply(conversation_id: str, number: str, text: str, form_turn: str) -> Dict[str, Any]:
+    """The customer's answer on a ticket: {number, status, message}; 409 "closed" on a closed one."""
+    body = {"conversation_id": conversation_id, "text": text, "form_turn": form_turn}
+    key = f"reply:{conversation_id}:{form_turn}"
+    return await call(conversation_id, "POST", f"/api/tickets/{number}/replies", body=body, idempotency_key=key)
+
+
+async def validation(
+    conversation_id: str, number: str, accepted: bool, reason: Optional[str], form_turn: str
+) -> Dict[str, Any]:
+    """The customer's verdict on a proposed solution (only in customer validation, else 409)."""
+    body: Dict[str, Any] = {"conversation_id": conversation_id, "accepted": accepted, "form_turn": form_turn}
+    if reason:
+        body["reason"] = reason
+    key = f"validation:{conversation_id}:{form_turn}"
+    return await call(conversation_id, "POST", f"/api/tickets/{number}/validation", body=body, idempotency_key=key)
+
+
+async def survey(
+    conversation_id: str, number: str, score: int, comment: Optional[str], form_turn: str
+) -> Dict[str, Any]:
+    """The 0–10 survey of a closed ticket (409 "not_closed", or "answered" the second time)."""
+    body: Dict[str, Any] = {"conversation_id": conversation_id, "score": score, "form_turn": form_turn}
+    if comment:
+        body["comment"] = comment
+    key = f"survey:{conversation_id}:{form_turn}"
+    return await call(conversation_id, "POST", f"/api/tickets/{number}/survey", body=body, idempotency_key=key)
 
 
 async def ticket(conversation_id: str, number: str) -> Optional[Dict[str, Any]]:

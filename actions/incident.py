@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from common.answers import Question, Resolution, asks_for_person, resolve
+from common.addresses import CC_MAX, is_one_address, written_addresses
+from common.answers import Option, Question, Resolution, asks_for_person, resolve
 from common.text import words
 from common.vocabulary import vocabulary
 from components.catalog import VERSION_PATTERN, Catalog
@@ -48,11 +49,16 @@ FIELDS: Tuple[Field, ...] = tuple(
 )
 BY_SLOT = {f.slot: f for f in FIELDS}
 # The steps after the fields, in order; which of them apply depends on the case.
-STEPS = ("intake_duplicate", "intake_related", "intake_solved", "intake_confirmed", "intake_edit_field")
+STEPS = ("intake_duplicate", "intake_related", "intake_solved", "intake_confirmed", "intake_edit_field", "intake_copy")
 # What an intake ends with is decided from these; they are cleared afterwards.
 CONTROL = ("intake_eligibility", "intake_duplicate_of", "incident_since_date", *STEPS)
 # Facts about the customer's installation, kept for the next ticket of the conversation.
 KEPT = ("incident_product", "incident_version", "incident_database", "incident_cloud")
+# Gathered like a field but not one of the ticket's fields: who else is copied
+# on the ticket's e-mails (the ticket's "cc"), added at the confirmation.
+EXTRA = ("intake_cc",)
+# The confirmation's third answer: "copy someone on the e-mails".
+COPY = "cc"
 
 # Entities the NLU (catalog patterns, button payloads) fills fields with.
 ENTITY_SLOTS = {
@@ -60,7 +66,8 @@ ENTITY_SLOTS = {
     "version": "incident_version",
     "database": "incident_database",
     "incident_category": "incident_category",
-    "incident_environment": "incident_environment",
+    "incident_origin": "incident_origin",
+    "incident_system_environment": "incident_system_environment",
     "incident_affected_users": "incident_affected_users",
     "incident_operation_stopped": "incident_operation_stopped",
 }
@@ -145,6 +152,8 @@ def step(
     wants_out = turn.intent in ("stop", "request_human")
     if wants_out and (not (option and option.answered) or asks_for_person(turn.text)):
         return Step(reject=True)
+    if requested == "intake_copy":
+        return _answer_copy(state, turn, lang, result)
     mentioned = _from_entities(turn, catalog)
     # A version given while the previous version is asked is the previous one.
     if requested == "incident_previous_version" and "incident_version" in mentioned:
@@ -202,7 +211,7 @@ def fallback_question(requested: Optional[str]) -> Optional[Question]:
     elif spec and spec.kind == "yesno" or requested in ("intake_duplicate", "intake_solved"):
         values = (YES, NO)
     elif requested == "intake_confirmed":
-        values = (YES, "edit")
+        values = (YES, "edit", COPY)
     elif requested == "intake_related":
         values = ("none",)
     elif requested == "intake_edit_field":
@@ -252,6 +261,8 @@ def _from_entities(turn: Turn, catalog: Catalog) -> Dict[str, Any]:
             values["intake_edit_field"] = value
         elif name == "kb_article" and turn.requested == "intake_related":
             values["intake_related"] = str(value)
+        elif name == "intake_confirmed" and turn.requested == "intake_confirmed" and value == COPY:
+            values["intake_confirmed"] = COPY
         slot = ENTITY_SLOTS.get(str(name))
         if slot is None or value is None or slot in values:
             continue
@@ -387,6 +398,8 @@ def next_slot(
         return "intake_confirmed"
     if state.get("intake_confirmed") == "edit":
         return "intake_edit_field"
+    if state.get("intake_confirmed") == COPY:
+        return "intake_copy"
     return None
 
 
@@ -449,7 +462,8 @@ def display_values(state: Mapping[str, Any], label: Any) -> Dict[str, str]:
         "product": shown("incident_product"),
         "version": shown("incident_version"),
         "routine": shown("incident_routine"),
-        "environment": shown("incident_environment", "environment"),
+        "origin": shown("incident_origin", "origin"),
+        "system_environment": shown("incident_system_environment", "system_environment"),
         "database": label("database_other") if database == "other" else shown("incident_database"),
         "cloud": shown("incident_cloud"),
         "summary": shown("incident_summary"),
@@ -461,4 +475,38 @@ def display_values(state: Mapping[str, Any], label: Any) -> Dict[str, str]:
         "previous_version": f"({state['incident_previous_version']})" if state.get("incident_previous_version") else "",
         "affected_users": shown("incident_affected_users", "affected_users"),
         "operation_stopped": shown("incident_operation_stopped", "operation_stopped"),
+        "cc": ", ".join(state.get("intake_cc") or ()) or "—",
     }
+
+
+def _answer_copy(state: Mapping[str, Any], turn: Turn, lang: str, result: Step) -> Step:
+    """The addresses to copy on the ticket's e-mails, typed after "copy someone":
+    each one checked (the hub's rule, common/addresses.py); all good, they join
+    the ones already given (at most CC_MAX) and the summary comes again. A
+    "skip" or "no" goes back to the summary with nothing added."""
+    found = written_addresses(turn.text)
+    bad = [address for address in found if not is_one_address(address)]
+    back = {"intake_copy": None, "intake_confirmed": None}
+    if not found:
+        nothing = Question("intake_copy", (Option(NO, (NO,)),))
+        said = resolve(nothing, turn.text, lang, intent=turn.intent)
+        if said.kind in ("skip", "unknown") or said.value == NO or turn.intent in ("deny", "dont_know"):
+            result.updates.update(back)
+            return result
+    if bad or not found:
+        if turn.attempt >= MAX_ATTEMPTS:
+            result.updates.update(back)
+            result.responses.append(("utter_intake_moving_on", {}))
+            return result
+        response = ("utter_intake_copy_invalid", {"value": bad[0][:80]}) if bad else ("utter_intake_copy_none", {})
+        result.responses.append(response)
+        result.updates["intake_copy"] = None
+        return result
+    kept: Dict[str, str] = {}
+    for address in [*(state.get("intake_cc") or ()), *found]:
+        kept.setdefault(address.lower(), address)
+    addresses = list(kept.values())
+    if len(addresses) > CC_MAX:
+        result.responses.append(("utter_intake_copy_too_many", {"maximum": CC_MAX}))
+    result.updates.update(back, intake_cc=addresses[:CC_MAX])
+    return result

@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 # chamado, ..."), the problem that follows it, this long.
 SUMMARY_MIN_WORDS = 6
 PROBLEM_MIN_WORDS = 4
-FORM_SLOTS = [spec.slot for spec in incident.FIELDS] + list(incident.CONTROL)
+FORM_SLOTS = [spec.slot for spec in incident.FIELDS] + list(incident.CONTROL) + list(incident.EXTRA)
 # The handoff form's slots (actions/handoff.py), cleared when an intake ends.
 HANDOFF_SLOTS = ("handoff_topic", "handoff_gather", "handoff_reason", "handoff_live", "handoff_ticket")
 # A related article is offered when BM25 finds it this clearly (squashed score,
@@ -190,7 +190,8 @@ async def duplicate_candidate(conversation_id: str, state: Dict[str, Any]) -> st
 # for the customer to confirm, never asked. The category is not among them:
 # "erro" in a question about a report is still the customer's call.
 STATED_FIRST = (
-    "incident_environment",
+    "incident_origin",
+    "incident_system_environment",
     "incident_cloud",
     "incident_after_update",
     "incident_affected_users",
@@ -198,7 +199,9 @@ STATED_FIRST = (
 )
 
 
-def stated_first(domain: Dict[str, Any], text: str, state: Dict[str, Any], lang: str) -> Dict[str, Any]:
+def stated_first(
+    domain: Dict[str, Any], text: str, state: Dict[str, Any], lang: str, slots: Sequence[str] = STATED_FIRST
+) -> Dict[str, Any]:
     """The option fields the first message states outright (its phrases of two
     words or more: one word out of the question's context is too often
     something else, "fiscal" in "nota fiscal", "produção" in "ordem de
@@ -206,7 +209,7 @@ def stated_first(domain: Dict[str, Any], text: str, state: Dict[str, Any], lang:
     if not text or text.startswith("/"):
         return {}
     found: Dict[str, Any] = {}
-    for slot in STATED_FIRST:
+    for slot in slots:
         question = options.asked(domain, slot, lang)
         if state.get(slot) is None and question is not None:
             read = answers.resolve(question, text, lang, strict=True, min_words=2)
@@ -266,6 +269,10 @@ class ValidateIncidentForm(FormValidationAction):
         updates.update(result.updates)
         if requested is None:
             updates.update(stated_first(domain, message.get("text") or "", {**state, **updates}, lang))
+        elif requested == "incident_origin" and updates.get("incident_origin") not in (None, incident.UNKNOWN):
+            # "Já está em produção faz tempo" answers the environment too: not asked again.
+            known, text = {**state, **updates}, message.get("text") or ""
+            updates.update(stated_first(domain, text, known, lang, ("incident_system_environment",)))
         if requested == "incident_previous_version" and "incident_previous_version" in updates:
             # Rasa's entity mapping also put that version in incident_version.
             updates["incident_version"] = state.get("incident_version")
@@ -389,6 +396,8 @@ class ActionSubmitIncident(Action):
                 return reset()
             impact, urgency = incident.impact_and_urgency(state)
             ticket = {"fields": incident.ticket_fields(state), "impact": impact, "urgency": urgency, "language": lang}
+            if state.get("intake_cc"):
+                ticket["cc"] = list(state["intake_cc"])
             # The hub decides: an analyst now, if one can take it, or the ticket.
             result = await hub_client.escalate(
                 conversation_id, None, str(state.get("incident_summary") or ""), lang, form_turn(tracker), ticket
@@ -408,6 +417,11 @@ class ActionSubmitIncident(Action):
             return reset()
         say_why(dispatcher, result.get("decision") or {})
         return reset() + say_ticket_created(dispatcher, domain, result["ticket"], lang)
+
+
+# actions/ticket_life.py's forms and what they gather (a stop ends them too).
+TICKET_LIFE_FORMS = ("ticket_reply_form", "ticket_reject_form", "ticket_survey_form")
+TICKET_LIFE_SLOTS = ("ticket_reply_text", "ticket_reject_reason", "ticket_survey_score", "ticket_survey_comment")
 
 
 def intake_in_progress(tracker: Tracker) -> bool:
@@ -458,11 +472,16 @@ class ActionCancelIntake(Action):
                 SlotSet("intake_held_at", config.clock().now().timestamp()),
                 *handoff_slots,
             ]
-        dispatcher.utter_message(response="utter_intake_cancelled")
+        if tracker.active_loop.get("name") in TICKET_LIFE_FORMS:
+            # Answering a ticket, a verdict, a survey: nothing was sent.
+            dispatcher.utter_message(response="utter_ticket_life_cancelled")
+        else:
+            dispatcher.utter_message(response="utter_intake_cancelled")
         return [
             ActiveLoop(None),
             SlotSet("requested_slot", None),
             SlotSet("followup_description", None),
+            *[SlotSet(slot, None) for slot in TICKET_LIFE_SLOTS],
             *handoff_slots,
             *discard(),
         ]

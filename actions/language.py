@@ -77,7 +77,8 @@ def evidence_from_tracker(tracker: Tracker) -> LanguageEvidence:
         locale_now=normalise_code(metadata.get("language")) if isinstance(metadata, dict) else None,
         detected=normalise_code(identified.get("name")) if isinstance(identified, dict) else None,
         confidence=float(identified.get("confidence") or 0.0) if isinstance(identified, dict) else 0.0,
-        word_count=len((message.get("text") or "").split()),
+        # An e-mail address is in no language ("copia a ana@acme.example" is two words of Spanish).
+        word_count=len([w for w in (message.get("text") or "").split() if "@" not in w]),
         about_someone=asks_for_person(message.get("text") or ""),
     )
 

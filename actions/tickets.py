@@ -11,7 +11,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import hub_client
+from actions import hub_client, ticket_life
 from actions.hub_client import HubError
 from actions.incident import MAX_ATTEMPTS
 from actions.intake import attempts, eligibility, form_turn, language
@@ -19,7 +19,6 @@ from actions.replies import label
 from common import answers
 from common.ids import short_id
 from common.text import words
-from common.vocabulary import STATUSES
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +55,7 @@ class ValidateTicketStatusForm(FormValidationAction):
         text = (tracker.latest_message or {}).get("text") or ""
         # "Não tenho o número aqui" is an answer whatever NLU guessed for it
         # (open_ticket, a question), unless it also asks to stop or for a person.
-        missing = intent == "dont_know" or answers.says_missing(text)
+        missing = intent in ("dont_know", "my_tickets") or answers.says_missing(text)
         asked = tracker.get_slot("requested_slot") == "ticket_number"
         if asked and leaving(intent, attempt) and not (missing and intent not in ("stop", "request_human")):
             return []  # not an answer: Rasa's rules do what was asked (stop, a person, a new question)
@@ -109,8 +108,8 @@ class ActionTicketStatus(Action):
         if ticket is None:
             dispatcher.utter_message(response="utter_ticket_not_found", number=number)
             return [SlotSet("ticket_number", None)]
-        status = ticket["status"] if ticket["status"] in STATUSES else "in_progress"
-        dispatcher.utter_message(response=f"utter_ticket_status_{status}", number=number, summary=ticket["summary"])
+        # Its status, latest public messages, and buttons to answer (or validate, or rate) it.
+        await ticket_life.say_ticket(dispatcher, tracker, domain, {**ticket, "number": number})
         return []
 
 
@@ -172,7 +171,12 @@ class ValidateFollowUpForm(FormValidationAction):
             dispatcher.utter_message(response="utter_ticket_not_found", number=number)
             return [SlotSet("ticket_number", None), SlotSet("requested_slot", None)]
         if ticket["status"] != "closed":
-            dispatcher.utter_message(response="utter_followup_not_closed", number=number)
+            answer = ticket_life.buttons_for(domain, number, ticket["status"], language(tracker))
+            dispatcher.utter_message(response="utter_followup_not_closed", number=number, buttons=answer)
+            return [SlotSet("ticket_number", number), SlotSet("requested_slot", None)]
+        written = tracker.get_slot("followup_description")
+        if requested is None and written and len(words(written)) >= FOLLOW_UP_MIN_WORDS:
+            # An answer written on this closed ticket (actions/ticket_life.py): it is the description.
             return [SlotSet("ticket_number", number), SlotSet("requested_slot", None)]
         return [SlotSet("ticket_number", number), SlotSet("requested_slot", "followup_description")]
 

@@ -40,6 +40,7 @@ EXPECTED = {
 }
 SINCE = {"pt": "desde ontem", "es": "desde ayer", "en": "since yesterday"}
 DONT_KNOW = {"pt": "não sei", "es": "no sé", "en": "I don't know"}
+COPY_SAYS = {"pt": "copia o", "es": "copia a", "en": "please copy"}
 
 
 def inform(**entities: str) -> str:
@@ -148,7 +149,8 @@ def fill_to_summary(c: Chat, lang: str) -> List[Dict[str, Any]]:
     answers = {
         "incident_category": inform(incident_category="bug"),
         "incident_routine": ROUTINE[lang],
-        "incident_environment": inform(incident_environment="production"),
+        "incident_origin": inform(incident_origin="production"),
+        "incident_system_environment": inform(incident_system_environment="staging"),
         "incident_cloud": "/deny",
         "incident_description": DESCRIPTION[lang],
         "incident_steps": DONT_KNOW[lang],
@@ -163,7 +165,7 @@ def fill_to_summary(c: Chat, lang: str) -> List[Dict[str, Any]]:
     while c.asked() in answers and len(asked) < 20:
         asked.append(c.asked())
         replies = c.say(answers[asked[-1]])
-    assert asked[:11] == [s for s in answers if s != "intake_related"], asked
+    assert asked[:12] == [s for s in answers if s != "intake_related"], asked
     assert c.asked() == "intake_confirmed"
     assert c.slot("incident_steps") == "unknown" and c.slot("incident_since_date")
     return replies
@@ -176,6 +178,16 @@ def test_from_i_have_an_error_to_a_ticket_with_the_whole_conversation(chat, mail
     summary = fill_to_summary(c, lang)
     assert "/affirm" in buttons(summary) and "/deny" in buttons(summary)
     assert any("12.1.2310" in (r.get("text") or "") for r in summary), "the summary shows the gathered fields"
+    # Someone else copied on the ticket's e-mails: a wrong address is refused and asked again.
+    assert inform(intake_confirmed="cc") in buttons(summary)
+    c.say(inform(intake_confirmed="cc"))
+    assert c.asked() == "intake_copy"
+    refused = c.say(f"{COPY_SAYS[lang]} gerente@empresa")
+    assert c.asked() == "intake_copy" and "gerente@empresa" in " ".join(r.get("text") or "" for r in refused)
+    copy = f"gerente.{uuid.uuid4().hex[:6]}@acme.example"
+    again = c.say(f"{COPY_SAYS[lang]} {copy}")
+    assert c.asked() == "intake_confirmed" and c.slot("intake_cc") == [copy]
+    assert any(copy in (r.get("text") or "") for r in again), "the summary again, with the copy"
     done = c.say("/affirm")
     number = number_in(done)
     assert number, done
@@ -183,6 +195,7 @@ def test_from_i_have_an_error_to_a_ticket_with_the_whole_conversation(chat, mail
 
     ticket = c.ticket(number)
     assert ticket["fields"]["product"] == "Protheus" and ticket["fields"]["database"] == "Oracle"
+    assert (ticket["fields"]["origin"], ticket["fields"]["system_environment"]) == ("production", "staging")
     assert ticket["fields"]["description"] == DESCRIPTION[lang] and ticket["fields"]["steps"] == "unknown"
     # affected: all -> impact high; stopped: partly -> urgency medium -> criticality high.
     assert (ticket["impact"], ticket["urgency"], ticket["criticality"]) == ("high", "medium", "high")
@@ -193,6 +206,7 @@ def test_from_i_have_an_error_to_a_ticket_with_the_whole_conversation(chat, mail
     assert len(stored) == len(c.seen) - len(done)
     mails = mail_server.to(identity.email)
     assert len(mails) == 1 and number in mails[0]["Subject"]
+    assert mails[0]["Cc"] == copy, "the extra recipient is copied"
     assert DESCRIPTION[lang] in mails[0].get_content()
 
 
@@ -334,7 +348,8 @@ def test_same_problem_again_is_added_to_the_open_ticket(chat):
         "incident_category": inform(incident_category="bug"),
         "incident_routine": "faturamento",
         "incident_version": "12.1.2310",
-        "incident_environment": inform(incident_environment="production"),
+        "incident_origin": inform(incident_origin="production"),
+        "incident_system_environment": inform(incident_system_environment="production"),
         "incident_database": "Oracle",
         "incident_cloud": "/deny",
         "incident_description": DESCRIPTION["pt"] + " também na filial 2",
@@ -364,7 +379,8 @@ def test_an_article_that_solves_it_opens_no_ticket(chat):
         "incident_product": "Portal do Cliente",
         "incident_routine": "login no portal",
         "incident_version": "12.1.2310",
-        "incident_environment": inform(incident_environment="production"),
+        "incident_origin": inform(incident_origin="production"),
+        "incident_system_environment": inform(incident_system_environment="production"),
         "incident_database": "Oracle",
         "incident_cloud": "/deny",
         "incident_summary": "esqueci a senha do portal do cliente",
@@ -408,11 +424,15 @@ def test_follow_up_of_a_closed_ticket(chat):
     fill_to_summary(c, "es")
     number = number_in(c.say("/affirm"))
     set_status_in_console(c.url, number, "closed")
+    # Being in the widget, she hears of it at once (with the survey's button).
+    news = c.expect("bot_uttered")
+    assert number in news["text"] and any("ticket_survey" in b["payload"] for b in news.get("quick_replies") or [])
     c.say(f"quiero reabrir el ticket {number}, el error volvió")
     assert c.asked() == "followup_description"
     replies = c.say("después de aplicar la corrección el error de clave duplicada volvió en la factura")
     numbers = re.findall(r"\d{4}-\d{6}", " ".join(r.get("text") or "" for r in replies))
-    new = next(n for n in numbers if n != number)
+    new = next((n for n in numbers if n != number), None)
+    assert new, "\n".join(f"{s}: {t[:200]}" for s, t in c.seen[-6:])
     ticket = c.ticket(new)
     assert ticket["parent"]["number"] == number and ticket["parent"]["transcript"]
     assert ticket["fields"]["description"].startswith("después de aplicar")
@@ -437,13 +457,15 @@ def test_what_the_first_message_states_is_not_asked_again(chat, lang, first):
     c = chat(lang)
     c.say(first)
     c.say(inform(incident_category="bug"))
-    assert c.slot("incident_environment") == "production" and c.slot("incident_affected_users") == "all"
+    assert c.slot("incident_origin") == "production" and c.slot("incident_affected_users") == "all"
     assert c.slot("incident_after_update") == "yes" and c.slot("incident_operation_stopped") == "yes"
     assert c.slot("incident_cloud") == ("yes" if lang == "pt" else "no")
+    # "Em produção" names the system's environment too; "our production Protheus" only the origin.
+    assert c.slot("incident_system_environment") == ("production" if lang == "pt" else None)
     asked = []
     for _ in range(8):
         asked.append(c.asked())
         c.say("não sei" if lang == "pt" else "I don't know")
-    stated = {"incident_environment", "incident_cloud", "incident_after_update", "incident_affected_users"}
+    stated = {"incident_origin", "incident_cloud", "incident_after_update", "incident_affected_users"}
     stated.add("incident_operation_stopped")
     assert not stated & set(asked), asked

@@ -71,12 +71,18 @@ def test_the_hub_validates_with_the_vocabulary():
     assert set(tickets.CRITICALITY) == set(WORDS.levels)
     assert {c for row in tickets.CRITICALITY.values() for c in row.values()} == set(WORDS.criticalities)
     assert "suggestion" in WORDS.categories and "suggestion" not in tickets.CATEGORIES
-    body = {"fields": {"summary": "x", "environment": "somewhere"}, "impact": "low", "urgency": "low"}
-    with pytest.raises(DomainError) as refused:
-        tickets.TicketRequest.parse(body)
-    assert refused.value.status == 422 and "environment" in refused.value.message
-    body["fields"]["environment"] = WORDS.unknown
-    assert tickets.TicketRequest.parse(body).fields["environment"] == "unknown"
+    for name in ("origin", "system_environment"):
+        body = {"fields": {"summary": "x", name: "somewhere"}, "impact": "low", "urgency": "low"}
+        with pytest.raises(DomainError) as refused:
+            tickets.TicketRequest.parse(body)
+        assert refused.value.status == 422 and name in refused.value.message
+        body["fields"][name] = WORDS.unknown
+        assert tickets.TicketRequest.parse(body).fields[name] == "unknown"
+    # The field's name before it was the guides' ORIGEM: a new ticket no longer takes it.
+    with pytest.raises(DomainError):
+        tickets.TicketRequest.parse(
+            {"fields": {"summary": "x", "environment": "production"}, "impact": "low", "urgency": "low"}
+        )
 
 
 class Flushing:
@@ -145,7 +151,8 @@ def test_the_openapi_document_takes_its_enums_and_fields_from_the_vocabulary():
     assert spec["components"]["schemas"]["ConsoleStatusChange"]["properties"]["status"]["enum"] == list(WORDS.statuses)
     incident = spec["components"]["schemas"]["IncidentFields"]["properties"]
     assert list(incident) == [f.name for f in WORDS.fields]
-    assert incident["environment"]["anyOf"][0]["enum"] == [*WORDS.field("environment").choices, "unknown"]
+    assert incident["origin"]["anyOf"][0]["enum"] == [*WORDS.field("origin").choices, "unknown"]
+    assert incident["system_environment"]["anyOf"][0]["enum"] == ["production", "staging", "development", "unknown"]
 
 
 def test_a_malformed_vocabulary_is_refused():

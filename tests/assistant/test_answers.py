@@ -28,8 +28,8 @@ def read(slot: str, text: str, lang: str = "pt", intent: str | None = None):
     "slot, text, lang, value",
     [
         # the button's own title, in any case, without accents, in another language
-        ("incident_environment", "ANALISE DE NOVA VERSAO", "pt", "new_version"),
-        ("incident_environment", "Beta o piloto", "pt", "beta"),
+        ("incident_origin", "ANALISE DE NOVA VERSAO", "pt", "new_version"),
+        ("incident_origin", "Beta o piloto", "pt", "beta"),
         # paraphrases with words around them
         ("incident_affected_users", "acho que só eu mesmo", "pt", "one"),
         ("incident_affected_users", "pues a toda la empresa", "es", "all"),
@@ -50,7 +50,7 @@ def read(slot: str, text: str, lang: str = "pt", intent: str | None = None):
         ("incident_category", "opción 4", "es", "customization"),
         ("handoff_topic", "the last one", "en", "communication"),
         # a typo in a title
-        ("incident_environment", "implemntation", "en", "implementation"),
+        ("incident_origin", "implemntation", "en", "implementation"),
     ],
 )
 def test_typed_answers_resolve_to_their_option(slot, text, lang, value):

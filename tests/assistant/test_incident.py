@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 
 from actions import incident
-from actions.incident import Turn, next_slot, outcome, step
+from actions.incident import Turn, display_values, next_slot, outcome, step
 from components.catalog import load_catalog
 from components.catalog_entities import CatalogEntityExtractor
 
@@ -31,7 +31,8 @@ def complete(**changes):
         "incident_product": "Protheus",
         "incident_routine": "faturamento",
         "incident_version": "12.1.2310",
-        "incident_environment": "production",
+        "incident_origin": "production",
+        "incident_system_environment": "staging",
         "incident_database": "Oracle",
         "incident_cloud": "no",
         "incident_summary": "erro ao emitir nota fiscal",
@@ -186,3 +187,61 @@ def test_impact_and_urgency_come_from_plain_questions():
     assert incident.impact_and_urgency(complete()) == ("high", "high")
     state = complete(incident_affected_users="one", incident_operation_stopped="partly")
     assert incident.impact_and_urgency(state) == ("low", "medium")
+
+
+def test_the_system_environment_comes_after_the_origin_and_takes_i_dont_know():
+    assert next_slot(complete(incident_system_environment=None)) == "incident_system_environment"
+    assert next_slot(complete(incident_origin=None, incident_system_environment=None)) == "incident_origin"
+    for lang, text, value in (
+        ("pt", "na base de testes", "staging"),
+        ("pt", "homologação", "staging"),
+        ("es", "en el ambiente de pruebas", "staging"),
+        ("en", "QA", "staging"),
+        ("pt", "prod", "production"),
+        ("en", "development", "development"),
+        ("pt", "não sei", "unknown"),
+    ):
+        assert answer("incident_system_environment", text, lang).updates["incident_system_environment"] == value, text
+
+
+def copy(text, state=None, attempt=1, lang="pt"):
+    turn = Turn("intake_copy", text, "inform", (), attempt=attempt)
+    return step(state or complete(intake_confirmed="cc"), turn, CATALOG, lang, NOW, LABELS)
+
+
+def test_copying_someone_checks_each_address_then_shows_the_summary_again():
+    state = complete(intake_confirmed="cc")
+    assert next_slot(state) == "intake_copy"
+    bad = copy("copia o gerente@empresa e a ana@acme.com.br", state)
+    assert bad.responses == [("utter_intake_copy_invalid", {"value": "gerente@empresa"})]
+    assert "intake_cc" not in bad.updates and next_slot({**state, **bad.updates}) == "intake_copy"
+    assert copy("o gerente da TI", state).responses[0][0] == "utter_intake_copy_none"
+    good = copy("copia o gerente@empresa.com.br, e a Ana@acme.com.br.", state)
+    assert good.updates["intake_cc"] == ["gerente@empresa.com.br", "Ana@acme.com.br"]
+    after = {**state, **good.updates}
+    assert next_slot(after) == "intake_confirmed" and display_values(after, str)["cc"].count("@") == 2
+    more = copy("ana@acme.com.br, p1@x.com p2@x.com p3@x.com p4@x.com", {**after, "intake_confirmed": "cc"})
+    assert len(more.updates["intake_cc"]) == 5 and more.responses[0][0] == "utter_intake_copy_too_many"
+    skipped = copy("pular", state)
+    assert skipped.updates == {"intake_copy": None, "intake_confirmed": None} and not skipped.responses
+    third = copy("gerente@empresa", state, attempt=3)
+    assert next_slot({**state, **third.updates}) == "intake_confirmed"
+
+
+def test_the_copy_button_and_typed_request_at_the_confirmation():
+    pressed = step(
+        complete(),
+        Turn(
+            "intake_confirmed",
+            '/inform{"intake_confirmed": "cc"}',
+            "inform",
+            [{"entity": "intake_confirmed", "value": "cc"}],
+        ),
+        CATALOG,
+        "pt",
+        NOW,
+        LABELS,
+    )
+    assert pressed.updates["intake_confirmed"] == "cc"
+    typed = answer("intake_confirmed", "quero colocar meu gerente em cópia", state=complete())
+    assert typed.updates["intake_confirmed"] == "cc"

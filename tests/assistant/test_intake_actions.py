@@ -25,7 +25,8 @@ FILLED = {
     "incident_product": "RM",
     "incident_routine": "folha",
     "incident_version": "12.1.2402",
-    "incident_environment": "production",
+    "incident_origin": "production",
+    "incident_system_environment": "staging",
     "incident_database": "SQL Server",
     "incident_cloud": "yes",
     "incident_summary": "folha não calcula férias",
@@ -123,6 +124,31 @@ def test_a_confirmed_intake_opens_a_ticket_with_impact_and_urgency(monkeypatch):
     # A retried action (same tracker) makes the same request: the hub's idempotency key.
     run(hub, intake.ActionSubmitIncident(), tracker(FILLED), monkeypatch)
     assert hub.requests[1]["body"]["form_turn"] == sent["body"]["form_turn"]
+
+
+def test_the_ticket_carries_origin_environment_and_the_copies(monkeypatch):
+    ticket = {"number": "2026-000043", "criticality": "high", "email": "ana@example.com"}
+    hub = FakeHub({("POST", "/api/escalations"): (201, {"outcome": "ticket", "decision": CLOSED, "ticket": ticket})})
+    copies = {**FILLED, "intake_cc": ["ti@acme.example", "gerente@acme.example"]}
+    run(hub, intake.ActionSubmitIncident(), tracker(copies), monkeypatch)
+    sent = hub.requests[0]["body"]["ticket"]
+    assert (sent["fields"]["origin"], sent["fields"]["system_environment"]) == ("production", "staging")
+    assert "environment" not in sent["fields"]
+    assert sent["cc"] == ["ti@acme.example", "gerente@acme.example"]
+    run(hub, intake.ActionSubmitIncident(), tracker(FILLED), monkeypatch)
+    assert "cc" not in hub.requests[1]["body"]["ticket"], "nobody to copy, no cc"
+
+
+def test_the_summary_shows_origin_environment_and_copies():
+    dispatcher = CollectingDispatcher()
+    state = {**FILLED, "intake_cc": ["ti@acme.example"], "language": "en"}
+    asyncio.run(intake.ActionAskIntakeConfirmed().run(dispatcher, tracker(state), DOMAIN))
+    summary = dispatcher.messages[0]
+    assert (summary["origin"], summary["system_environment"], summary["cc"]) == (
+        "Production",
+        "Staging",
+        "ti@acme.example",
+    )
 
 
 def test_a_confirmed_intake_goes_to_an_analyst_when_one_can_take_it(monkeypatch):

@@ -131,3 +131,14 @@ def test_prior_breaks_ties_only():
     identifier = LanguageIdentifier.empty()
     assert identifier.identify("", prior="es").language == "es"
     assert identifier.identify("I cannot log in to the portal", prior="es").language == "en"
+
+
+def test_an_email_address_is_no_evidence_of_a_language():
+    from rasa_sdk import Tracker
+
+    from actions.language import evidence_from_tracker
+
+    message = {"text": "copia a gerente.ti@acme.example", "language": {"name": "en", "confidence": 0.99}}
+    tracker = Tracker("c1", {"language": "es"}, message, [], False, None, {}, "action_listen")
+    evidence = evidence_from_tracker(tracker)
+    assert evidence.word_count == 2 and decide_language(evidence) == "es"

@@ -56,7 +56,8 @@ DESCRIPTION = (
 ANSWERS = {
     "incident_category": inform(incident_category="bug"),
     "incident_routine": "faturamento, nota de saída",
-    "incident_environment": inform(incident_environment="production"),
+    "incident_origin": inform(incident_origin="production"),
+    "incident_system_environment": inform(incident_system_environment="production"),
     "incident_cloud": "/deny",
     "incident_description": DESCRIPTION,
     "incident_steps": "não sei",
