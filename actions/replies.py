@@ -83,3 +83,18 @@ def say_queued(dispatcher: CollectingDispatcher, result: Mapping[str, Any]) -> N
 
 def article_link(lang: str, article_id: str) -> str:
     return f"{public_url()}/kb/{lang}/{article_id}"
+
+
+# A ticket's button shows its number and the start of its summary.
+PICK_TITLE = 40
+
+
+def pick_title(ticket: Mapping[str, Any]) -> str:
+    """ "2026-000123 · Nota fiscal rejeitada pela…": the summary cut at a word, so a
+    button never ends mid-word."""
+    summary = " ".join(str(ticket.get("summary") or "").split())
+    if len(summary) > PICK_TITLE:
+        head = summary[: PICK_TITLE + 1]
+        cut = head.rsplit(" ", 1)[0] if " " in head else summary[:PICK_TITLE]
+        summary = cut.rstrip(" ,.;:-") + "…"
+    return f"{ticket['number']} · {summary}".rstrip(" ·")

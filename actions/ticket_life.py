@@ -26,7 +26,7 @@ from actions import hub_client
 from actions.hub_client import HubError
 from actions.incident import MAX_ATTEMPTS
 from actions.intake import TICKET_LIFE_SLOTS, attempts, eligibility, form_turn, language
-from actions.replies import label
+from actions.replies import label, pick_title
 from common import answers
 from common.clock import ZONE
 from common.ids import short_id
@@ -52,7 +52,6 @@ LEAVE_MAX_WORDS = 6
 # The thread's latest public messages shown, and how much of each.
 THREAD_SHOWN = 3
 THREAD_CHARS = 280
-PICK_TITLE = 40
 # The hub's limits on what the customer writes (bot/web/bodies.py): longer is cut, not refused.
 TEXT_MAX, COMMENT_MAX = 4000, 2000
 SKIPPED = "skipped"
@@ -200,7 +199,7 @@ async def offer_pick(dispatcher: CollectingDispatcher, tracker: Tracker, intent:
         return
     buttons = [
         {
-            "title": f"{t['number']} · {(t.get('summary') or '')[:PICK_TITLE]}".rstrip(" ·"),
+            "title": pick_title(t),
             "payload": payload(intent, t["number"]),
         }
         for t in found
@@ -265,7 +264,7 @@ class ActionMyTickets(Action):
             line = f"• {t['number']} · {status_label(str(t.get('status')), lang)}"
             line += f" · {last} {stamp}" if stamp else ""
             lines.append(line + (f"\n  {summary}" if summary else ""))
-            title = f"{t['number']} · {summary[:PICK_TITLE]}".rstrip(" ·")
+            title = pick_title(t)
             buttons.append({"title": title, "payload": payload("ticket_status", t["number"])})
         dispatcher.utter_message(response="utter_my_tickets", tickets="\n".join(lines), buttons=buttons)
         return []

@@ -15,7 +15,7 @@ from actions import hub_client, ticket_life
 from actions.hub_client import HubError
 from actions.incident import MAX_ATTEMPTS
 from actions.intake import attempts, eligibility, form_turn, language
-from actions.replies import label
+from actions.replies import label, pick_title
 from common import answers
 from common.ids import short_id
 from common.text import words
@@ -23,8 +23,6 @@ from common.text import words
 logger = logging.getLogger(__name__)
 
 FOLLOW_UP_MIN_WORDS = 5
-# A ticket's button shows its number and the start of its summary.
-PICK_TITLE = 40
 
 # Intents that, while a ticket number is asked, mean the customer wants something else.
 LEAVING = ("stop", "request_human", "faq", "open_ticket", "report_problem", "ask_question", "goodbye", "greet")
@@ -80,7 +78,7 @@ async def offer_open_tickets(dispatcher: CollectingDispatcher, conversation_id: 
         return
     buttons = [
         {
-            "title": f"{t['number']} · {(t.get('summary') or '')[:PICK_TITLE]}".rstrip(" ·"),
+            "title": pick_title(t),
             "payload": "/ticket_status" + json.dumps({"ticket_number": t["number"]}),
         }
         for t in found

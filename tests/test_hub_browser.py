@@ -190,3 +190,47 @@ def test_demo_page_chats_as_a_sample_customer(demo_hub, page):
     # The reloaded page records the choice once demo.js has run (not at navigation).
     page.wait_for_function("localStorage.getItem('carolina.demo.as') === 'anonymous'", timeout=30_000)
     assert page.evaluate("localStorage.getItem('carolina.demo.as')") == "anonymous"
+
+
+def test_my_tickets_in_the_widget(hub_service, portal_server, page):
+    """A logged-in customer asks for her tickets and gets her company's open
+    ones with their status and last interaction, each a button to its thread."""
+    import uuid
+
+    from bot.domain.identity import Identity, sign
+    from tests.conftest import IDENTITY_SECRET, actions_auth
+
+    tag = uuid.uuid4().hex[:8]
+    ana = Identity(f"contact-{tag}", "Ana", f"ana.{tag}@example.com", "Acme", f"ACME-{tag}", "pt")
+    (portal_server.root / "tickets.html").write_text(
+        f'<!doctype html><html lang="pt"><head><meta charset="utf-8"><title>Portal</title></head><body>'
+        f'<h1>Portal do Cliente</h1><script src="{hub_service.url}/static/widget.js" '
+        f'data-token="{sign(ana, IDENTITY_SECRET)}" async></script></body></html>'
+    )
+    page.set_viewport_size({"width": 1024, "height": 800})
+    page.goto(f"{portal_server.origin}/tickets.html")
+    page.get_by_role("button", name="Abrir o chat com a Carolina").click()
+    page.wait_for_function("document.querySelector('.carolina').dataset.conversation", timeout=60_000)
+    conversation = page.evaluate("document.querySelector('.carolina').dataset.conversation")
+    numbers = []
+    for i, summary in enumerate(("Nota fiscal de saída rejeitada pela SEFAZ", "Relatório de estoque não abre")):
+        body = {
+            "conversation_id": conversation,
+            "fields": {"category": "bug", "product": "Protheus", "summary": summary, "description": summary},
+            "impact": "medium",
+            "urgency": "medium",
+            "language": "pt",
+        }
+        headers = {**actions_auth(conversation), "Idempotency-Key": f"mine-{tag}-{i}"}
+        reply = requests.post(f"{hub_service.url}/api/tickets", json=body, headers=headers, timeout=30)
+        assert reply.status_code == 201, reply.text
+        numbers.append(reply.json()["number"])
+    box = page.get_by_label("Escreva sua mensagem…")
+    box.fill("quais são os meus chamados?")
+    box.press("Enter")
+    for number in numbers:
+        page.locator(".carolina-replies button", has_text=number).wait_for(timeout=120_000)
+    listed = page.locator(".carolina-bot").last.inner_text()
+    assert "Aberto" in listed, listed
+    page.screenshot(path=str(ROOT / "docs" / "widget-my-tickets.png"))
+    assert page.dialogs == []
