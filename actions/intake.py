@@ -22,6 +22,7 @@ from common.ids import short_id
 from common.kb.answer import DEFAULT_THRESHOLDS, decide, selector_ranking
 from common.kb.search import default_index
 from common.text import words
+from common.vocabulary import vocabulary
 from components.catalog import load_catalog
 
 logger = logging.getLogger(__name__)
@@ -100,20 +101,27 @@ def related_question(domain: Dict[str, Any], ids: Sequence[str], lang: str) -> Q
     return options.labelled("intake_related", [*ids, "none"], titles, payloads)
 
 
+def field_label(slot: str, lang: str) -> str:
+    """A field's name for the customer, from the vocabulary (every field has one
+    in each language; domain.yml's copies missed a field and showed its slot)."""
+    labels = vocabulary().field(slot.removeprefix("incident_")).label
+    return labels.get(lang) or labels["pt"]
+
+
 def editable_fields() -> List[str]:
     return [spec.slot for spec in incident.FIELDS if spec.slot != "incident_after_update"]
 
 
 def edit_field_question(domain: Dict[str, Any], lang: str) -> Question:
     slots = editable_fields()
-    titles = {slot: [label(domain, f"field_{slot}", code) for code in (lang, "pt", "es", "en")] for slot in slots}
+    titles = {slot: [field_label(slot, code) for code in (lang, "pt", "es", "en")] for slot in slots}
     payloads = {slot: "/inform" + json.dumps({"intake_edit_field": slot}) for slot in slots}
     return options.labelled("intake_edit_field", slots, titles, payloads)
 
 
 def form_labels(domain: Dict[str, Any], lang: str) -> Dict[str, str]:
     """The fields' names, "unknown" and the examples of a rephrased question, in `lang`."""
-    labels = {spec.slot: label(domain, f"field_{spec.slot}", lang) for spec in incident.FIELDS}
+    labels = {spec.slot: field_label(spec.slot, lang) for spec in incident.FIELDS}
     labels["unknown"] = label(domain, "unknown", lang)
     for kind in ("product", "version", "text", "date"):
         labels[f"example_{kind}"] = label(domain, f"example_{kind}", lang)

@@ -247,3 +247,14 @@ def test_labels_come_from_the_domain_in_the_customers_language():
     assert intake.label(DOMAIN, "criticality_critical", "es") == "crítica"
     assert intake.label(DOMAIN, "criticality_critical", "en") == "critical"
     assert intake.label(DOMAIN, "criticality_critical", "xx") == "crítica"
+
+
+@pytest.mark.parametrize(
+    "lang, expected", [("pt", "Após atualização"), ("es", "Tras actualización"), ("en", "After an update")]
+)
+def test_every_field_has_its_name_in_each_language(lang, expected):
+    # "Anotei field_incident_after_update como 'não informado'" reached customers: the
+    # domain's copy of the labels missed that field; the vocabulary names them all.
+    labels = intake.form_labels(DOMAIN, lang)
+    assert labels["incident_after_update"] == expected
+    assert not [slot for slot, name in labels.items() if "incident_" in name or "field_" in name]
