@@ -13,7 +13,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import config, hub_client, incident, options
+from actions import config, hub_client, incident, options, taught_words
 from actions.hub_client import HubError
 from actions.replies import article_link, label, say_queued, say_ticket_created, say_why
 from common import answers
@@ -260,7 +260,7 @@ class ValidateIncidentForm(FormValidationAction):
         turn = incident.Turn(
             requested=requested,
             text="" if requested is None else (message.get("text") or ""),
-            intent=(message.get("intent") or {}).get("name"),
+            intent=taught_words.believed((message.get("intent") or {}).get("name"), message.get("text") or ""),
             entities=message.get("entities") or [],
             is_question=requested is not None and is_question(message, requested, lang),
             question=question_for(domain, tracker, requested, lang),

@@ -258,3 +258,18 @@ def test_every_field_has_its_name_in_each_language(lang, expected):
     labels = intake.form_labels(DOMAIN, lang)
     assert labels["incident_after_update"] == expected
     assert not [slot for slot, name in labels.items() if "incident_" in name or "field_" in name]
+
+
+@pytest.mark.parametrize("text", ["qwzx plof", "asdf jkl", "xkcd"])
+def test_gibberish_is_no_yes_whatever_nlu_guessed(text):
+    # NLU names "affirm" for these (0.59-0.85): at the summary that opened a ticket.
+    from actions import taught_words
+
+    assert taught_words.believed("affirm", text) is None and taught_words.believed("deny", text) is None
+
+
+@pytest.mark.parametrize("text", ["manda ver 👍", "sim, abrir", "dale", "yes please", "👍", "/affirm"])
+def test_a_real_yes_is_still_believed(text):
+    from actions import taught_words
+
+    assert taught_words.believed("affirm", text) == "affirm"
