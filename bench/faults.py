@@ -40,6 +40,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -359,7 +360,8 @@ def check(hub_url: str, database: Path, customers: List[Customer]) -> List[str]:
             sent = [t.message_id for t in conv.turns]
             if stored != sent:
                 problems.append(f"{name}: customer messages stored {len(stored)}, sent {len(sent)}, or out of order")
-            for before, after in zip(messages, messages[1:] + [None], strict=True):
+            # (A customer who had sent nothing when the run ended has no messages: nothing to pair.)
+            for before, after in pairwise([*messages, None]):
                 if before["sender"] == "customer" and (after is None or after["sender"] == "customer"):
                     problems.append(f"{name}: message {before['id']} has neither an answer nor the apology")
             if any(t.outcome == "lost" for t in conv.turns):
