@@ -17,8 +17,16 @@ from datetime import date, datetime
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from common.addresses import CC_MAX, is_one_address, written_addresses
-from common.answers import Option, Question, Resolution, asks_for_person, resolve
-from common.text import words
+from common.answers import (
+    Option,
+    Question,
+    Resolution,
+    asks_for_person,
+    corrects_itself,
+    resolve,
+    says_already_said,
+)
+from common.text import fold, words
 from common.vocabulary import vocabulary
 from components.catalog import VERSION_PATTERN, Catalog
 
@@ -97,6 +105,8 @@ class Turn:
     question: Optional[Question] = None
     # How many messages in a row have answered the question asked, this one included.
     attempt: int = 1
+    # The option questions answered before, which "na verdade é bug" may correct.
+    earlier: Mapping[str, Question] = field(default_factory=dict)
 
 
 @dataclass
@@ -118,9 +128,157 @@ def find_version(text: str) -> Optional[str]:
     return None
 
 
-def parse_since(text: str, lang: str, now: datetime) -> Tuple[Optional[date], bool]:
+# A routine's code as the ERPs name them (MATA410, FINA050, GPEM020): three
+# or four capitals, then three digits, written as a word of its own.
+ROUTINE_CODE = re.compile(r"(?<![\w.])([A-Z]{3,4}[0-9]{3})(?![\w.])")
+# "Depois que atualizamos da 12.1.2210", "after we updated from 12.1.2210":
+# the version before the update.
+UPDATED_FROM = re.compile(
+    r"\b(?:atualiz|actualiz|updat|upgrad|migr)\w*\b\D{0,40}?\b(?:da|de|de la|del|desde|from)\s+"
+    r"(?:(?:a|la|o|el|the)\s+)?(?:(?:versao|version|release)\s+)?v?(\d{1,4}(?:\.\d{1,4}){1,3})\b"
+)
+# Where a "since when" starts in a sentence ("desde ayer", "comecou segunda passada", "started yesterday").
+SINCE_CUES = re.compile(r"\b(desde|since|comecou|empezo|comenzo|started|starting|faz|hace|ha)\s+")
+SINCE_MAX_WORDS = 4
+# Where the "since when" part of a sentence ends.
+SINCE_ENDS = re.compile(r"[,.;:!?()]| (?:depois|despues|after|right|quando|cuando|when|e|y|and)\b")
+
+
+def stated_details(text: str, lang: str, now: datetime, known: Mapping[str, Any]) -> Dict[str, Any]:
+    """The free-form fields a first message states outright: the routine's code,
+    since when (a date the words name), and the version before an update. Read
+    only where the message says it plainly; the summary shows them to confirm."""
+    found: Dict[str, Any] = {}
+    code = ROUTINE_CODE.search(text)
+    if code and known.get("incident_routine") is None:
+        found["incident_routine"] = code.group(1)
+    folded = fold(text)
+    previous = UPDATED_FROM.search(folded)
+    if (
+        previous
+        and previous.group(1) != known.get("incident_version")
+        and known.get("incident_previous_version") is None
+    ):
+        found["incident_after_update"] = YES
+        found["incident_previous_version"] = previous.group(1)
+    if known.get("incident_since") is None:
+        for cue in SINCE_CUES.finditer(folded):
+            clause = re.split(
+                r"[,.;:!?()]| (?:depois|despues|after|right|quando|cuando|when|e|y|and)\b", folded[cue.start() :]
+            )[0]
+            said = clause.split()[: SINCE_MAX_WORDS + 1]
+            for size in range(2, len(said) + 1):  # the cue and the fewest words that make a date
+                # "desde ayer" is read and shown as "ayer" (after "Since:"); "hace 3 días" as it is.
+                candidate = " ".join(said[:size] if cue.group(1) in ("faz", "hace", "ha") else said[1:size])
+                if re.search(r"\d+\.\d+\.\d+", candidate):
+                    continue  # a version, not a date
+                when, understood = parse_since(candidate, lang, now, search=False)
+                if understood and when is not None and when <= now.date():
+                    found["incident_since"] = candidate
+                    found["incident_since_date"] = when.isoformat()
+                    break
+            if "incident_since" in found:
+                break
+    return found
+
+
+# Periods people name that dateparser misses or misreads ("esta mañana" is
+# not tomorrow; "el mes pasado", "since this morning"): days back from today,
+# or "week"/"month" for the first day of the current one.
+RELATIVE_DAYS: Dict[str, Any] = {
+    **dict.fromkeys(
+        [
+            "this morning",
+            "this afternoon",
+            "earlier today",
+            "esta manha",
+            "hoje de manha",
+            "hoje cedo",
+            "hoje a tarde",
+            "essa manha",
+            "esta manana",
+            "hoy temprano",
+            "hoy en la manana",
+            "esta tarde",
+            "hoy a la manana",
+        ],
+        0,
+    ),
+    **dict.fromkeys(
+        ["last night", "ontem a noite", "ontem de noite", "anoche", "ayer en la noche", "ayer a la noche"], 1
+    ),
+    **dict.fromkeys(
+        [
+            "a couple of days ago",
+            "a couple of days",
+            "a few days ago",
+            "a few days",
+            "uns dias",
+            "alguns dias",
+            "uns dias atras",
+            "unos dias",
+            "algunos dias",
+            "hace unos dias",
+            "faz uns dias",
+            "ha uns dias",
+        ],
+        3,
+    ),
+    **dict.fromkeys(["last week", "semana passada", "la semana pasada", "semana pasada", "a semana passada"], 7),
+    **dict.fromkeys(["last month", "mes passado", "o mes passado", "el mes pasado", "mes pasado"], 30),
+    **dict.fromkeys(
+        [
+            "this week",
+            "esta semana",
+            "essa semana",
+            "beginning of the week",
+            "inicio da semana",
+            "comeco da semana",
+            "inicio de semana",
+            "principio de semana",
+        ],
+        "week",
+    ),
+    **dict.fromkeys(
+        [
+            "this month",
+            "este mes",
+            "esse mes",
+            "start of the month",
+            "beginning of the month",
+            "the start of the month",
+            "the beginning of the month",
+            "inicio do mes",
+            "comeco do mes",
+            "o inicio do mes",
+            "o comeco do mes",
+            "principio de mes",
+            "inicio de mes",
+            "principios de mes",
+            "el principio de mes",
+            "el inicio de mes",
+        ],
+        "month",
+    ),
+}
+
+
+def _relative_day(text: str, now: datetime) -> Optional[date]:
+    back = RELATIVE_DAYS.get(" ".join(words(text)))
+    today = now.date()
+    if back == "week":
+        return date.fromordinal(today.toordinal() - today.weekday())
+    if back == "month":
+        return today.replace(day=1)
+    if isinstance(back, int):
+        return date.fromordinal(today.toordinal() - back)
+    return None
+
+
+def parse_since(text: str, lang: str, now: datetime, search: bool = True) -> Tuple[Optional[date], bool]:
     """(the date the text names, whether it names one at all). Relative dates
-    ("since yesterday", "há 3 dias") count from `now`."""
+    ("since yesterday", "há 3 dias") count from `now`. Without `search`, the
+    whole text must be the date."""
     import dateparser
     from dateparser.search import search_dates
 
@@ -128,8 +286,11 @@ def parse_since(text: str, lang: str, now: datetime) -> Tuple[Optional[date], bo
     if lang == "en":
         settings["DATE_ORDER"] = "MDY"
     cleaned = re.sub(r"^\s*(desde|since|from|a partir de)\s+(o |el |la |a )?", "", text.strip(), flags=re.IGNORECASE)
+    relative = _relative_day(cleaned, now)
+    if relative is not None:
+        return relative, True
     parsed = dateparser.parse(cleaned, languages=[lang], settings=settings)
-    if parsed is None:
+    if parsed is None and search:
         found = search_dates(text, languages=[lang], settings=settings)
         parsed = found[0][1] if found else None
     return (parsed.date() if parsed else None), parsed is not None
@@ -146,10 +307,28 @@ def step(
     requested = turn.requested
     question = turn.question or fallback_question(requested)
     option = resolve(question, turn.text, lang, intent=turn.intent) if question and turn.text else None
+    spec = BY_SLOT.get(requested or "")
+    corrected = _corrections(state, turn, lang)
+    if corrected:
+        # "Pensando bem, na verdade é bug e não dúvida": the earlier answer changes;
+        # the question asked is answered only by what it can read for sure.
+        for slot, value in corrected.items():
+            result.updates[slot] = value
+            result.responses.append(
+                ("utter_intake_noted", {"field": labels.get(slot, slot), "value": turn.earlier[slot].title(value)})
+            )
+        if requested and (spec is None or spec.kind in ("text", "date", "product", "choice", "yesno")):
+            result.updates[requested] = None
+            return _after_answer(state, result)
+    if spec is not None and spec.kind == "text" and _only_already_said(turn.text):
+        # "Já te falei isso aí em cima": not the answer, and not a stop either.
+        result.responses.append(("utter_intake_already_said", {}))
+        result.updates[spec.slot] = None
+        return _after_answer(state, result)
     # "Em parte" or "error, ya te dije" may look like "stop" to NLU; an answer
     # to the question asked wins over that guess. Otherwise a stop or a request
     # for a person goes to Rasa's rules (data/rules/intake.yml).
-    wants_out = turn.intent in ("stop", "request_human")
+    wants_out = turn.intent in ("stop", "request_human") and not corrected
     if wants_out and (not (option and option.answered) or asks_for_person(turn.text)):
         return Step(reject=True)
     if requested == "intake_copy":
@@ -169,7 +348,6 @@ def step(
         # "Actually it's SQL Server" at the summary: corrected, so the summary again.
         result.updates[requested] = None
         return _after_answer(state, result)
-    spec = BY_SLOT.get(requested)
     if mentioned and spec and spec.kind in ("text", "date") and len(words(turn.text)) < spec.min_words + 2:
         # "Actually it's SQL Server" while the description is asked: a correction, not the answer.
         result.updates[requested] = None
@@ -198,6 +376,30 @@ def step(
     if not answered:
         result.updates.setdefault(requested, None)
     return _after_answer(state, result)
+
+
+# A remark longer than this is taken as an answer that mentions it ("como eu
+# disse, o pedido não grava e aparece a mensagem X").
+REMARK_MAX_WORDS = 16
+
+
+def _only_already_said(text: str) -> bool:
+    return says_already_said(text) and len(words(text)) <= REMARK_MAX_WORDS
+
+
+def _corrections(state: Mapping[str, Any], turn: Turn, lang: str) -> Dict[str, Any]:
+    """The earlier option answers the message takes back ("na verdade é bug"):
+    only with a word of correction, and only to another of that question's options."""
+    if not turn.earlier or not turn.text or not corrects_itself(turn.text):
+        return {}
+    found: Dict[str, Any] = {}
+    for slot, question in turn.earlier.items():
+        if slot == turn.requested or state.get(slot) in (None, UNKNOWN):
+            continue
+        read = resolve(question, turn.text, lang, strict=True)
+        if read.answered and read.value is not None and read.value != state.get(slot):
+            found[slot] = read.value
+    return found
 
 
 def fallback_question(requested: Optional[str]) -> Optional[Question]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any, Dict, List, Optional, Sequence
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -195,8 +196,7 @@ async def duplicate_candidate(conversation_id: str, state: Dict[str, Any]) -> st
 
 # Option questions a first message often answers already ("em produção", "na
 # nuvem", "todo mundo", "tá tudo parado"): read from it, shown in the summary
-# for the customer to confirm, never asked. The category is not among them:
-# "erro" in a question about a report is still the customer's call.
+# for the customer to confirm, never asked.
 STATED_FIRST = (
     "incident_origin",
     "incident_system_environment",
@@ -205,6 +205,29 @@ STATED_FIRST = (
     "incident_affected_users",
     "incident_operation_stopped",
 )
+
+
+# The type of request too, but only from phrases of two words or more ("dá
+# erro", "não funciona"): "erro" alone in a question about a report is still
+# the customer's call.
+FIRST_MESSAGE_OPTIONS = (*STATED_FIRST, "incident_category")
+# Read from one word when it is an item of its own in a list.
+LISTED_ALONE = ("incident_origin", "incident_system_environment")
+# Option answers a later "na verdade..." may correct (actions/incident.py).
+CORRECTABLE = ("incident_category", *STATED_FIRST)
+
+
+def earlier_questions(
+    domain: Dict[str, Any], state: Dict[str, Any], requested: Optional[str], lang: str
+) -> Dict[str, Question]:
+    """The option questions answered before this message, as their buttons showed them."""
+    found: Dict[str, Question] = {}
+    for slot in CORRECTABLE:
+        if slot != requested and state.get(slot) not in (None, incident.UNKNOWN):
+            question = options.asked(domain, slot, lang)
+            if question is not None:
+                found[slot] = question
+    return found
 
 
 def stated_first(
@@ -216,11 +239,18 @@ def stated_first(
     produção"), unless already known."""
     if not text or text.startswith("/"):
         return {}
+    # A list's item of its own ("Protheus 12.1.2310, production, oracle db") says it in one word.
+    items = [item for item in re.split(r"[,;.()]", text) if len(words(item)) == 1]
     found: Dict[str, Any] = {}
     for slot in slots:
         question = options.asked(domain, slot, lang)
         if state.get(slot) is None and question is not None:
             read = answers.resolve(question, text, lang, strict=True, min_words=2)
+            if not read.answered and slot in LISTED_ALONE:
+                read = next(
+                    (r for r in (answers.resolve(question, item, lang, strict=True) for item in items) if r.answered),
+                    read,
+                )
             if read.answered:
                 found[slot] = read.value
     return found
@@ -265,6 +295,7 @@ class ValidateIncidentForm(FormValidationAction):
             is_question=requested is not None and is_question(message, requested, lang),
             question=question_for(domain, tracker, requested, lang),
             attempt=attempts(tracker.events, requested),
+            earlier=earlier_questions(domain, state, requested, lang),
         )
         result = incident.step(state, turn, load_catalog(), lang, config.clock().now(), form_labels(domain, lang))
         if result.reject:
@@ -276,7 +307,11 @@ class ValidateIncidentForm(FormValidationAction):
             dispatcher.utter_message(response=name, buttons=buttons, **values)
         updates.update(result.updates)
         if requested is None:
-            updates.update(stated_first(domain, message.get("text") or "", {**state, **updates}, lang))
+            text = message.get("text") or ""
+            updates.update(stated_first(domain, text, {**state, **updates}, lang, FIRST_MESSAGE_OPTIONS))
+            if not text.startswith("/"):
+                known = {**state, **updates}
+                updates.update(incident.stated_details(text, lang, config.clock().now(), known))
         elif requested == "incident_origin" and updates.get("incident_origin") not in (None, incident.UNKNOWN):
             # "Já está em produção faz tempo" answers the environment too: not asked again.
             known, text = {**state, **updates}, message.get("text") or ""

@@ -9,7 +9,10 @@ only gathers its inputs from the tracker. Order of precedence:
 2. the portal's locale changed (the customer switched the portal's language);
 3. the customer clearly wrote in another language: a confident identification
    of a message of at least MIN_WORDS words. Short messages ("ok", "no", "sim")
-   are ambiguous between the three languages and never switch;
+   are ambiguous between the three languages and never switch; nor does an
+   answer to a form's question shorter than FORM_MIN_WORDS: such answers are
+   names and terms ("nota fiscal de salida", "pedido de venda") that read the
+   same in Portuguese and Spanish;
 4. nothing decided yet: the locale, else a moderately confident identification;
 5. otherwise the language stays as it was.
 """
@@ -29,6 +32,7 @@ from common.languages import normalise_code
 SWITCH_CONFIDENCE = 0.85
 FIRST_GUESS_CONFIDENCE = 0.5
 MIN_WORDS = 3
+FORM_MIN_WORDS = 8
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class LanguageEvidence:
     confidence: float = 0.0
     word_count: int = 0
     about_someone: bool = False
+    # The message answers a form's question.
+    answering: bool = False
 
 
 def decide_language(e: LanguageEvidence) -> str | None:
@@ -48,7 +54,8 @@ def decide_language(e: LanguageEvidence) -> str | None:
         return e.requested
     if e.locale_now and e.locale_now != e.locale_before:
         return e.locale_now
-    if e.detected and e.confidence >= SWITCH_CONFIDENCE and e.word_count >= MIN_WORDS:
+    needed = FORM_MIN_WORDS if e.answering else MIN_WORDS
+    if e.detected and e.confidence >= SWITCH_CONFIDENCE and e.word_count >= needed:
         return e.detected
     if e.current is None:
         if e.locale_now:
@@ -80,6 +87,7 @@ def evidence_from_tracker(tracker: Tracker) -> LanguageEvidence:
         # An e-mail address is in no language ("copia a ana@acme.example" is two words of Spanish).
         word_count=len([w for w in (message.get("text") or "").split() if "@" not in w]),
         about_someone=asks_for_person(message.get("text") or ""),
+        answering=bool(tracker.active_loop.get("name")) and tracker.get_slot("requested_slot") is not None,
     )
 
 

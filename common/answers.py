@@ -118,6 +118,8 @@ class Vocabulary:
     unknown: List[Phrase] = field(default_factory=list)
     skip: List[Phrase] = field(default_factory=list)
     missing: List[Phrase] = field(default_factory=list)
+    already_said: List[Phrase] = field(default_factory=list)
+    correcting: List[Phrase] = field(default_factory=list)
     person: List[Phrase] = field(default_factory=list)
     ordinals: Dict[str, frozenset] = field(default_factory=dict)
     ordinal_words: frozenset = frozenset()
@@ -161,6 +163,8 @@ def parse_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
         unknown=_phrases(raw.get("unknown")),
         skip=_phrases(raw.get("skip")),
         missing=_phrases(raw.get("missing")),
+        already_said=_phrases(raw.get("already_said")),
+        correcting=_phrases(raw.get("correcting")),
         person=_phrases(raw.get("person")),
         upset=_phrases(raw.get("upset")),
         farewell=_phrases(raw.get("farewell")),
@@ -464,6 +468,16 @@ def says_missing(text: str, vocabulary: Optional[Vocabulary] = None) -> bool:
     """Whether the customer says they do not have what was asked ("não tenho o número", "I lost it")."""
     v = vocabulary or default_vocabulary()
     return _said_any(v.missing + v.unknown, tokens(text))
+
+
+def says_already_said(text: str, vocabulary: Optional[Vocabulary] = None) -> bool:
+    """Whether the customer says they answered already ("já te falei isso aí em cima")."""
+    return _said_any((vocabulary or default_vocabulary()).already_said, tokens(text))
+
+
+def corrects_itself(text: str, vocabulary: Optional[Vocabulary] = None) -> bool:
+    """Whether the message takes back an earlier answer ("na verdade", "me corrijo", "actually")."""
+    return _said_any((vocabulary or default_vocabulary()).correcting, tokens(text))
 
 
 def sounds_upset(text: str, vocabulary: Optional[Vocabulary] = None) -> bool:

@@ -5,6 +5,7 @@ of questions and how an intake ends."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -97,6 +98,12 @@ def test_a_description_too_short_to_act_on_is_asked_again():
         ("pt", "desde ontem", "2026-11-22"),
         ("es", "desde el 10/11/2026", "2026-11-10"),
         ("en", "3 days ago", "2026-11-20"),
+        # NOW is Monday 2026-11-23; dateparser read "esta mañana" as tomorrow and missed the others.
+        ("es", "desde esta mañana", "2026-11-23"),
+        ("es", "desde el mes pasado", "2026-10-24"),
+        ("en", "since this morning", "2026-11-23"),
+        ("pt", "desde o começo do mês", "2026-11-01"),
+        ("en", "a couple of days ago", "2026-11-20"),
     ],
 )
 def test_since_when_reads_dates_in_three_languages(lang, text, expected):
@@ -245,3 +252,101 @@ def test_the_copy_button_and_typed_request_at_the_confirmation():
     assert pressed.updates["intake_confirmed"] == "cc"
     typed = answer("intake_confirmed", "quero colocar meu gerente em cópia", state=complete())
     assert typed.updates["intake_confirmed"] == "cc"
+
+
+def earlier(state, lang):
+    """The option questions answered before, as domain.yml's buttons show them."""
+    import yaml
+
+    from actions import intake
+
+    domain = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text(encoding="utf-8"))
+    return intake.earlier_questions(domain, state, None, lang)
+
+
+@pytest.mark.parametrize(
+    "lang, requested, text",
+    [
+        ("pt", "incident_routine", "pensando bem, na verdade é bug e nao duvida, o sistema fecha sozinho"),
+        ("es", "incident_summary", "perdon, me corrijo: no es una duda, es un error"),
+        ("en", "incident_description", "actually its not a question, its a bug"),
+    ],
+)
+def test_changing_an_earlier_answer_corrects_it_and_asks_the_question_again(lang, requested, text):
+    state = complete(incident_category="question", **{requested: None})
+    turn = Turn(requested, text, "inform", (), earlier=earlier(state, lang))
+    result = step(state, turn, CATALOG, lang, NOW, LABELS)
+    assert result.updates == {"incident_category": "bug", requested: None}
+    assert result.responses[0][0] == "utter_intake_noted" and not result.reject
+
+
+def test_a_correction_given_with_the_version_keeps_the_version():
+    state = complete(incident_category="question", incident_version=None)
+    text = "12.1.2306. y perdon, me corrijo: no es una duda, es un error"
+    turn = Turn("incident_version", text, "stop", (), earlier=earlier(state, "es"))
+    result = step(state, turn, CATALOG, "es", NOW, LABELS)
+    assert result.updates == {"incident_category": "bug", "incident_version": "12.1.2306"}
+
+
+def test_without_a_word_of_correction_an_answer_is_only_an_answer():
+    state = complete(incident_category="question", incident_routine=None)
+    turn = Turn("incident_routine", "erro ao gerar o relatorio", "inform", (), earlier=earlier(state, "pt"))
+    assert step(state, turn, CATALOG, "pt", NOW, LABELS).updates == {"incident_routine": "erro ao gerar o relatorio"}
+
+
+@pytest.mark.parametrize(
+    "lang, text, intent",
+    [
+        ("pt", "ja te falei isso ai em cima", "stop"),
+        ("es", "ya te lo dije arriba, es lo mismo que te escribi al principio del chat", "inform"),
+        ("en", "i already told you that", "stop"),
+    ],
+)
+def test_i_told_you_already_is_neither_the_answer_nor_a_stop(lang, text, intent):
+    result = answer("incident_steps", text, lang, intent=intent, state=complete(incident_steps=None))
+    assert not result.reject
+    assert result.updates == {"incident_steps": None}
+    assert result.responses == [("utter_intake_already_said", {})]
+
+
+def test_a_long_answer_that_mentions_it_was_said_is_an_answer():
+    text = (
+        "como eu disse, ao salvar o pedido aparece a mensagem de chave duplicada e o pedido nao grava de jeito nenhum"
+    )
+    result = answer("incident_description", text, state=complete(incident_description=None))
+    assert result.updates == {"incident_description": text}
+
+
+@pytest.mark.parametrize(
+    "lang, text, expected",
+    [
+        (
+            "pt",
+            "erro no protheus 12.1.2310. na rotina MATA410 comecou segunda passada depois que atualizamos da 12.1.2210",
+            {
+                "incident_routine": "MATA410",
+                "incident_since": "segunda",
+                "incident_after_update": "yes",
+                "incident_previous_version": "12.1.2210",
+            },
+        ),
+        (
+            "es",
+            "la rutina FINA050 da error desde ayer, despues de actualizar de la 12.1.2210",
+            {
+                "incident_routine": "FINA050",
+                "incident_since": "ayer",
+                "incident_after_update": "yes",
+                "incident_previous_version": "12.1.2210",
+            },
+        ),
+        ("en", "MATR110 fails since yesterday", {"incident_routine": "MATR110", "incident_since": "yesterday"}),
+        ("pt", "há um erro na tela de pedidos quando salvo desde o portal", {}),
+        ("es", "hace un calculo mal en la version 12.1.2310", {}),
+        ("en", "since the server was moved it fails on v12.1.33", {}),
+    ],
+)
+def test_a_first_message_states_the_routine_since_when_and_the_update(lang, text, expected):
+    found = incident.stated_details(text, lang, NOW, {"incident_version": "12.1.2310"})
+    found.pop("incident_since_date", None)
+    assert found == expected

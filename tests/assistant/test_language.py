@@ -50,6 +50,7 @@ def test_asking_whether_someone_speaks_a_language_is_not_a_switch():
             "entities": [{"entity": "requested_language", "value": "en"}],
             "language": {"name": "pt", "confidence": 0.9},
         }
+        active_loop: dict = {}
 
         def get_slot(self, name):
             return {"language": "pt"}.get(name)
@@ -142,3 +143,13 @@ def test_an_email_address_is_no_evidence_of_a_language():
     tracker = Tracker("c1", {"language": "es"}, message, [], False, None, {}, "action_listen")
     evidence = evidence_from_tracker(tracker)
     assert evidence.word_count == 2 and decide_language(evidence) == "es"
+
+
+def test_a_short_answer_to_a_form_question_does_not_switch_the_language():
+    # "nota fiscal de salida" answering the routine question reads as Portuguese.
+    answer = LanguageEvidence(current="es", detected="pt", confidence=0.95, word_count=4, answering=True)
+    assert decide_language(answer) == "es"
+    chat = LanguageEvidence(current="es", detected="pt", confidence=0.95, word_count=4)
+    assert decide_language(chat) == "pt"
+    long_answer = LanguageEvidence(current="es", detected="pt", confidence=0.95, word_count=9, answering=True)
+    assert decide_language(long_answer) == "pt"
