@@ -25,6 +25,7 @@ from common.answers import (
     corrects_itself,
     resolve,
     says_already_said,
+    says_unknown,
 )
 from common.text import fold, words
 from common.vocabulary import vocabulary
@@ -85,6 +86,8 @@ ENTITY_SLOTS = {
 # The third answer in a row that is not understood ends the question
 # (`_way_out`): no question is asked more than three times.
 MAX_ATTEMPTS = 3
+# A required field the customer says twice they do not know is noted as unknown.
+UNKNOWN_AFTER = 2
 
 IMPACT = {"one": "low", "some": "medium", "all": "high"}
 URGENCY = {"no": "low", "partly": "medium", "yes": "high"}
@@ -486,10 +489,14 @@ def _answer_field(
 ) -> bool:
     text, slot = turn.text.strip(), spec.slot
     unknown = turn.intent == "dont_know" or (option is not None and option.kind in ("unknown", "skip"))
+    if option is None and spec.kind in ("version", "product") and says_unknown(text):
+        unknown = True  # "no sé cuál versión, eso lo ve sistemas": no buttons to read it against
     if unknown and not (option is not None and option.answered):
-        if spec.required:
+        if spec.required and turn.attempt < UNKNOWN_AFTER:
             result.responses.append(("utter_intake_needed", {}))
             return False
+        # Optional, or said again after hearing why it is needed: noted as not
+        # known, and the analyst asks whoever knows ("eso lo ve sistemas").
         result.updates[slot] = UNKNOWN
         if slot == "incident_since":
             result.updates["incident_since_date"] = None

@@ -420,6 +420,13 @@ def resolve(
     polarity_map.update(vocabulary.polarity.get(question.name, {}))
 
     clauses = _clauses(text)
+    leading = None if strict else _leading_polarity(said, clauses if len(clauses) == len(said) else (), vocabulary)
+    if leading is not None and polarity_map.get(leading) in values and set(values) <= set(polarity_map.values()):
+        # "Sí, dale, regístralo así me llaman después": to a plain yes-or-no
+        # question the answer comes first; what follows is its reason
+        # ("después" alone would be a "not now"). Not where a third option
+        # says more ("não, dá pra ir contornando" is "partly").
+        return Resolution("answer", polarity_map[leading])
     matches = _matches(question, said, lang, vocabulary, clauses if len(clauses) == len(said) else (), strict)
     matches = [m for m in matches if m.end - m.start >= min_words]
     if matches:
@@ -459,6 +466,16 @@ def resolve(
     return NONE
 
 
+def _leading_polarity(said: Sequence[str], clauses: Sequence[int], vocabulary: Vocabulary) -> Optional[str]:
+    """"yes" or "no" when the message opens with one as a clause of its own
+    ("sim, ...", "no, ..."; not "no servidor": Portuguese's "in the")."""
+    for polarity, phrases in (("yes", vocabulary.yes), ("no", vocabulary.no)):
+        end = _phrase_at([p for p in phrases if not p.whole_only], said, 0)
+        if end > 0 and clauses and (end == len(said) or clauses[end] != clauses[end - 1]):
+            return polarity
+    return None
+
+
 def asks_for_person(text: str, vocabulary: Optional[Vocabulary] = None) -> bool:
     """Whether a message names someone to talk to ("para, me passa pro analista")."""
     return _said_any((vocabulary or default_vocabulary()).person, tokens(text))
@@ -468,6 +485,11 @@ def says_missing(text: str, vocabulary: Optional[Vocabulary] = None) -> bool:
     """Whether the customer says they do not have what was asked ("não tenho o número", "I lost it")."""
     v = vocabulary or default_vocabulary()
     return _said_any(v.missing + v.unknown, tokens(text))
+
+
+def says_unknown(text: str, vocabulary: Optional[Vocabulary] = None) -> bool:
+    """Whether the customer says they do not know ("no sé cuál versión")."""
+    return _said_any((vocabulary or default_vocabulary()).unknown, tokens(text))
 
 
 def says_already_said(text: str, vocabulary: Optional[Vocabulary] = None) -> bool:

@@ -255,3 +255,16 @@ def test_an_unhappy_goodbye_needs_both_the_goodbye_and_the_mood():
 
     assert leaves_upset("isso não serviu pra nada, tchau") and leaves_upset("useless bot. bye")
     assert not leaves_upset("o relatório não serve pra nada") and not leaves_upset("obrigado, tchau")
+
+
+@pytest.mark.parametrize(
+    "text, lang, value",
+    [
+        # "después" is also a "not now"; the answer is the "sí" it opens with.
+        ("si, dale, registralo asi me llaman despues", "es", "yes"),
+        ("no, despues lo abro yo", "es", "no"),
+        ("yes, later today would be great", "en", "yes"),
+    ],
+)
+def test_a_yes_or_no_that_opens_the_message_is_the_answer(text, lang, value):
+    assert read("handoff_ticket", text, lang).value == value

@@ -120,6 +120,21 @@ def test_i_dont_know_fills_optional_fields_only():
     assert required.responses == [("utter_intake_needed", {})] and required.updates == {"incident_product": None}
 
 
+@pytest.mark.parametrize(
+    "requested, text, intent, lang",
+    [
+        ("incident_database", "ni idea, eso lo ve el de sistemas", "dont_know", "es"),
+        ("incident_version", "no se cual version, eso lo ve sistemas", "inform", "es"),
+        ("incident_cloud", "i dont know", "dont_know", "en"),
+    ],
+)
+def test_a_required_field_not_known_twice_is_noted_as_unknown(requested, text, intent, lang):
+    first = step({}, Turn(requested, text, intent, (), attempt=1), CATALOG, lang, NOW, LABELS)
+    assert first.responses == [("utter_intake_needed", {})] and first.updates == {requested: None}
+    second = step({}, Turn(requested, text, intent, (), attempt=2), CATALOG, lang, NOW, LABELS)
+    assert second.updates == {requested: incident.UNKNOWN} and second.responses == []
+
+
 def test_a_correction_of_another_field_is_noted_and_the_question_repeated():
     state = complete(incident_description=None, incident_database="Oracle")
     result = answer("incident_description", "na verdade é SQL Server", state=state)
