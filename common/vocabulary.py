@@ -64,6 +64,8 @@ class Vocabulary:
     unknown: str
     handoff_topics: Dict[str, str]
     deadlines: Dict[str, Deadline]
+    # Labels of the other values a field holds (choices, levels, unknown).
+    values: Dict[str, Labels]
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -81,6 +83,7 @@ class Vocabulary:
             "levels": list(self.levels),
             "criticalities": {c: dict(labels) for c, labels in self.criticalities.items()},
             "unknown": self.unknown,
+            "values": {v: dict(labels) for v, labels in self.values.items()},
             "fields": [
                 {
                     "name": f.name,
@@ -141,6 +144,12 @@ def parse(raw: Mapping[str, Any]) -> Vocabulary:
                 _labels(f"fields.{name}.label", spec.get("label")),
             )
         )
+    values = {str(name): _labels(f"values.{name}", labels) for name, labels in raw["values"].items()}
+    named = set(queues) | set(categories) | set(statuses) | set(criticalities) | set(values)
+    held = {c for f in fields for c in f.choices} | set(raw["levels"]) | {str(raw["unknown"])}
+    unlabelled = sorted(held - named)
+    if unlabelled:
+        raise VocabularyError(f"values: these need labels: {unlabelled}")
     return Vocabulary(
         queues,
         categories,
@@ -153,6 +162,7 @@ def parse(raw: Mapping[str, Any]) -> Vocabulary:
         str(raw["unknown"]),
         topics,
         deadlines,
+        values,
     )
 
 

@@ -85,6 +85,7 @@ def test_an_analyst_takes_a_chat_in_the_browser_and_finds_the_transcript(hub, br
     assert page.locator(".log img").count() == 0
     page.screenshot(path=str(DOCS / "console-chat.png"))
     page.get_by_role("button", name="Encerrar").click()
+    page.get_by_role("button", name="Confirmar").click()  # closing asks first (issue 23)
     assert "0 a 10" in expect_text(customer, "system", containing="0 a 10")["text"]
 
     page.get_by_role("link", name="Conversas").click()

@@ -102,6 +102,9 @@ class Message(Base):
     intent: Mapped[Optional[str]] = mapped_column(String(100))
     confidence: Mapped[Optional[float]] = mapped_column(Float)
     language: Mapped[Optional[str]] = mapped_column(String(5))
+    # The button the customer clicked, as its title read (text holds the payload
+    # sent, "/inform{...}"): what people read in transcripts. Masked like text.
+    title: Mapped[Optional[str]] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
@@ -124,6 +127,9 @@ class Handoff(Base):
     ticket_id: Mapped[Optional[int]] = mapped_column(Integer, ForeignKey("tickets.id"))
     # When the customer was offered a ticket because the queue closed (once).
     ticket_offered_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    # The note an analyst left for the next one when transferring (masked), and who left it.
+    transfer_note: Mapped[Optional[str]] = mapped_column(Text)
+    transferred_by: Mapped[Optional[int]] = mapped_column(Integer, ForeignKey("agents.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     accepted_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
@@ -344,3 +350,16 @@ class ReportEvent(Base):
     # A knowledge gap a writer has dealt with (the gaps report leaves it out).
     handled_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class CannedReply(Base):
+    """A ready answer analysts pick in a chat, per customer language, in the
+    order shown; administrators edit them (bot/domain/canned_replies.py)."""
+
+    __tablename__ = "canned_replies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    language: Mapped[str] = mapped_column(String(5), nullable=False, index=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    agent_id: Mapped[Optional[int]] = mapped_column(Integer, ForeignKey("agents.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

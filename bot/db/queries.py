@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, List, Optional, Protocol, Tuple
+from typing import Any, Dict, List, Optional, Protocol, Tuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -96,6 +96,7 @@ async def add_message(
     text: str,
     payload: Optional[Any] = None,
     client_message_id: Optional[str] = None,
+    title: Optional[str] = None,
 ) -> Message:
     message = Message(
         conversation_id=conversation_id,
@@ -103,6 +104,7 @@ async def add_message(
         text=text,
         payload=payload,
         client_message_id=client_message_id,
+        title=title,
     )
     session.add(message)
     await session.flush()
@@ -159,3 +161,22 @@ async def replies_after(session: AsyncSession, message: Message) -> List[Message
             break
         replies.append(later)
     return replies
+
+
+async def recent_buttons(session: AsyncSession, conversation_id: str, last: int = 5) -> List[Dict[str, Any]]:
+    """The buttons of Carolina's last few messages, newest first: what a
+    customer's click can have been."""
+    rows = (
+        await session.execute(
+            select(Message.payload)
+            .where(Message.conversation_id == conversation_id, Message.sender == "bot")
+            .order_by(Message.id.desc())
+            .limit(last)
+        )
+    ).scalars()
+    found: List[Dict[str, Any]] = []
+    for payload in rows:
+        for button in (payload or {}).get("buttons") or (payload or {}).get("quick_replies") or []:
+            if isinstance(button, dict):
+                found.append(button)
+    return found

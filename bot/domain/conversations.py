@@ -196,12 +196,14 @@ async def handle_customer_message(
     raw_text: Any,
     client_message_id: Any = None,
     metadata: Optional[Dict[str, Any]] = None,
+    title: Any = None,
 ) -> Outcome:
+    """`title`: the button the widget says the customer clicked (bot/static/widget.js)."""
     text = clean_text(raw_text, settings.max_message_chars)
     client_message_id = clean_message_id(client_message_id)
     async with _lock(conversation_id):
         try:
-            stored = await store_customer_message(sessions, conversation_id, text, client_message_id, metadata)
+            stored = await store_customer_message(sessions, conversation_id, text, client_message_id, metadata, title)
         except SQLAlchemyError as error:
             logger.error("Could not store a customer message of conversation %s: %s", short_id(conversation_id), error)
             raise InputError("not_stored") from error
@@ -225,6 +227,7 @@ async def store_customer_message(
     text: str,
     client_message_id: Optional[str],
     metadata: Optional[Dict[str, Any]],
+    title: Any = None,
 ) -> Outcome | tuple[Message, Optional[str], str, List[Message]]:
     """Commits the customer's message, its personal data masked: (it, the
     language to apologise in, who answers it, the notices about what was
@@ -252,8 +255,9 @@ async def store_customer_message(
         # Kept with the message: the catch-up after a crash must not hand Carolina a line meant for a person.
         addressed = {"to": "analyst"} if destination == "analyst" else None
         masked = mask(text, language)
+        clicked = await clicked_title(session, conversation_id, text, title, language)
         customer = await queries.add_message(
-            session, conversation_id, "customer", masked.text, addressed, client_message_id
+            session, conversation_id, "customer", masked.text, addressed, client_message_id, clicked
         )
         notices = await redaction.notices_for(session, conversation_id, masked, language)
         # The answer to the satisfaction survey after a live chat is the hub's to keep.
@@ -266,6 +270,27 @@ async def store_customer_message(
             )
             return Outcome(customer, [*notices, thanks])
     return customer, language, destination, notices
+
+
+TITLE_LIMIT = 200
+
+
+async def clicked_title(
+    session: Any, conversation_id: str, text: str, offered: Any, language: Optional[str]
+) -> Optional[str]:
+    """The title of the button a customer's payload ("/inform{...}") came from,
+    which is what people read in transcripts: the title of one of Carolina's
+    recent buttons with that payload, else the one the widget says it showed
+    (customer input: capped and masked). A typed line has none."""
+    if not text.startswith("/"):
+        return None
+    for button in await queries.recent_buttons(session, conversation_id):
+        if button.get("payload") == text and isinstance(button.get("title"), str):
+            offered = button["title"]
+            break
+    if not isinstance(offered, str) or not offered.strip():
+        return None
+    return mask(" ".join(offered.split())[:TITLE_LIMIT], language).text[:TITLE_LIMIT]
 
 
 def for_carolina(customer: Message) -> bool:

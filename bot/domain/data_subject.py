@@ -265,6 +265,7 @@ def handoff_json(handoff: Handoff, numbers: Dict[int, str]) -> Dict[str, Any]:
         "language": handoff.language,
         "status": handoff.status,
         "resolution": handoff.resolution,
+        "transfer_note": handoff.transfer_note,
         "ticket": numbers.get(handoff.ticket_id) if handoff.ticket_id else None,
         "created_at": when(handoff.created_at),
         "accepted_at": when(handoff.accepted_at),
@@ -558,7 +559,7 @@ async def erase(
         ticket.summary, ticket.fields, ticket.transcript, ticket.company = ERASED, None, None, None
         ticket.cc, ticket.survey_comment = None, None
     for handoff in handoffs:
-        handoff.reason, handoff.fields = None, None
+        handoff.reason, handoff.fields, handoff.transfer_note = None, None, None
     for batch in chunked(conversation_ids):
         await session.execute(delete(Message).where(Message.conversation_id.in_(batch)))
         # The reports keep their counts; the questions and comments they quoted go.

@@ -347,6 +347,8 @@ async def handoff_json(session: AsyncSession, handoff: Handoff, public_url: str)
     contact = await session.get(Contact, conversation.contact_id) if conversation and conversation.contact_id else None
     agent = await session.get(Agent, handoff.agent_id) if handoff.agent_id else None
     ticket = await session.get(Ticket, handoff.ticket_id) if handoff.ticket_id else None
+    noted = handoff.transfer_note and handoff.transferred_by
+    noted_by = await session.get(Agent, handoff.transferred_by) if noted else None
     impact, urgency = handoff.impact, handoff.urgency
     return {
         "id": handoff.id,
@@ -364,6 +366,8 @@ async def handoff_json(session: AsyncSession, handoff: Handoff, public_url: str)
         "customer": contact and {"name": contact.name, "email": contact.email, "company": contact.company},
         "agent": agent and {"id": agent.id, "name": agent.name},
         "ticket": ticket and ticket.number,
+        # What the analyst who transferred it left for the next one.
+        "transfer_note": handoff.transfer_note and {"text": handoff.transfer_note, "by": noted_by and noted_by.name},
         "created_at": utc(handoff.created_at).isoformat(),
         "accepted_at": handoff.accepted_at and utc(handoff.accepted_at).isoformat(),
         "closed_at": handoff.closed_at and utc(handoff.closed_at).isoformat(),

@@ -16,7 +16,7 @@ from bot.db.models import Agent, Message
 from bot.domain import handoffs
 from bot.domain.errors import DomainError
 from bot.domain.hours import Calendar, load_calendar
-from bot.domain.messages import message_json
+from bot.domain.messages import shown
 from bot.domain.redaction import mask_text
 from bot.domain.texts import queue_name
 from bot.domain.texts import text as hub_text
@@ -125,13 +125,16 @@ class LiveChat:
             return None
         return await self.make_ticket(handoff.id, resolution="ticket")
 
-    async def transfer(self, agent: Agent, handoff_id: int, queue: str) -> Dict[str, Any]:
+    async def transfer(self, agent: Agent, handoff_id: int, queue: str, note: str = "") -> Dict[str, Any]:
+        """Back in line in `queue`, with the analyst's note for the next one (never the customer's to see)."""
         if queue not in self.calendar.queues:
             raise DomainError(422, "invalid", f"unknown queue {queue}")
         async with self.sessions.begin() as session:
             handoff = await handoffs.get(session, handoff_id)
             handoffs.held_by(handoff, agent)
             old = handoff.queue
+            handoff.transfer_note = mask_text(note.strip(), handoff.language) or None
+            handoff.transferred_by = agent.id
             await handoffs.requeue(session, handoff, queue)
             place, language = await handoffs.position(session, handoff), handoff.language
         await self.notify.agents_left(handoff.conversation_id)
@@ -178,9 +181,7 @@ class LiveChat:
             handoff = await handoffs.get(session, handoff_id)
             data = await handoffs.handoff_json(session, handoff, self.settings.public_url)
             if with_transcript:
-                data["transcript"] = [
-                    message_json(m) for m in await queries.transcript(session, handoff.conversation_id)
-                ]
+                data["transcript"] = [shown(m) for m in await queries.transcript(session, handoff.conversation_id)]
         return data
 
     async def abandon(self, conversation_id: str) -> None:

@@ -21,7 +21,7 @@ from bot.db.session import session_clock
 from bot.domain import mail_queue, report_events, ticket_mail
 from bot.domain.errors import DomainError
 from bot.domain.hours import load_calendar
-from bot.domain.messages import message_json
+from bot.domain.messages import shown
 from bot.domain.redaction import mask_fields, mask_text
 from bot.settings import Settings
 from common.addresses import CC_MAX
@@ -140,7 +140,7 @@ NUMBER = re.compile(r"^(\d{4})-(\d{6})$")
 
 def transcript_of(messages: Sequence[Message]) -> List[Dict[str, Any]]:
     """Every message, in order, as the API shows it (with its time and, for the customer's, what NLU understood)."""
-    return [message_json(m) for m in messages]
+    return [shown(m) for m in messages]
 
 
 async def conversation_contact(session: AsyncSession, conversation_id: str) -> Tuple[Conversation, Optional[Contact]]:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any, Dict, List, Optional
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +19,8 @@ from bot.domain.agents import serves
 from bot.domain.errors import DomainError
 from bot.domain.handoffs import handoff_summary
 from bot.domain.hours import load_calendar
-from bot.domain.messages import message_json
+from bot.domain.messages import shown
+from common.text import fold
 
 LIMIT = 100
 
@@ -59,7 +61,7 @@ def queues_of(agent: Agent) -> List[str]:
     return list(load_calendar().queues) if agent.role == "admin" else list(agent.queues or [])
 
 
-def _visible_ids(agent: Agent) -> Any:
+def visible_ids(agent: Agent) -> Any:
     """Conversations with a handoff or a ticket in one of the analyst's queues."""
     queues = queues_of(agent)
     return union(
@@ -76,7 +78,7 @@ async def search(session: AsyncSession, agent: Agent, filters: Filters) -> List[
     query = (
         select(Conversation, Contact)
         .outerjoin(Contact, Contact.id == Conversation.contact_id)
-        .where(Conversation.id.in_(_visible_ids(agent)))
+        .where(Conversation.id.in_(visible_ids(agent)))
     )
     if filters.number:
         query = query.where(Conversation.id.in_(select(Ticket.conversation_id).where(Ticket.number == filters.number)))
@@ -90,10 +92,10 @@ async def search(session: AsyncSession, agent: Agent, filters: Filters) -> List[
         query = query.where(Conversation.started_at >= datetime.combine(filters.since, time.min))
     if filters.until:
         query = query.where(Conversation.started_at < datetime.combine(filters.until + timedelta(days=1), time.min))
+    snippets: Dict[str, str] = {}
     if filters.words:
-        query = query.where(
-            Conversation.id.in_(select(Message.conversation_id).where(_like(Message.text, filters.words)))
-        )
+        snippets = await _matches(session, query, filters.words)
+        query = query.where(Conversation.id.in_(list(snippets)))
     rows = (await session.execute(query.order_by(Conversation.started_at.desc()).limit(LIMIT))).all()
     found = []
     for conversation, contact in rows:
@@ -112,8 +114,47 @@ async def search(session: AsyncSession, agent: Agent, filters: Filters) -> List[
                 "tickets": list(numbers),
                 "queues": sorted(set(queues)),
                 "satisfaction": conversation.satisfaction,
+                "snippet": snippets.get(conversation.id),
             }
         )
+    return found
+
+
+SNIPPET = 60  # characters of context either side of the words found
+
+
+def snippet(text: str, words: str) -> Optional[str]:
+    """The part of `text` around `words`, compared without case or accents
+    ("rejeicao" finds "rejeição"), or None when they are not in it."""
+    wanted = fold(" ".join(words.split()))
+    # fold() keeps one character per character of these languages' text, so a
+    # place in the folded text is the same place in the original.
+    folded = fold(text)
+    if len(folded) != len(text) or not wanted:
+        folded, text = fold(text), fold(text)
+    at = folded.find(wanted)
+    if at < 0:
+        return None
+    start, end = max(0, at - SNIPPET), min(len(text), at + len(wanted) + SNIPPET)
+    return ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
+
+
+async def _matches(session: AsyncSession, query: Any, words: str) -> Dict[str, str]:
+    """Per conversation the search may show, the first message with the words
+    (its title for a click): folded in Python, as SQLite cannot fold accents."""
+    candidates = query.with_only_columns(Conversation.id).subquery()
+    rows = await session.execute(
+        select(Message.conversation_id, Message.text, Message.title)
+        .where(Message.conversation_id.in_(select(candidates.c.id)))
+        .order_by(Message.id)
+    )
+    found: Dict[str, str] = {}
+    for conversation_id, text, title in rows.all():
+        if conversation_id in found:
+            continue
+        hit = snippet(title or text or "", words)
+        if hit is not None:
+            found[conversation_id] = hit
     return found
 
 
@@ -121,7 +162,7 @@ async def check_visible(session: AsyncSession, agent: Agent, conversation_id: st
     conversation = await queries.get_conversation(session, conversation_id)
     if conversation is None:
         raise DomainError(404, "no_conversation", "no such conversation")
-    visible = _visible_ids(agent).subquery()
+    visible = visible_ids(agent).subquery()
     allowed = (
         await session.execute(
             select(func.count()).select_from(visible).where(visible.c.conversation_id == conversation_id)
@@ -151,58 +192,53 @@ async def transcript(session: AsyncSession, agent: Agent, conversation_id: str) 
         "contact": contact and {"name": contact.name, "email": contact.email, "company": contact.company},
         "handoffs": [handoff_summary(h) for h in handoffs],
         "tickets": list(numbers),
-        "messages": [message_json(m) for m in await queries.transcript(session, conversation_id)],
+        "messages": [shown(m) for m in await queries.transcript(session, conversation_id)],
     }
 
 
 SENDER = {"customer": "Customer", "bot": "Carolina", "agent": "Analyst", "system": "System"}
 
 
-def as_text(record: Dict[str, Any]) -> str:
-    """The plain-text export: a header, then one line per message."""
+def as_text(record: Dict[str, Any], zone: str = "") -> str:
+    """The plain-text export: a header, then one line per message, at its time
+    in `zone` (the analyst's, an IANA name; UTC when unknown). A click reads as
+    its title and the field it answered, never as the command it sent."""
+    tz = time_zone(zone)
     contact = record.get("contact") or {}
     lines = [
         f"Conversation {record['conversation_id']}",
         f"Customer: {contact.get('name') or '-'} <{contact.get('email') or '-'}>, {contact.get('company') or '-'}",
-        f"Started: {record['started_at']}   Language: {record.get('language') or '-'}",
+        f"Started: {local(record['started_at'], tz)}   Language: {record.get('language') or '-'}",
         f"Tickets: {', '.join(record.get('tickets') or []) or '-'}",
         "",
     ]
     for message in record["messages"]:
         who = (message.get("payload") or {}).get("agent_name") or SENDER.get(message["sender"], message["sender"])
-        understood = f"  [{message['intent']} {message['confidence']:.2f}]" if message.get("intent") else ""
-        lines.append(f"{message['created_at']}  {who}: {message['text']}{understood}")
+        understood = ""
+        if message.get("answered"):
+            understood = "  [" + ", ".join(f"{k}: {v}" for k, v in message["answered"].items()) + "]"
+        elif message.get("intent"):
+            low = " low" if message.get("low_confidence") else ""
+            understood = f"  [{message['intent']} {message['confidence'] or 0:.2f}{low}]"
+        lines.append(f"{local(message['created_at'], tz)}  {who}: {message['text']}{understood}")
     return "\n".join(lines) + "\n"
+
+
+def time_zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name) if name else timezone.utc
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone.utc
+
+
+def local(moment: Optional[str], tz: tzinfo) -> str:
+    if not moment:
+        return "-"
+    return utc(datetime.fromisoformat(moment)).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 def as_json(record: Dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, indent=2)
-
-
-async def ticket_list(session: AsyncSession, agent: Agent, query: Dict[str, str]) -> List[Dict[str, Any]]:
-    selected = select(Ticket).where(Ticket.queue.in_(queues_of(agent)))
-    for column, key in ((Ticket.status, "status"), (Ticket.queue, "queue"), (Ticket.criticality, "criticality")):
-        if query.get(key):
-            selected = selected.where(column == query[key])
-    rows = (await session.execute(selected.order_by(Ticket.id.desc()).limit(LIMIT))).scalars()
-    return [ticket_summary(t) for t in rows]
-
-
-def ticket_summary(ticket: Ticket) -> Dict[str, Any]:
-    """A ticket in a list: what it is about and where it stands, not its fields,
-    transcript or updates (one view of the ticket shows those, and is audited as such)."""
-    return {
-        "number": ticket.number,
-        "status": ticket.status,
-        "queue": ticket.queue,
-        "category": ticket.category,
-        "summary": ticket.summary,
-        "criticality": ticket.criticality,
-        "company": ticket.company,
-        "language": ticket.language,
-        "created_at": ticket.created_at.isoformat(),
-        "updated_at": ticket.updated_at.isoformat(),
-    }
 
 
 async def ticket_for(session: AsyncSession, agent: Agent, number: str) -> Ticket:

@@ -72,6 +72,8 @@ def bot_uttered(message: Message) -> Dict[str, Any]:
     for key in ("agent_name", "error", "to", "attachment"):
         if payload.get(key):
             metadata[key] = payload[key]
+    if message.title:
+        metadata["title"] = message.title  # the button a customer's payload came from
     if message.client_message_id:
         metadata["client_message_id"] = message.client_message_id
     event["metadata"] = metadata
@@ -299,6 +301,7 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
                 data.get("message"),
                 data.get("message_id"),
                 metadata,
+                data.get("title"),
             )
         except InputError as problem:
             await error(sid, problem.key, metadata.get("language"), **problem.values)

@@ -10,18 +10,44 @@
     es: { skip: "Ir al contenido", nav_queue: "Fila", nav_transcripts: "Conversaciones", nav_tickets: "Solicitudes", nav_admin: "Analistas", nav_reports: "Informes", role_agent: "analista", role_supervisor: "supervisor", role_admin: "administrador", language: "Idioma", logout: "Salir", online: "En línea", offline: "Desconectado", login: "Entrar", email: "E-mail", password: "Contraseña", bad_credentials: "E-mail o contraseña incorrectos.", throttled: "Demasiados intentos: espere unos segundos y vuelva a intentarlo.", nav_password: "Contraseña", current_password: "Contraseña actual", new_password: "Contraseña nueva", change_password: "Cambiar la contraseña", password_changed: "Contraseña cambiada; sus otras sesiones se cerraron.", disabled: "Desactivado", active: "Activo", disable: "Desactivar", enable: "Reactivar", reset_password: "Contraseña nueva", actions: "Acciones", confirm_disable: "¿Desactivar a este analista? Sus sesiones terminan y sus conversaciones vuelven a la fila.", session_ended: "Su sesión terminó; vuelva a entrar.", waiting: "En espera", mine: "Mis conversaciones", none: "Nada por aquí.", customer: "Cliente", company: "Empresa", queue: "Fila", reason: "Motivo", criticality: "Criticidad", waited: "Espera", accept: "Atender", open: "Abrir", send: "Enviar", canned: "Respuestas rápidas", transfer: "Transferir", close: "Cerrar", release: "Devolver a Carolina", make_ticket: "Convertir en solicitud", fields: "Datos recogidos", message: "Mensaje", new_message: "mensaje nuevo", search: "Buscar", number: "Nº de solicitud", contact: "Contacto", words: "Palabras", since: "Desde", until: "Hasta", any: "Todos", started: "Inicio", tickets: "Solicitudes", export_txt: "Exportar texto", export_json: "Exportar JSON", print: "Imprimir", status: "Estado", note: "Nota", change: "Cambiar", summary: "Resumen", agents: "Analistas", name: "Nombre", queues: "Filas", role: "Rol", create: "Crear", created: "Hecho.", taken: "Otro analista ya atendió.", error: "No funcionó: ", min: "min", transcript: "Conversación", ticket_made: "Solicitud abierta: ", typing: "El cliente está escribiendo…" },
     en: { skip: "Skip to content", nav_queue: "Queue", nav_transcripts: "Transcripts", nav_tickets: "Tickets", nav_admin: "Analysts", nav_reports: "Reports", role_agent: "analyst", role_supervisor: "supervisor", role_admin: "administrator", language: "Language", logout: "Log out", online: "Online", offline: "Offline", login: "Log in", email: "E-mail", password: "Password", bad_credentials: "Wrong e-mail or password.", throttled: "Too many attempts: wait a few seconds and try again.", nav_password: "Password", current_password: "Current password", new_password: "New password", change_password: "Change password", password_changed: "Password changed; your other sessions were ended.", disabled: "Disabled", active: "Active", disable: "Disable", enable: "Enable", reset_password: "New password", actions: "Actions", confirm_disable: "Disable this analyst? Their sessions end and their chats go back to the queue.", session_ended: "Your session ended; log in again.", waiting: "Waiting", mine: "My chats", none: "Nothing here.", customer: "Customer", company: "Company", queue: "Queue", reason: "Reason", criticality: "Criticality", waited: "Waiting", accept: "Accept", open: "Open", send: "Send", canned: "Canned replies", transfer: "Transfer", close: "Close", release: "Give back to Carolina", make_ticket: "Turn into a ticket", fields: "Gathered details", message: "Message", new_message: "new message", search: "Search", number: "Ticket number", contact: "Contact", words: "Words", since: "From", until: "To", any: "Any", started: "Started", tickets: "Tickets", export_txt: "Export text", export_json: "Export JSON", print: "Print", status: "Status", note: "Note", change: "Change", summary: "Summary", agents: "Analysts", name: "Name", queues: "Queues", role: "Role", create: "Create", created: "Done.", taken: "Another analyst took it.", error: "That didn't work: ", min: "min", transcript: "Transcript", ticket_made: "Ticket opened: ", typing: "The customer is typing…" }
   };
-  var CANNED = {
-    pt: ["Olá! Sou analista do suporte e já li o que você contou à Carolina.", "Pode me mandar um print da mensagem de erro?", "Vou verificar e já volto, só um momento.", "Consegue testar de novo, por favor?"],
-    es: ["¡Hola! Soy analista de soporte y ya leí lo que le contaste a Carolina.", "¿Puedes enviarme una captura del mensaje de error?", "Voy a verificarlo y ya vuelvo, un momento.", "¿Puedes probar de nuevo, por favor?"],
-    en: ["Hi! I'm a support analyst and I've read what you told Carolina.", "Could you send me a screenshot of the error message?", "I'll check and be right back, one moment.", "Could you try again, please?"]
+  // The workspace's words (the rail, the link's state, alerts, the chat's actions), merged into T.
+  var WORKSPACE_WORDS = {
+    pt: { reconnecting: "Sem conexão com o servidor: reconectando… Nada pode ser enviado até voltar.", taken_back: "A conversa com {name} voltou para a fila enquanto você estava sem conexão.",
+      customer_left: "{name} saiu; a conversa terminou.", new_chat: "Nova conversa na fila: {name} ({queue})", new_line: "{name} escreveu", n_unread: "{n} não lidas",
+      customer_wrote: "cliente:", shortcuts: "Alt+↑/↓ ou Alt+1…9: trocar de conversa · Alt+Q: fila", alerts_off: "Ativar avisos", alerts_on: "Avisos ativos",
+      no_alerts: "O navegador não permitiu avisos.", dismiss: "Fechar", last_line: "Última mensagem", peek: "Espiar", peek_title: "Conversa (só leitura)", hide: "Ocultar",
+      confirm: "Confirmar", cancel: "Cancelar", confirm_close: "Encerrar a conversa? O cliente recebe a pesquisa de satisfação.",
+      confirm_release: "Devolver a conversa à Carolina? O cliente volta a falar com ela.", confirm_ticket: "Abrir um chamado com esta conversa? A conversa termina.",
+      transfer_to: "Transferir para", transfer_note: "Nota para o próximo analista", queue_open: "aberta", queue_closed: "fechada", n_online: "{n} online", n_waiting: "{n} aguardando",
+      no_open_queue: "Nenhuma outra fila aberta agora.", closed_done: "Conversa encerrada.", released_done: "Conversa devolvida à Carolina.", transferred_done: "Conversa transferida para {queue}.",
+      read_only: "Esta conversa não está com você: só leitura.", new_below: "Novas mensagens ↓", chat_with: "Conversa com {name}", since_queued: "na fila há", since_customer: "desde a última do cliente", note_from: "Nota de {name}:" },
+    es: { reconnecting: "Sin conexión con el servidor: reconectando… No se puede enviar nada hasta que vuelva.", taken_back: "La conversación con {name} volvió a la fila mientras estaba sin conexión.",
+      customer_left: "{name} se fue; la conversación terminó.", new_chat: "Nueva conversación en la fila: {name} ({queue})", new_line: "{name} escribió", n_unread: "{n} sin leer",
+      customer_wrote: "cliente:", shortcuts: "Alt+↑/↓ o Alt+1…9: cambiar de conversación · Alt+Q: fila", alerts_off: "Activar avisos", alerts_on: "Avisos activos",
+      no_alerts: "El navegador no permitió avisos.", dismiss: "Cerrar", last_line: "Último mensaje", peek: "Ver", peek_title: "Conversación (solo lectura)", hide: "Ocultar",
+      confirm: "Confirmar", cancel: "Cancelar", confirm_close: "¿Cerrar la conversación? El cliente recibe la encuesta de satisfacción.",
+      confirm_release: "¿Devolver la conversación a Carolina? El cliente vuelve a hablar con ella.", confirm_ticket: "¿Abrir una solicitud con esta conversación? La conversación termina.",
+      transfer_to: "Transferir a", transfer_note: "Nota para el próximo analista", queue_open: "abierta", queue_closed: "cerrada", n_online: "{n} en línea", n_waiting: "{n} en espera",
+      no_open_queue: "Ninguna otra fila abierta ahora.", closed_done: "Conversación cerrada.", released_done: "Conversación devuelta a Carolina.", transferred_done: "Conversación transferida a {queue}.",
+      read_only: "Esta conversación no está con usted: solo lectura.", new_below: "Mensajes nuevos ↓", chat_with: "Conversación con {name}", since_queued: "en la fila hace", since_customer: "desde el último del cliente", note_from: "Nota de {name}:" },
+    en: { reconnecting: "No connection to the server: reconnecting… Nothing can be sent until it is back.", taken_back: "The chat with {name} went back to the queue while you were disconnected.",
+      customer_left: "{name} left; the chat ended.", new_chat: "New chat in the queue: {name} ({queue})", new_line: "{name} wrote", n_unread: "{n} unread",
+      customer_wrote: "customer:", shortcuts: "Alt+↑/↓ or Alt+1…9: switch chats · Alt+Q: queue", alerts_off: "Turn on alerts", alerts_on: "Alerts on",
+      no_alerts: "The browser did not allow alerts.", dismiss: "Dismiss", last_line: "Last message", peek: "Peek", peek_title: "Chat (read only)", hide: "Hide",
+      confirm: "Confirm", cancel: "Cancel", confirm_close: "Close the chat? The customer gets the satisfaction survey.",
+      confirm_release: "Give the chat back to Carolina? The customer talks to her again.", confirm_ticket: "Open a ticket with this chat? The chat ends.",
+      transfer_to: "Transfer to", transfer_note: "Note for the next analyst", queue_open: "open", queue_closed: "closed", n_online: "{n} online", n_waiting: "{n} waiting",
+      no_open_queue: "No other queue is open now.", closed_done: "Chat closed.", released_done: "Chat given back to Carolina.", transferred_done: "Chat transferred to {queue}.",
+      read_only: "This chat is not yours: read only.", new_below: "New messages ↓", chat_with: "Chat with {name}", since_queued: "queued for", since_customer: "since the customer's last line", note_from: "Note from {name}:" }
   };
+  Object.keys(WORKSPACE_WORDS).forEach(function (l) { Object.assign(T[l], WORKSPACE_WORDS[l]); });
   // Queues, statuses, criticalities and the incident fields' labels come from the hub
   // (GET /api/vocabulary, common/vocabulary.yml), loaded before anything is drawn.
   var VOCABULARY = { queues: {}, statuses: {}, criticalities: {}, fields: [] };
   var QUEUES = [], STATUSES = [], CRITICALITIES = [];
   var lang = localStorage.getItem("carolina.console.lang") || (navigator.language || "pt").slice(0, 2);
   if (!T[lang]) lang = "pt";
-  var me = null, csrf = null, ws = null, unread = 0, view = null;
+  var me = null, csrf = null, ws = null, view = null;
   var main = document.getElementById("main");
   var toast = document.querySelector(".toast");
 
@@ -38,7 +64,26 @@
     for (var i = 0; i < VOCABULARY.fields.length; i++) if (VOCABULARY.fields[i].name === key) return VOCABULARY.fields[i].label[lang];
     return FIELD_LABELS[lang][key] || T[lang][key] || key;
   }
-  function fieldValue(value) { return value === true ? FIELD_LABELS[lang].yes : value === false ? FIELD_LABELS[lang].no : String(value); }
+  // A value as the analyst reads it: the vocabulary's label for what it names (a category, a
+  // choice, a level, a criticality, a queue, a status, "unknown"), a language's name; free text as it is.
+  var LANGUAGE_NAMES = {
+    pt: { pt: "Português", es: "Espanhol", en: "Inglês" },
+    es: { pt: "Portugués", es: "Español", en: "Inglés" },
+    en: { pt: "Portuguese", es: "Spanish", en: "English" }
+  };
+  var VALUE_KINDS = { category: "categories", criticality: "criticalities", queue: "queues", status: "statuses" };
+  function fieldValue(value, key) {
+    if (value === true) return FIELD_LABELS[lang].yes;
+    if (value === false) return FIELD_LABELS[lang].no;
+    value = String(value);
+    if (key === "language" && LANGUAGE_NAMES[lang][value]) return LANGUAGE_NAMES[lang][value];
+    var kind = VALUE_KINDS[key];
+    if (kind && VOCABULARY[kind] && VOCABULARY[kind][value]) return named(kind, value);
+    var field = VOCABULARY.fields.filter(function (f) { return f.name === key; })[0];
+    var labelled = (field && (field.kind === "choice" || field.kind === "yesno")) || key === "impact" || key === "urgency" || value === VOCABULARY.unknown;
+    if (labelled && VOCABULARY.values && VOCABULARY.values[value]) return VOCABULARY.values[value][lang];
+    return value;
+  }
   // el("tag", {attr: value, onclick: fn}, child...): children are nodes or text (set as text, never HTML).
   function el(tag, attrs) {
     var node = document.createElement(tag);
@@ -61,7 +106,8 @@
     document.documentElement.lang = lang;
     document.querySelectorAll("[data-t]").forEach(function (n) { n.textContent = t(n.getAttribute("data-t")); });
     document.querySelector(".language").value = lang;
-    if (me) presenceButton();
+    alertsButton();
+    if (me) { presenceButton(); drawWorkspace(); }
   }
 
   // ---- the API ------------------------------------------------------------
@@ -81,56 +127,227 @@
         });
       });
   }
-  function failed(e) { if (e.message !== "unauthorized") say(t("error") + e.message); }
+  // A failure in the analyst's language, by the hub's error code (problemText), never the hub's English text.
+  function failed(e) { if (e.message !== "unauthorized") say(problemText(e)); }
 
   // ---- socket.io /agent over a WebSocket ----------------------------------
+  // The link's state shows: while the socket is down a banner says so and nothing can be
+  // sent; when it is back, who I am, my presence, my chats and the open view are read
+  // again (the hub is the record: what the customer said meanwhile is there), and a chat
+  // the hub gave back to the queue meanwhile is named.
+  var linked = false, linkedOnce = false, retries = 0;
   function connect() {
     if (ws) return;
-    ws = new WebSocket(location.origin.replace(/^http/, "ws") + "/socket.io/?EIO=4&transport=websocket");
-    ws.onmessage = function (m) {
+    var socket = ws = new WebSocket(location.origin.replace(/^http/, "ws") + "/socket.io/?EIO=4&transport=websocket");
+    socket.onmessage = function (m) {
       var d = m.data;
-      if (d === "2") { ws.send("3"); return; }
-      if (d[0] === "0") { ws.send("40/agent,"); return; }
+      if (d === "2") { socket.send("3"); return; }
+      if (d[0] === "0") { socket.send("40/agent,"); return; }
+      if (d.slice(0, 9) === "40/agent,") { retries = 0; setLinked(true); return; }
       // The hub ended this console's namespace (logout elsewhere, password changed, disabled, expired):
       // still signed in, join again; otherwise the login form.
       if (d.slice(0, 8) === "41/agent" || d.slice(0, 8) === "44/agent") {
-        api("GET", "/me").then(function () { ws.send("40/agent,"); }).catch(function () { showLogin(t("session_ended")); });
+        setLinked(false);
+        api("GET", "/me").then(function () { socket.send("40/agent,"); }).catch(function () { showLogin(t("session_ended")); });
         return;
       }
       if (d.slice(0, 9) !== "42/agent,") return;
       var packet = JSON.parse(d.slice(9));
       onEvent(packet[0], packet[1]);
     };
-    ws.onclose = function () { ws = null; if (me) setTimeout(connect, 2000); };
+    socket.onclose = function () {
+      if (ws !== socket) return;
+      ws = null;
+      if (!me) return;
+      setLinked(false);
+      setTimeout(connect, Math.min(4000, 500 * Math.pow(2, retries++)));
+    };
   }
   function emit(name, data) { if (ws && ws.readyState === 1) ws.send("42/agent," + JSON.stringify([name, data])); }
+  function setLinked(up) {
+    var back = up && !linked && linkedOnce;
+    linked = up;
+    linkedOnce = linkedOnce || up;
+    var banner = document.querySelector(".banner");
+    banner.hidden = up;
+    banner.textContent = up ? "" : t("reconnecting");
+    document.body.classList.toggle("unlinked", !up);
+    document.querySelectorAll("[data-needs-link]").forEach(function (b) { b.disabled = !up; });
+    if (back) resync();
+  }
+  // Back after a drop: read everything again, and say which chats are no longer mine.
+  function resync() {
+    var held = workspace.mine.slice();
+    api("GET", "/me").then(function (data) {
+      me = data.agent; csrf = data.csrf_token; presenceButton();
+      return refreshWorkspace();
+    }).then(function () {
+      held.filter(function (h) { return !workspace.mine.some(function (m) { return m.id === h.id; }); })
+        .forEach(function (h) { notice(tf("taken_back", { name: customerName(h) })); });
+      // The views the socket feeds are drawn again; the others (a ticket's reply box) keep what is typed.
+      if (view === "queue" || (view && view.handoff)) route();
+    }).catch(failed);
+  }
   function onEvent(name, data) {
     if (name === "handoff_queued" || name === "handoff_taken" || name === "queue_changed" || name === "handoff_ended") {
-      if (view === "queue") renderQueue();
-      if (name === "handoff_ended") say(t("nav_queue") + ": #" + data.id + " " + data.status);
-    } else if (name === "message" && view && view.conversation === data.conversation_id) {
-      // A customer's file comes as metadata.attachment, an analyst's as the event's attachment (bot/realtime/widget.py).
-      view.log.appendChild(messageItem({ sender: data.metadata.from, text: data.text,
-        payload: { agent_name: data.metadata.agent_name, attachment: data.metadata.attachment || data.attachment } }));
-      view.log.scrollTop = view.log.scrollHeight;
-      if (data.metadata.from === "customer") notify();
+      if (name === "handoff_queued") alertAnalyst(tf("new_chat", { name: customerName(data), queue: named("queues", data.queue) }), "#queue");
+      if (name === "handoff_ended") {
+        var ended = workspace.mine.filter(function (h) { return h.id === data.id; })[0];
+        if (ended) notice(tf("customer_left", { name: customerName(ended) }));
+      }
+      refreshSoon();
+    } else if (name === "message") {
+      var chat = workspace.mine.filter(function (h) { return h.conversation_id === data.conversation_id; })[0];
+      var line = { id: data.metadata.seq, sender: data.metadata.from, text: data.metadata.title || data.text, at: serverNow() };
+      var lines = heard[data.conversation_id] = heard[data.conversation_id] || {};
+      lines.last_line = line;
+      if (line.sender === "customer") lines.customer_line = line;
+      if (chat) withHeard(chat);
+      var shown = view && view.conversation === data.conversation_id;
+      if (shown) showLive(data);
+      if (data.metadata.from === "customer" && chat) {
+        if (!shown || !document.hasFocus()) unread[chat.id] = (unread[chat.id] || 0) + 1;
+        alertAnalyst(tf("new_line", { name: customerName(chat) }) + ": " + line.text, "#chat/" + chat.id);
+      }
+      drawWorkspace();
     } else if (name === "typing" && view && view.conversation === data.conversation_id) {
       view.typing.textContent = t("typing");
       clearTimeout(view.typingTimer);
       view.typingTimer = setTimeout(function () { view.typing.textContent = ""; }, 3000);
-    } else if (name === "message" && data.metadata.from === "customer") {
-      notify();
     }
   }
-  // A customer wrote: a beep, and the count in the tab's title until the analyst looks.
-  function notify() {
-    if (!document.hasFocus()) { unread += 1; document.title = "(" + unread + ") " + t("new_message") + " · Carolina"; }
+
+  // ---- the workspace: the queue's count, my chats in the rail, the tab's title, alerts ----
+  var workspace = { queued: [], mine: [], skew: 0 };
+  var unread = {};  // handoff id -> customer lines not yet seen
+  // conversation id -> the last lines the socket brought: a list read just before them is older.
+  var heard = {};
+  function newer(a, b) { return a && (!b || (a.id || 0) > (b.id || 0)) ? a : b; }
+  function withHeard(h) {
+    var lines = heard[h.conversation_id];
+    if (!lines) return;
+    h.last_line = newer(lines.last_line, h.last_line);
+    h.customer_line = newer(lines.customer_line, h.customer_line);
+  }
+  var refreshing = null;
+  function customerName(h) { return (h && h.customer && h.customer.name) || t("customer"); }
+  // The hub's clock, as the browser's plus the difference the last list showed.
+  function serverNow() { return new Date(Date.now() + workspace.skew).toISOString(); }
+  function refreshWorkspace() {
+    return api("GET", "/handoffs").then(function (data) {
+      data.mine.forEach(withHeard);
+      workspace.queued = data.queued; workspace.mine = data.mine;
+      workspace.skew = Date.parse(data.now) - Date.now();
+      Object.keys(unread).forEach(function (id) { if (!data.mine.some(function (h) { return String(h.id) === id; })) delete unread[id]; });
+      drawWorkspace();
+      return data;
+    });
+  }
+  // Several events come at once (queued, then the queue changed): one read for them all.
+  function refreshSoon() {
+    clearTimeout(refreshing);
+    refreshing = setTimeout(function () {
+      refreshWorkspace().then(function () { if (view === "queue") renderQueue(); }).catch(function () {});
+    }, 150);
+  }
+  function elapsed(iso) {
+    var s = Math.max(0, Math.round((Date.now() + workspace.skew - Date.parse(/(Z|[+-]\d\d:?\d\d)$/i.test(iso) ? iso : iso + "Z")) / 1000));
+    if (s < 60) return s + " s";
+    if (s < 3600) return Math.floor(s / 60) + " " + t("min");
+    return Math.floor(s / 3600) + " h " + Math.floor((s % 3600) / 60) + " " + t("min");
+  }
+  // Every wait and "since" on screen ticks.
+  setInterval(function () {
+    document.querySelectorAll("[data-since]").forEach(function (n) { n.textContent = elapsed(n.getAttribute("data-since")); });
+  }, 1000);
+  function since(iso, label) { return iso ? el("time", { datetime: iso, "data-since": iso, title: label || null, text: elapsed(iso) }) : null; }
+  function drawWorkspace() {
+    var count = workspace.queued.length;
+    document.querySelector(".queue-count").textContent = "(" + count + ")";
+    var waiting = Object.keys(unread).reduce(function (n, id) { return n + unread[id]; }, 0);
+    document.title = (count + waiting ? "(" + (count + waiting) + ") " : "") + "Carolina · Console";
+    var rail = document.querySelector(".rail");
+    rail.textContent = "";
+    rail.setAttribute("aria-label", t("mine"));
+    rail.appendChild(el("a", { href: "#queue", class: "rail-queue" + (view === "queue" ? " current" : "") }, t("nav_queue") + " ", el("span", { class: "count", text: String(count) })));
+    rail.appendChild(el("h2", { text: t("mine") + " (" + workspace.mine.length + ")" }));
+    var list = el("ol", { class: "rail-chats" });
+    workspace.mine.forEach(function (h, i) {
+      var current = view && view.handoff === h.id;
+      var line = h.last_line;
+      list.appendChild(el("li", {}, el("a", { href: "#chat/" + h.id, class: current ? "current" : null, "aria-current": current ? "page" : null,
+        title: i < 9 ? "Alt+" + (i + 1) : null },
+        el("span", { class: "rail-name", text: customerName(h) }),
+        unread[h.id] ? el("span", { class: "unread", "aria-label": tf("n_unread", { n: unread[h.id] }), text: String(unread[h.id]) }) : null,
+        line ? el("span", { class: "rail-line", text: line.text }) : null,
+        h.customer_line ? el("span", { class: "rail-since" }, t("customer_wrote") + " ", since(h.customer_line.at, t("since_customer"))) : null)));
+    });
+    if (!workspace.mine.length) list.appendChild(el("li", { class: "empty", text: t("none") }));
+    rail.appendChild(list);
+    rail.appendChild(el("p", { class: "keys", text: t("shortcuts") }));
+  }
+  // Alt+↑/↓ the previous or next of my chats, Alt+1..9 one of them, Alt+Q the queue.
+  document.addEventListener("keydown", function (e) {
+    if (!me || !e.altKey || e.ctrlKey || e.metaKey) return;
+    var ids = workspace.mine.map(function (h) { return h.id; });
+    var at = view && view.handoff ? ids.indexOf(view.handoff) : -1;
+    var go = null;
+    if (e.key === "ArrowDown" && ids.length) go = ids[(at + 1) % ids.length];
+    else if (e.key === "ArrowUp" && ids.length) go = ids[(at - 1 + ids.length) % ids.length];
+    else if (/^[1-9]$/.test(e.key) && ids[Number(e.key) - 1]) go = ids[Number(e.key) - 1];
+    else if (e.key === "q" || e.key === "Q") { e.preventDefault(); location.hash = "#queue"; return; }
+    if (go !== null) { e.preventDefault(); location.hash = "#chat/" + go; }
+  });
+
+  // A new chat in my queues or a customer's line in one of my chats: a beep, the count in
+  // the title (drawWorkspace), and, if the analyst asked for them, a browser notification
+  // while the console is not in front.
+  var audio = null;
+  function sound() {
+    try { audio = audio || new (window.AudioContext || window.webkitAudioContext)(); } catch (e) { /* no sound available */ }
+    return audio;
+  }
+  // Browsers let a page make sound only after the person did something on it: the first
+  // click or key (logging in) readies it, so the first alert is heard.
+  ["pointerdown", "keydown"].forEach(function (kind) {
+    document.addEventListener(kind, function () { if (sound() && audio.state === "suspended") audio.resume(); }, true);
+  });
+  function beep() {
     try {
-      var audio = new (window.AudioContext || window.webkitAudioContext)(), osc = audio.createOscillator();
+      audio = sound();
+      var osc = audio.createOscillator();
       osc.connect(audio.destination); osc.frequency.value = 880; osc.start(); osc.stop(audio.currentTime + 0.15);
     } catch (e) { /* no sound available */ }
   }
-  window.addEventListener("focus", function () { unread = 0; document.title = "Carolina · Console"; });
+  function alerting() { return localStorage.getItem("carolina.console.alerts") === "on" && window.Notification && Notification.permission === "granted"; }
+  function alertAnalyst(text, hash) {
+    beep();
+    if (alerting() && (document.hidden || !document.hasFocus())) {
+      var shown = new Notification("Carolina", { body: text, tag: hash });
+      shown.onclick = function () { window.focus(); location.hash = hash; shown.close(); };
+    }
+  }
+  function alertsButton() {
+    var b = document.querySelector(".alerts");
+    b.textContent = t(alerting() ? "alerts_on" : "alerts_off");
+    b.setAttribute("aria-pressed", alerting() ? "true" : "false");
+  }
+  document.querySelector(".alerts").addEventListener("click", function () {
+    if (alerting()) { localStorage.setItem("carolina.console.alerts", "off"); alertsButton(); return; }
+    if (!window.Notification) { say(t("no_alerts")); return; }
+    Promise.resolve(Notification.requestPermission()).then(function () {
+      localStorage.setItem("carolina.console.alerts", "on");
+      if (Notification.permission !== "granted") say(t("no_alerts"));
+      alertsButton();
+    });
+  });
+  // A notice stays until the analyst dismisses it (a toast would go unread).
+  function notice(text) {
+    var box = document.querySelector(".notices");
+    var item = el("p", { class: "notice", role: "alert" }, el("span", { text: text }),
+      el("button", { type: "button", class: "link", text: t("dismiss"), onclick: function () { item.remove(); } }));
+    box.appendChild(item);
+  }
 
   // ---- views ----------------------------------------------------------------
   function page(title) {
@@ -144,7 +361,15 @@
   function showLogin(problem) {
     me = null; csrf = null; view = null;
     if (ws) { ws.onclose = null; ws.close(); ws = null; }
+    // Nothing of the last analyst stays on the page: the bar, their name, their chats, the notices.
     document.querySelector(".top").hidden = true;
+    document.querySelector(".me").textContent = "";
+    document.querySelector(".rail").hidden = true;
+    document.querySelector(".rail").textContent = "";
+    document.querySelector(".banner").hidden = true;
+    document.querySelector(".notices").textContent = "";
+    linked = false; linkedOnce = false; workspace.queued = []; workspace.mine = []; unread = {}; heard = {}; drafts = {};
+    document.title = "Carolina · Console";
     main.textContent = "";
     var email = el("input", { type: "email", name: "email", required: true, autocomplete: "username" });
     var password = el("input", { type: "password", name: "password", required: true, autocomplete: "current-password" });
@@ -166,8 +391,10 @@
     document.querySelector(".me").textContent = me.name;
     document.querySelector(".admin-only").hidden = me.role !== "admin";
     document.querySelector(".reports-only").hidden = !canReport();
+    document.querySelector(".rail").hidden = false;
     translate();
     connect();
+    refreshWorkspace().catch(failed);
     route();
   }
   // Supervisors and administrators read the reports (the API says the same: 403 for anyone else).
@@ -178,7 +405,6 @@
     b.className = "presence " + me.presence;
     b.setAttribute("aria-pressed", me.presence === "online" ? "true" : "false");
   }
-  function minutesSince(iso) { return Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 60000)) + " " + t("min"); }
   function table(headers, rows) {
     return el("table", {}, el("thead", {}, el("tr", {}, headers.map(function (h) { return el("th", { scope: "col", text: h }); }).reduce(function (f, n) { f.appendChild(n); return f; }, document.createDocumentFragment()))),
       rows.reduce(function (body, cells) {
@@ -188,23 +414,74 @@
       }, el("tbody")));
   }
 
+  // The queue: the most critical first, then who has waited longest; each wait ticks, the
+  // customer's last line shows, and the chat can be read before it is taken.
+  function criticalityRank(h) { return h.criticality ? CRITICALITIES.indexOf(h.criticality) : -1; }
+  function byUrgency(a, b) { return criticalityRank(b) - criticalityRank(a) || Date.parse(a.queued_since) - Date.parse(b.queued_since) || a.id - b.id; }
+  function acceptHandoff(h) {
+    api("POST", "/handoffs/" + h.id + "/accept").then(function () { location.hash = "#chat/" + h.id; refreshWorkspace().catch(function () {}); })
+      .catch(function (e) { say(e.code === "taken" ? t("taken") : t("error") + e.message); renderQueue(); });
+  }
+  function peek(h, cell, button) {
+    if (cell.parentNode.hidden === false) { cell.parentNode.hidden = true; cell.textContent = ""; button.textContent = t("peek"); button.setAttribute("aria-expanded", "false"); return; }
+    api("GET", "/handoffs/" + h.id).then(function (full) {
+      var log = el("ol", { class: "log peek-log", "aria-label": t("peek_title") });
+      full.transcript.forEach(function (m) { log.appendChild(messageItem(m)); });
+      cell.textContent = "";
+      cell.appendChild(el("h3", { text: t("peek_title") }));
+      cell.appendChild(log);
+      cell.parentNode.hidden = false;
+      button.textContent = t("hide"); button.setAttribute("aria-expanded", "true");
+      log.scrollTop = log.scrollHeight;
+    }).catch(failed);
+  }
+  // The customers in line do not reach the analysts' socket (only a held chat's do): while
+  // the queue is on screen, their last lines are read again every 15 s, in place (an open
+  // peek stays open); a different set of rows is drawn anew.
+  setInterval(function () {
+    if (view !== "queue" || document.hidden || !me) return;
+    var shown = Array.prototype.map.call(document.querySelectorAll("tr.waiting-row"), function (r) { return r.getAttribute("data-handoff"); });
+    refreshWorkspace().then(function (data) {
+      if (view !== "queue") return;
+      var now = data.queued.map(function (h) { return String(h.id); });
+      if (now.slice().sort().join() !== shown.slice().sort().join()) { renderQueue(); return; }
+      data.queued.forEach(function (h) {
+        var cell = document.querySelector("tr.waiting-row[data-handoff='" + h.id + "'] .line");
+        if (cell) cell.textContent = h.customer_line ? h.customer_line.text : "-";
+      });
+    }).catch(function () {});
+  }, 15000);
   function renderQueue() {
     view = "queue";
-    return api("GET", "/handoffs").then(function (data) {
+    return refreshWorkspace().then(function (data) {
       if (view !== "queue") return;
       page(t("nav_queue"));
-      main.appendChild(el("h2", { text: t("waiting") + " (" + data.queued.length + ")" }));
-      main.appendChild(data.queued.length ? table([t("customer"), t("company"), t("queue"), t("reason"), t("criticality"), t("waited"), ""],
-        data.queued.map(function (h) {
-          return [(h.customer && h.customer.name) || "-", (h.customer && h.customer.company) || "-", named("queues", h.queue), h.reason || "-", h.criticality ? named("criticalities", h.criticality) : "-", minutesSince(h.created_at),
-            el("button", { type: "button", class: "primary", text: t("accept"), onclick: function () {
-              api("POST", "/handoffs/" + h.id + "/accept").then(function () { location.hash = "#chat/" + h.id; })
-                .catch(function (e) { say(e.code === "taken" ? t("taken") : t("error") + e.message); renderQueue(); });
-            } })];
-        })) : el("p", { text: t("none") }));
+      var queued = data.queued.slice().sort(byUrgency);
+      main.appendChild(el("h2", { text: t("waiting") + " (" + queued.length + ")" }));
+      if (!queued.length) main.appendChild(el("p", { text: t("none") }));
+      else {
+        var head = el("tr");
+        [t("customer"), t("queue"), t("reason"), t("criticality"), t("waited"), t("last_line"), ""].forEach(function (c) { head.appendChild(el("th", { scope: "col", text: c })); });
+        var body = el("tbody");
+        queued.forEach(function (h) {
+          var cell = el("td", { colspan: "7" });
+          var peekRow = el("tr", { class: "peek", hidden: true }, cell);
+          var look = el("button", { type: "button", "aria-expanded": "false", text: t("peek"), onclick: function () { peek(h, cell, look); } });
+          body.appendChild(el("tr", { class: "waiting-row", "data-handoff": h.id },
+            el("td", {}, el("strong", { text: customerName(h) }), el("span", { class: "company", text: (h.customer && h.customer.company) || "-" })),
+            el("td", { text: named("queues", h.queue) }),
+            el("td", { class: "reason" }, h.reason || "-", transferNote(h)),
+            el("td", {}, h.criticality ? el("span", { class: "crit " + h.criticality, text: named("criticalities", h.criticality) }) : "-"),
+            el("td", { class: "num" }, since(h.queued_since, t("since_queued"))),
+            el("td", { class: "line", text: h.customer_line ? h.customer_line.text : "-" }),
+            el("td", { class: "row-actions" }, look, el("button", { type: "button", class: "primary", text: t("accept"), onclick: function () { acceptHandoff(h); } }))));
+          body.appendChild(peekRow);
+        });
+        main.appendChild(el("div", { class: "scroll" }, el("table", { class: "queue" }, el("thead", {}, head), body)));
+      }
       main.appendChild(el("h2", { text: t("mine") }));
-      main.appendChild(data.mine.length ? table([t("customer"), t("queue"), t("reason"), ""], data.mine.map(function (h) {
-        return [(h.customer && h.customer.name) || "-", named("queues", h.queue), h.reason || "-", el("a", { href: "#chat/" + h.id, text: t("open") })];
+      main.appendChild(data.mine.length ? table([t("customer"), t("queue"), t("reason"), t("last_line"), ""], data.mine.map(function (h) {
+        return [customerName(h), named("queues", h.queue), h.reason || "-", h.last_line ? h.last_line.text : "-", el("a", { href: "#chat/" + h.id, text: t("open") })];
       })) : el("p", { text: t("none") }));
     }).catch(failed);
   }
@@ -212,45 +489,124 @@
   // A message of a chat (live, transcript, a ticket's opening). A file someone sent
   // (payload.attachment, bot/web/attachments_api.py) is a download link in place of its
   // name: the session's cookie authorises the GET.
+  // A button the customer clicked reads as its title (the hub stores it next to the command it
+  // sent, which is never shown) with the field it answered instead of an intent; a typed line
+  // shows what NLU understood, marked when below Carolina's fallback threshold; each line has
+  // its time in the analyst's time zone.
   function messageItem(m) {
     var who = (m.payload && m.payload.agent_name) || { customer: t("customer"), bot: "Carolina", agent: "", system: "" }[m.sender] || "";
     var file = m.payload && m.payload.attachment;
     var files = file && file.id ? fileLinks([file]) : null;
-    return el("li", { class: "msg " + m.sender + (files ? " file" : "") }, who ? el("span", { class: "who", text: who }) : null, files || m.text,
-      m.intent ? el("span", { class: "nlu", text: m.intent + " · " + Number(m.confidence || 0).toFixed(2) }) : null);
+    var text = m.title || m.text || "";
+    if (m.sender === "customer" && /^\/\w+(\{.*\})?$/.test(text)) text = "";  // a command without its title
+    var answered = m.answered && Object.keys(m.answered).length ? m.answered : null;
+    var understood = answered
+      ? el("span", { class: "nlu answered", text: Object.keys(answered).map(function (k) { return fieldLabel(k) + ": " + fieldValue(answered[k], k); }).join(" · ") })
+      : m.intent && !m.title ? el("span", { class: "nlu" + (m.low_confidence ? " low" : "") }, m.intent + " · " + Number(m.confidence || 0).toFixed(2),
+        m.low_confidence ? el("strong", { text: " · " + t("low_confidence") }) : null) : null;
+    return el("li", { class: "msg " + m.sender + (files ? " file" : "") + (m.title ? " clicked" : "") },
+      who ? el("span", { class: "who", text: who }) : null,
+      m.created_at ? el("time", { datetime: m.created_at, text: when(m.created_at) }) : null,
+      files || text, understood);
   }
   function fieldsBox(title, fields) {
     var dl = el("dl");
     Object.keys(fields || {}).forEach(function (k) {
       if (fields[k] === null || fields[k] === "") return;
-      dl.appendChild(el("dt", { text: fieldLabel(k) })); dl.appendChild(el("dd", { text: fieldValue(fields[k]) }));
+      dl.appendChild(el("dt", { text: fieldLabel(k) })); dl.appendChild(el("dd", { text: fieldValue(fields[k], k) }));
     });
     return el("aside", { class: "fields", "aria-label": title }, el("h2", { text: title }), dl);
   }
 
+  // A chat: the log (a new line scrolls it only if the analyst is at its end), the composer
+  // (off while the link is down; the draft survives switching chats), and the actions, each
+  // confirmed first; a ticket made from the chat stays on it as a link.
+  var drafts = {};  // handoff id -> what the analyst typed and has not sent
+  function nearBottom(log) { return log.scrollHeight - log.scrollTop - log.clientHeight < 48; }
+  function showLive(data) {
+    var seq = data.metadata.seq;
+    if (seq && view.seen[seq]) return;
+    if (seq) view.seen[seq] = true;
+    var stay = nearBottom(view.log);
+    // A customer's file comes as metadata.attachment, an analyst's as the event's attachment (bot/realtime/widget.py).
+    view.log.appendChild(messageItem({ id: seq, sender: data.metadata.from, text: data.metadata.title || data.text, title: data.metadata.title, created_at: serverNow(),
+      payload: { agent_name: data.metadata.agent_name, attachment: data.metadata.attachment || data.attachment } }));
+    if (stay) view.log.scrollTop = view.log.scrollHeight;
+    else view.below.hidden = false;
+  }
+  // After the chat left the analyst (closed, given back, transferred): the next of theirs, or the queue.
+  function leaveChat(id) {
+    refreshWorkspace().then(function (data) {
+      var next = data.mine.filter(function (h) { return h.id !== id; })[0];
+      if (location.hash !== "#chat/" + id) return;  // she has gone elsewhere already
+      location.hash = next ? "#chat/" + next.id : "#queue";
+    }).catch(failed);
+  }
+  // The transfer menu: the other queues, whether each is open now, who is online there and
+  // who waits; a closed one cannot be picked; the first open one with someone online is.
+  function transferMenu(h) {
+    var choices = el("div", { class: "queue-choices" });
+    var note = el("textarea", { id: "transfer-note", maxlength: "1000", rows: "2" });
+    var box = el("div", {}, el("fieldset", { class: "transfer-menu" }, el("legend", { text: t("transfer_to") }), choices),
+      el("label", { for: "transfer-note", class: "transfer-note-box" }, t("transfer_note"), note));
+    api("GET", "/queues").then(function (data) {
+      var others = data.queues.filter(function (q) { return q.queue !== h.queue; });
+      var best = others.filter(function (q) { return q.open && q.online; })[0] || others.filter(function (q) { return q.open; })[0];
+      others.forEach(function (q) {
+        var facts = [t(q.open ? "queue_open" : "queue_closed"), tf("n_online", { n: q.online }), tf("n_waiting", { n: q.waiting })].join(" · ");
+        choices.appendChild(el("label", { class: "queue-choice" + (q.open ? "" : " closed") },
+          el("input", { type: "radio", name: "transfer-queue", value: q.queue, disabled: !q.open, checked: q === best }),
+          el("span", {}, el("strong", { text: named("queues", q.queue) }), " — " + facts)));
+      });
+      if (!best) choices.appendChild(el("p", { class: "error", text: t("no_open_queue") }));
+    }).catch(failed);
+    return { element: box, note: note, chosen: function () { var c = box.querySelector("input:checked"); return c ? c.value : null; } };
+  }
+  // What the analyst who transferred the chat left for the next one.
+  function transferNote(h) {
+    if (!h.transfer_note) return null;
+    return el("p", { class: "transfer-note" }, el("strong", { text: tf("note_from", { name: h.transfer_note.by || t("analyst") }) + " " }), h.transfer_note.text);
+  }
   function renderChat(id) {
+    var number = Number(id);
     api("GET", "/handoffs/" + id).then(function (h) {
-      page(t("transcript") + " · " + ((h.customer && h.customer.name) || "-") + " · " + named("queues", h.queue));
+      if (location.hash.slice(1) !== "chat/" + id) return;  // the analyst moved on meanwhile
+      var live = h.status === "accepted" && h.agent && h.agent.id === me.id;
+      var records = window.CarolinaRecords || {};
+      page(tf("chat_with", { name: customerName(h) }) + " · " + named("queues", h.queue));
+      if (records.languageLabel) main.querySelector("h1").appendChild(records.languageLabel(h, toolkit));
       var log = el("ol", { class: "log", "aria-live": "polite", "aria-label": t("transcript") });
-      h.transcript.forEach(function (m) { log.appendChild(messageItem(m)); });
+      var seen = {};
+      h.transcript.forEach(function (m) { seen[m.id] = true; log.appendChild(messageItem(m)); });
       var typing = el("p", { class: "typing", "aria-live": "polite" });
-      view = { conversation: h.conversation_id, log: log, typing: typing };
+      var below = el("button", { type: "button", class: "new-below", hidden: true, text: t("new_below"),
+        onclick: function () { log.scrollTop = log.scrollHeight; below.hidden = true; } });
+      log.addEventListener("scroll", function () { if (nearBottom(log)) below.hidden = true; });
+      view = { conversation: h.conversation_id, handoff: number, log: log, typing: typing, seen: seen, below: below };
+      unread[number] = 0;
+      drawWorkspace();
+
       var text = el("textarea", { "aria-label": t("message"), maxlength: "4000" });
+      text.value = drafts[number] || "";
       var typedAt = 0;
       text.addEventListener("input", function () {
+        drafts[number] = text.value;
         if (Date.now() - typedAt > 2000) { typedAt = Date.now(); emit("typing", { conversation_id: h.conversation_id }); }
       });
+      var sendButton = el("button", { type: "button", class: "primary", "data-needs-link": true, disabled: !linked, text: t("send"), onclick: function () { send(); } });
       var send = function () {
         var value = text.value.trim();
-        if (!value) return;
-        api("POST", "/handoffs/" + id + "/messages", { text: value }).then(function () { text.value = ""; text.focus(); }).catch(failed);
+        if (!value || !linked) return;
+        sendButton.disabled = true;
+        api("POST", "/handoffs/" + id + "/messages", { text: value }).then(function () { text.value = ""; delete drafts[number]; text.focus(); })
+          .catch(failed).then(function () { sendButton.disabled = !linked; });
       };
       text.addEventListener("keydown", function (e) { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); send(); } });
       // The analyst's files go up as soon as they are picked, for this chat's customer; each
       // comes back in the log (the socket) as the analyst's message with its link.
       var picker = el("input", { type: "file", multiple: true, class: "sr", id: "chat-files", tabindex: "-1" });
       var uploads = el("ul", { class: "pending", "aria-live": "polite" });
-      var attach = el("button", { type: "button", class: "attach", text: "📎", title: t("attach"), "aria-label": t("attach"), onclick: function () { picker.click(); } });
+      var attach = el("button", { type: "button", class: "attach", "data-needs-link": true, disabled: !linked, text: "📎", title: t("attach"), "aria-label": t("attach"), onclick: function () { picker.click(); } });
       picker.addEventListener("change", function () {
         Array.prototype.forEach.call(picker.files, function (file) {
           var bar = el("progress", { max: "1", value: "0", "aria-label": t("uploading") + " " + file.name });
@@ -264,24 +620,66 @@
         picker.value = "";
         text.focus();
       });
-      var canned = el("select", { "aria-label": t("canned"), onchange: function () { if (canned.value) { text.value = canned.value; canned.value = ""; text.focus(); } } },
-        el("option", { value: "", text: t("canned") }));
-      CANNED[lang].forEach(function (c) { canned.appendChild(el("option", { value: c, text: c })); });
-      var target = el("select", { "aria-label": t("queue") });
-      QUEUES.forEach(function (q) { if (q !== h.queue) target.appendChild(el("option", { value: q, text: named("queues", q) })); });
-      var after = function (promise) { promise.then(function (r) { if (r && r.ticket) say(t("ticket_made") + r.ticket); location.hash = "#queue"; }).catch(failed); };
-      var live = h.status === "accepted" && h.agent && h.agent.id === me.id;
+      // A canned reply goes in where the caret is; the draft around it stays.
+      var insert = function (reply) {
+        var start = text.selectionStart, end = text.selectionEnd, before = text.value.slice(0, start), after = text.value.slice(end);
+        var piece = (before && !/\s$/.test(before) ? " " : "") + reply + (after && !/^\s/.test(after) ? " " : "");
+        text.value = before + piece + after;
+        text.setSelectionRange((before + piece).length, (before + piece).length);
+        drafts[number] = text.value;
+        text.focus();
+      };
+      // The replies are the hub's, in the customer's language (console-records.js).
+      var canned = live && records.cannedSelect ? records.cannedSelect(h, toolkit, insert) : null;
+
+      // Each action asks first, in a box under the buttons; the transfer's box is its menu.
+      var asking = el("div", { class: "confirm", hidden: true });
+      var ask = function (question, extra, act) {
+        asking.textContent = "";
+        var yes = el("button", { type: "button", class: "primary", "data-needs-link": true, disabled: !linked, text: t("confirm"), onclick: function () {
+          yes.disabled = true;
+          act().then(function () { asking.hidden = true; }).catch(function (e) { yes.disabled = !linked; failed(e); });
+        } });
+        asking.appendChild(el("p", { text: question }));
+        if (extra) asking.appendChild(extra);
+        asking.appendChild(el("div", { class: "actions" }, yes, el("button", { type: "button", text: t("cancel"), onclick: function () { asking.hidden = true; asking.textContent = ""; } })));
+        asking.hidden = false;
+        yes.focus();
+      };
+      var ended = function (word, values) { return function () { say(tf(word, values || {})); leaveChat(number); }; };
+      var actions = [];
+      if (live) {
+        actions.push(el("button", { type: "button", text: t("transfer"), onclick: function () {
+          var menu = transferMenu(h);
+          ask(tf("chat_with", { name: customerName(h) }), menu.element, function () {
+            var queue = menu.chosen();
+            if (!queue) return Promise.reject(new Error(t("no_open_queue")));
+            return api("POST", "/handoffs/" + id + "/transfer", { queue: queue, note: menu.note.value }).then(ended("transferred_done", { queue: named("queues", queue) }));
+          });
+        } }));
+        actions.push(el("button", { type: "button", text: t("close"), onclick: function () {
+          ask(t("confirm_close"), null, function () { return api("POST", "/handoffs/" + id + "/close").then(ended("closed_done")); });
+        } }));
+        actions.push(el("button", { type: "button", text: t("release"), onclick: function () {
+          ask(t("confirm_release"), null, function () { return api("POST", "/handoffs/" + id + "/release").then(ended("released_done")); });
+        } }));
+      }
+      if (!h.ticket) {
+        actions.push(el("button", { type: "button", text: t("make_ticket"), onclick: function () {
+          ask(t("confirm_ticket"), null, function () {
+            return api("POST", "/handoffs/" + id + "/ticket").then(function () { refreshWorkspace().catch(function () {}); renderChat(id); });
+          });
+        } }));
+      }
+      var ticketLink = h.ticket ? el("p", { class: "ticket-link" }, t("ticket_made"), el("a", { href: "#ticket/" + encodeURIComponent(h.ticket), text: h.ticket })) : null;
+      var card = records.customerCard ? records.customerCard(h, toolkit) : null;
       main.appendChild(el("div", { class: "chat" },
-        el("section", {}, log, typing,
-          live ? el("div", { class: "composer" }, attach, picker, text, el("button", { type: "button", class: "primary", text: t("send"), onclick: send })) : null,
+        el("section", { class: "chat-main" }, ticketLink, live ? null : el("p", { class: "read-only", text: t("read_only") }), transferNote(h), log, below, typing,
+          live ? el("div", { class: "composer" }, attach, picker, text, sendButton) : null,
           live ? uploads : null,
-          el("div", { class: "actions" }, live ? canned : null,
-            live ? target : null, live ? el("button", { type: "button", text: t("transfer"), onclick: function () { after(api("POST", "/handoffs/" + id + "/transfer", { queue: target.value })); } }) : null,
-            live ? el("button", { type: "button", text: t("close"), onclick: function () { after(api("POST", "/handoffs/" + id + "/close")); } }) : null,
-            live ? el("button", { type: "button", text: t("release"), onclick: function () { after(api("POST", "/handoffs/" + id + "/release")); } }) : null,
-            h.ticket ? el("span", { text: t("ticket_made") + h.ticket }) :
-              el("button", { type: "button", text: t("make_ticket"), onclick: function () { after(api("POST", "/handoffs/" + id + "/ticket")); } }))),
-        fieldsBox(t("fields"), Object.assign({ reason: h.reason, criticality: h.criticality, company: h.customer && h.customer.company, email: h.customer && h.customer.email }, h.fields || {}))));
+          el("div", { class: "chat-actions" }, live ? canned : null, el.apply(null, ["div", { class: "buttons" }].concat(actions))), asking),
+        el("div", { class: "chat-side" }, card,
+          fieldsBox(t("fields"), Object.assign({ reason: h.reason, criticality: h.criticality, company: h.customer && h.customer.company, email: h.customer && h.customer.email }, h.fields || {})))));
       log.scrollTop = log.scrollHeight;
       if (live) text.focus();
     }).catch(failed);
@@ -297,7 +695,7 @@
     } });
     fields.forEach(function (f) {
       var input = f.options ? el("select", { name: f.name }, el("option", { value: "", text: t("any") })) : el("input", { name: f.name, type: f.type || "text" });
-      (f.options || []).forEach(function (o) { input.appendChild(el("option", { value: o, text: f.kind ? named(f.kind, o) : o })); });
+      (f.options || []).forEach(function (o) { input.appendChild(el("option", { value: o, text: f.labelOf ? f.labelOf(o) : f.kind ? named(f.kind, o) : o })); });
       inputs[f.name] = input;
       form.appendChild(el("label", {}, t(f.label), input));
     });
@@ -305,6 +703,8 @@
     return form;
   }
 
+  // Transcripts found: the words are looked for without case or accents, and each hit shows
+  // the part of the conversation they are in.
   function renderTranscripts() {
     view = "transcripts";
     page(t("nav_transcripts"));
@@ -312,51 +712,113 @@
     var run = function (query) {
       api("GET", "/transcripts?" + query).then(function (data) {
         results.textContent = "";
-        results.appendChild(data.conversations.length ? table([t("started"), t("customer"), t("company"), t("tickets"), t("queues"), ""], data.conversations.map(function (c) {
-          return [new Date(c.started_at).toLocaleString(lang), (c.contact && c.contact.name) || "-", (c.contact && c.contact.company) || "-", c.tickets.join(", ") || "-", c.queues.join(", ") || "-",
+        results.appendChild(data.conversations.length ? table([t("started"), t("customer"), t("company"), t("language"), t("tickets"), t("queues"), t("found"), ""], data.conversations.map(function (c) {
+          return [when(c.started_at), (c.contact && c.contact.name) || "-", (c.contact && c.contact.company) || "-", c.language ? fieldValue(c.language, "language") : "-",
+            ticketLinks(c.tickets), c.queues.map(function (q) { return named("queues", q); }).join(", ") || "-",
+            c.snippet ? el("span", { class: "snippet", text: c.snippet }) : "",
             el("a", { href: "#transcript/" + c.conversation_id, text: t("open") })];
         })) : el("p", { text: t("none") }));
       }).catch(failed);
     };
     main.appendChild(filterForm([
       { name: "number", label: "number" }, { name: "contact", label: "contact" }, { name: "company", label: "company" },
-      { name: "q", label: "words" }, { name: "language", label: "language", options: ["pt", "es", "en"] },
+      { name: "q", label: "words" }, { name: "language", label: "language", options: ["pt", "es", "en"], labelOf: function (l) { return fieldValue(l, "language"); } },
       { name: "since", label: "since", type: "date" }, { name: "until", label: "until", type: "date" }], run));
     main.appendChild(results);
     run("");
   }
+  // Ticket numbers as links to their view ("-" for none).
+  function ticketLinks(numbers) {
+    if (!numbers || !numbers.length) return "-";
+    var span = el("span", { class: "ticket-links" });
+    numbers.forEach(function (n, i) {
+      if (i) span.appendChild(document.createTextNode(", "));
+      span.appendChild(el("a", { href: "#ticket/" + encodeURIComponent(n), text: n }));
+    });
+    return span;
+  }
 
+  // One transcript: every line with its time, a click as its title; the customer's card beside;
+  // the exports carry the analyst's time zone.
   function renderTranscript(id) {
     view = "transcript";
     api("GET", "/transcripts/" + id).then(function (r) {
       page(t("transcript") + " · " + ((r.contact && r.contact.name) || "-"));
+      var zone = encodeURIComponent(Intl.DateTimeFormat().resolvedOptions().timeZone || "");
       main.appendChild(el("div", { class: "actions" },
-        el("a", { href: "/api/agent/transcripts/" + id + "?format=txt", download: "", text: t("export_txt") }),
+        el("a", { href: "/api/agent/transcripts/" + id + "?format=txt&tz=" + zone, download: "", text: t("export_txt") }),
         el("a", { href: "/api/agent/transcripts/" + id + "?format=json", download: "", text: t("export_json") }),
         el("button", { type: "button", text: t("print"), onclick: function () { window.print(); } })));
       var log = el("ol", { class: "log" });
       r.messages.forEach(function (m) { log.appendChild(messageItem(m)); });
-      main.appendChild(el("div", { class: "chat" }, log,
-        fieldsBox(t("fields"), { company: r.contact && r.contact.company, email: r.contact && r.contact.email, language: r.language, tickets: r.tickets.join(", "), satisfaction: r.satisfaction })));
+      var records = window.CarolinaRecords || {};
+      var side = el("div", { class: "chat-side" },
+        records.customerCard ? records.customerCard({ conversation_id: r.conversation_id, language: r.language, customer: r.contact }, toolkit) : null,
+        fieldsBox(t("fields"), { company: r.contact && r.contact.company, email: r.contact && r.contact.email, language: r.language, satisfaction: r.satisfaction }));
+      side.querySelector(".fields dl").appendChild(el("dt", { text: t("tickets") }));
+      side.querySelector(".fields dl").appendChild(el("dd", {}, ticketLinks(r.tickets)));
+      main.appendChild(el("div", { class: "chat" }, el("section", { class: "chat-main" }, log), side));
     }).catch(failed);
   }
 
+  // The tickets: a tab per status with its count, filters, most critical then oldest first,
+  // a page at a time; each row says who the customer is, how old the ticket is and who worked on it.
+  var ticketFilters = { status: "", queue: "", criticality: "", page: 1 };
   function renderTickets() {
     view = "tickets";
     page(t("nav_tickets"));
-    var results = el("div");
-    var run = function (query) {
-      api("GET", "/tickets?" + query).then(function (data) {
+    var tabs = el("div", { class: "status-tabs", role: "group", "aria-label": t("status") });
+    var results = el("div", { class: "ticket-list" });
+    var run = function () {
+      var query = new URLSearchParams();
+      Object.keys(ticketFilters).forEach(function (k) { if (ticketFilters[k]) query.set(k, ticketFilters[k]); });
+      return api("GET", "/tickets?" + query.toString()).then(function (data) {
+        if (view !== "tickets") return;
+        drawTabs(data.counts);
         results.textContent = "";
-        results.appendChild(data.tickets.length ? table([t("number"), t("summary"), t("status"), t("queue"), t("criticality"), ""], data.tickets.map(function (k) {
-          return [k.number, k.summary, named("statuses", k.status), named("queues", k.queue), k.criticality ? named("criticalities", k.criticality) : "-", el("a", { href: "#ticket/" + k.number, text: t("open") })];
-        })) : el("p", { text: t("none") }));
-      }).catch(failed);
+        if (!data.tickets.length) { results.appendChild(el("p", { text: t("none") })); return; }
+        results.appendChild(table([t("number"), t("summary"), t("customer"), t("status"), t("priority"), t("age"), t("assignee"), t("queue")], data.tickets.map(function (k) {
+          return [el("a", { href: "#ticket/" + encodeURIComponent(k.number), text: k.number }), k.summary || "-",
+            k.customer || k.company || "-", named("statuses", k.status), priorityBadge(k.criticality),
+            el("time", { datetime: k.created_at, title: when(k.created_at), text: age(k.created_at) }), k.assignee || "-", named("queues", k.queue)];
+        })));
+        results.appendChild(el("nav", { class: "pager", "aria-label": t("pages") },
+          el("button", { type: "button", text: "‹ " + t("previous"), disabled: data.page <= 1, onclick: function () { ticketFilters.page = data.page - 1; run().catch(failed); } }),
+          el("span", { class: "page-of", text: tf("page_of", { page: data.page, pages: data.pages, total: data.total }) }),
+          el("button", { type: "button", text: t("next") + " ›", disabled: data.page >= data.pages, onclick: function () { ticketFilters.page = data.page + 1; run().catch(failed); } })));
+      });
     };
-    main.appendChild(filterForm([{ name: "status", label: "status", options: STATUSES, kind: "statuses" }, { name: "queue", label: "queue", options: QUEUES, kind: "queues" },
-      { name: "criticality", label: "criticality", options: CRITICALITIES, kind: "criticalities" }], run));
+    var drawTabs = function (counts) {
+      tabs.textContent = "";
+      var all = Object.keys(counts).reduce(function (n, k) { return n + counts[k]; }, 0);
+      [""].concat(STATUSES).forEach(function (s) {
+        tabs.appendChild(el("button", { type: "button", class: "tab", "aria-pressed": ticketFilters.status === s ? "true" : "false", "data-status": s,
+          text: (s ? named("statuses", s) : t("any")) + " (" + (s ? counts[s] || 0 : all) + ")",
+          onclick: function () { ticketFilters.status = s; ticketFilters.page = 1; run().catch(failed); } }));
+      });
+    };
+    var pick = function (name, kind, options) {
+      var select = el("select", { name: name, onchange: function () { ticketFilters[name] = select.value; ticketFilters.page = 1; run().catch(failed); } },
+        el("option", { value: "", text: t("any") }));
+      options.forEach(function (o) { select.appendChild(el("option", { value: o, text: named(kind, o), selected: ticketFilters[name] === o })); });
+      return el("label", {}, t(name), select);
+    };
+    main.appendChild(tabs);
+    main.appendChild(el("div", { class: "filters" }, pick("queue", "queues", QUEUES), pick("criticality", "criticalities", CRITICALITIES.slice().reverse())));
     main.appendChild(results);
-    run("");
+    run().catch(failed);
+  }
+  function priorityBadge(level) {
+    return level ? el("span", { class: "priority priority-" + level, text: named("criticalities", level) }) : "-";
+  }
+  // How long ago, in the analyst's language ("há 3 dias", "hace 5 horas", "2 minutes ago").
+  function age(iso) {
+    var utc = /(Z|[+-]\d\d:?\d\d)$/i.test(iso) ? iso : iso + "Z";
+    var minutes = Math.max(0, Math.round((Date.now() - Date.parse(utc)) / 60000));
+    var format = new Intl.RelativeTimeFormat(LOCALES[lang], { numeric: "always" });
+    if (minutes < 60) return format.format(-minutes, "minute");
+    if (minutes < 48 * 60) return format.format(-Math.round(minutes / 60), "hour");
+    return format.format(-Math.round(minutes / 1440), "day");
   }
 
   // ---- a ticket: its header, the opening conversation, the thread and the reply box ----
@@ -369,7 +831,7 @@
       deadline_on: "Próxima mudança automática em {date}.", survey: "Pesquisa", out_of: "{score} de 10", cc: "Cópia para", opened_at: "Aberto em", status_change: "Status: {from} → {to}",
       analyst: "Analista", full_transcript: "Ver a conversa completa", sent: "Resposta enviada.", noted: "Nota salva.", status_saved: "Status alterado.",
       via_email: "por e-mail", via_widget: "pelo chat", via_console: "pelo console", via_api: "pela API", via_link: "pelo link do e-mail", via_auto: "automático",
-      err_invalid: "Escreva uma mensagem, anexe um arquivo ou escolha um status.", err_empty: "Escreva uma mensagem, anexe um arquivo ou escolha um status.",
+      err_invalid: "Algum dado não é válido; confira e tente de novo.", err_empty: "Escreva uma mensagem, anexe um arquivo ou escolha um status.",
       err_too_large: "O arquivo passa do limite de tamanho; arquivos grandes vão pela área de upload do portal.", err_file_type: "Esse tipo de arquivo não é aceito.",
       err_transition: "O chamado não pode ir desse status para o escolhido.", err_closed: "O chamado está fechado.", err_network: "Sem conexão com o servidor." },
     es: { opening: "Conversación de apertura", n_messages: "{n} mensajes", thread: "Seguimiento", no_thread: "Ningún mensaje después de la apertura.", reply: "Responder",
@@ -379,7 +841,7 @@
       deadline_on: "Próximo cambio automático el {date}.", survey: "Encuesta", out_of: "{score} de 10", cc: "Copia a", opened_at: "Abierta el", status_change: "Estado: {from} → {to}",
       analyst: "Analista", full_transcript: "Ver la conversación completa", sent: "Respuesta enviada.", noted: "Nota guardada.", status_saved: "Estado cambiado.",
       via_email: "por e-mail", via_widget: "por el chat", via_console: "por la consola", via_api: "por la API", via_link: "por el enlace del e-mail", via_auto: "automático",
-      err_invalid: "Escriba un mensaje, adjunte un archivo o elija un estado.", err_empty: "Escriba un mensaje, adjunte un archivo o elija un estado.",
+      err_invalid: "Algún dato no es válido; revíselo y vuelva a intentarlo.", err_empty: "Escriba un mensaje, adjunte un archivo o elija un estado.",
       err_too_large: "El archivo supera el tamaño máximo; los archivos grandes van por el área de carga del portal.", err_file_type: "Ese tipo de archivo no se acepta.",
       err_transition: "La solicitud no puede pasar de ese estado al elegido.", err_closed: "La solicitud está cerrada.", err_network: "Sin conexión con el servidor." },
     en: { opening: "Opening conversation", n_messages: "{n} messages", thread: "Follow-up", no_thread: "No messages since it was opened.", reply: "Reply",
@@ -389,11 +851,45 @@
       deadline_on: "Next automatic move on {date}.", survey: "Survey", out_of: "{score} out of 10", cc: "Copied to", opened_at: "Opened", status_change: "Status: {from} → {to}",
       analyst: "Analyst", full_transcript: "See the whole conversation", sent: "Reply sent.", noted: "Note saved.", status_saved: "Status changed.",
       via_email: "by e-mail", via_widget: "in the chat", via_console: "in the console", via_api: "through the API", via_link: "through the e-mail's link", via_auto: "automatic",
-      err_invalid: "Write a message, attach a file or choose a status.", err_empty: "Write a message, attach a file or choose a status.",
+      err_invalid: "Something entered is not valid; check it and try again.", err_empty: "Write a message, attach a file or choose a status.",
       err_too_large: "The file is over the size limit; large files go through the portal's upload area.", err_file_type: "That kind of file is not accepted.",
       err_transition: "The ticket cannot go from its status to the one chosen.", err_closed: "The ticket is closed.", err_network: "No connection to the server." }
   };
   Object.keys(TICKET_WORDS).forEach(function (l) { Object.assign(T[l], TICKET_WORDS[l]); });
+  // The records' words (transcripts, the ticket list, the customer, errors by their code), merged into T.
+  var RECORD_WORDS = {
+    pt: { low_confidence: "pouca certeza", found: "Trecho", priority: "Prioridade", age: "Idade", assignee: "Analista", pages: "Páginas", previous: "Anterior", next: "Próxima",
+      page_of: "Página {page} de {pages} · {total} chamados", customer_language: "Idioma do cliente", customer_card: "Cliente", open_tickets: "Chamados abertos",
+      recent_conversations: "Conversas recentes", last_score: "Última nota", score_after_chat: "{score} de 10 após um chat, {date}", score_after_ticket: "{score} de 10 após um chamado, {date}",
+      anonymous: "Cliente não identificado", err_code: "Não deu certo (erro: {code}).", err_empty_change: "Escolha um novo status ou escreva uma nota.",
+      err_forbidden: "Isso não está nas suas filas ou não é permitido para o seu papel.", err_taken: "Outro analista já atendeu.", err_no_ticket: "Esse chamado não existe.",
+      err_no_conversation: "Essa conversa não existe.", err_no_handoff: "Essa conversa não está mais na fila.", err_no_agent: "Esse analista não existe.",
+      err_exists: "Já existe um analista com esse e-mail.", err_own_role: "Você não pode mudar o seu próprio papel.", err_too_long: "O texto é longo demais.",
+      err_csrf: "A sessão expirou nesta aba; recarregue a página.", err_not_yours: "Essa conversa não está com você.", err_same_status: "O chamado já está nesse status.",
+      err_not_found: "Não encontrado.", err_unauthorized: "Sua sessão terminou; entre de novo.",
+      canned_title: "Respostas prontas", canned_hint: "Uma resposta por linha; o cliente as recebe no idioma dele.", save: "Salvar", edit: "Editar" },
+    es: { low_confidence: "poca certeza", found: "Fragmento", priority: "Prioridad", age: "Antigüedad", assignee: "Analista", pages: "Páginas", previous: "Anterior", next: "Siguiente",
+      page_of: "Página {page} de {pages} · {total} solicitudes", customer_language: "Idioma del cliente", customer_card: "Cliente", open_tickets: "Solicitudes abiertas",
+      recent_conversations: "Conversaciones recientes", last_score: "Última nota", score_after_chat: "{score} de 10 tras un chat, {date}", score_after_ticket: "{score} de 10 tras una solicitud, {date}",
+      anonymous: "Cliente no identificado", err_code: "No funcionó (error: {code}).", err_empty_change: "Elija un estado nuevo o escriba una nota.",
+      err_forbidden: "Eso no está en sus filas o no está permitido para su rol.", err_taken: "Otro analista ya atendió.", err_no_ticket: "Esa solicitud no existe.",
+      err_no_conversation: "Esa conversación no existe.", err_no_handoff: "Esa conversación ya no está en la fila.", err_no_agent: "Ese analista no existe.",
+      err_exists: "Ya existe un analista con ese e-mail.", err_own_role: "No puede cambiar su propio rol.", err_too_long: "El texto es demasiado largo.",
+      err_csrf: "La sesión caducó en esta pestaña; recargue la página.", err_not_yours: "Esa conversación no está con usted.", err_same_status: "La solicitud ya está en ese estado.",
+      err_not_found: "No encontrado.", err_unauthorized: "Su sesión terminó; vuelva a entrar.",
+      canned_title: "Respuestas rápidas", canned_hint: "Una respuesta por línea; el cliente las recibe en su idioma.", save: "Guardar", edit: "Editar" },
+    en: { low_confidence: "low confidence", found: "Excerpt", priority: "Priority", age: "Age", assignee: "Analyst", pages: "Pages", previous: "Previous", next: "Next",
+      page_of: "Page {page} of {pages} · {total} tickets", customer_language: "Customer's language", customer_card: "Customer", open_tickets: "Open tickets",
+      recent_conversations: "Recent conversations", last_score: "Last score", score_after_chat: "{score} out of 10 after a chat, {date}", score_after_ticket: "{score} out of 10 after a ticket, {date}",
+      anonymous: "Customer not identified", err_code: "That didn't work (error: {code}).", err_empty_change: "Choose a new status or write a note.",
+      err_forbidden: "That is not in your queues or not allowed for your role.", err_taken: "Another analyst took it.", err_no_ticket: "That ticket does not exist.",
+      err_no_conversation: "That conversation does not exist.", err_no_handoff: "That chat is no longer in the queue.", err_no_agent: "That analyst does not exist.",
+      err_exists: "An analyst with that e-mail already exists.", err_own_role: "You cannot change your own role.", err_too_long: "The text is too long.",
+      err_csrf: "The session expired in this tab; reload the page.", err_not_yours: "That chat is not yours.", err_same_status: "The ticket already has that status.",
+      err_not_found: "Not found.", err_unauthorized: "Your session ended; log in again.",
+      canned_title: "Canned replies", canned_hint: "One reply per line; customers get them in their language.", save: "Save", edit: "Edit" }
+  };
+  Object.keys(RECORD_WORDS).forEach(function (l) { Object.assign(T[l], RECORD_WORDS[l]); });
   var LOCALES = { pt: "pt-BR", es: "es", en: "en" };
   // t() with {name} placeholders filled in.
   function tf(key, values) { return t(key).replace(/\{(\w+)\}/g, function (all, name) { return values[name]; }); }
@@ -409,7 +905,14 @@
     return n.toLocaleString(LOCALES[lang], { maximumFractionDigits: i ? 1 : 0 }) + " " + units[i];
   }
   // What went wrong, in the analyst's language when the code is known, else the server's words.
-  function problemText(e) { return T[lang]["err_" + e.code] || (e.message === "Failed to fetch" ? t("err_network") : t("error") + e.message); }
+  // What went wrong, in the analyst's language: by the hub's error code (an unknown one is named,
+  // not explained in the hub's English); an error of the console's own is already in their words.
+  function problemText(e) {
+    if (e.code && T[lang]["err_" + e.code]) return T[lang]["err_" + e.code];
+    if (e.message === "Failed to fetch" || e.code === "network") return t("err_network");
+    if (e.code || /^\d+$/.test(e.message)) return tf("err_code", { code: e.code || e.message });
+    return e.message;
+  }
 
   function fileLinks(files) {
     if (!files || !files.length) return null;
@@ -453,7 +956,10 @@
     add(t("status"), el("span", { class: "status-badge", text: named("statuses", k.status) }));
     add(t("queue"), named("queues", k.queue));
     add(t("criticality"), k.criticality ? named("criticalities", k.criticality) : "");
-    add(t("company"), k.company);
+    var who = k.customer || {};
+    add(t("customer"), who.name ? who.name + (who.email ? " <" + who.email + ">" : "") : "");
+    add(t("company"), who.company || k.company);
+    add(t("customer_language"), (who.language || k.language) ? fieldValue(who.language || k.language, "language") : "");
     add(t("opened_at"), k.created_at ? when(k.created_at) : "");
     add(t("cc"), (k.cc || []).join(", "));
     if (k.survey && k.survey.score !== null && k.survey.score !== undefined) {
@@ -591,6 +1097,10 @@
         (k.transcript || []).forEach(function (m) { log.appendChild(messageItem(m)); });
         opening.appendChild(el("details", { class: "opening" },
           el("summary", {}, t("opening") + " (" + tf("n_messages", { n: (k.transcript || []).length }) + ")"), log));
+        // The customer's card (their other open tickets, recent chats, last score) when the ticket came from a chat.
+        if (k.conversation_id && window.CarolinaRecords) {
+          aside.appendChild(window.CarolinaRecords.customerCard({ conversation_id: k.conversation_id, language: k.language, customer: k.customer }, toolkit));
+        }
         aside.appendChild(fieldsBox(t("fields"), k.fields || {}));
       }
       current = k;
@@ -635,6 +1145,7 @@
           .then(function () { say(t("created")); renderAdmin(); }).catch(failed);
       } }, el("label", {}, t("name"), inputs.name), el("label", {}, t("email"), inputs.email), el("label", {}, t("password"), inputs.password),
         el("label", {}, t("queues"), queues), el("label", {}, t("role"), role), el("button", { type: "submit", class: "primary", text: t("create") })));
+      if (window.CarolinaRecords) main.appendChild(window.CarolinaRecords.cannedEditor(toolkit));
     }).catch(failed);
   }
 
@@ -647,6 +1158,7 @@
         api("POST", "/agents/" + a.id + (a.disabled ? "/enable" : "/disable")).then(function () { say(t("created")); renderAdmin(); }).catch(failed);
       } }));
     }
+    if (window.CarolinaRecords) box.appendChild(window.CarolinaRecords.agentEditor(a, toolkit, renderAdmin));
     var password = el("input", { type: "password", minlength: "8", required: true, autocomplete: "new-password", "aria-label": t("reset_password") + " · " + a.name });
     box.appendChild(el("form", { onsubmit: function (e) {
       e.preventDefault();
@@ -674,6 +1186,7 @@
     if (!me) return;
     var parts = location.hash.slice(1).split("/");
     var name = parts[0] || "queue", arg = decodeURIComponent(parts.slice(1).join("/"));
+    view = null;  // until the next view is drawn, no chat's lines go anywhere but the rail
     if (name === "chat" && arg) renderChat(arg);
     else if (name === "transcripts") renderTranscripts();
     else if (name === "transcript" && arg) renderTranscript(arg);
@@ -686,6 +1199,8 @@
     main.focus();
   }
   window.addEventListener("hashchange", route);
+  // Back at the console: the open chat's lines are read.
+  window.addEventListener("focus", function () { if (view && view.handoff && unread[view.handoff]) { unread[view.handoff] = 0; drawWorkspace(); } });
 
   document.querySelector(".presence").addEventListener("click", function () {
     api("PUT", "/presence", { presence: me.presence === "online" ? "offline" : "online" }).then(function (data) { me = data.agent; presenceButton(); }).catch(failed);
@@ -701,7 +1216,9 @@
   var toolkit = {
     T: T, t: t, el: el, named: named, page: page, table: table, say: say, failed: failed, request: request,
     lang: function () { return lang; }, vocabulary: function () { return VOCABULARY; }, queues: function () { return QUEUES; },
-    showing: function (name) { return view === name; }
+    showing: function (name) { return view === name; },
+    // What console-records.js (the customer card, the language label, canned replies) uses too.
+    api: api, tf: tf, when: when, fieldValue: fieldValue, problemText: problemText, me: function () { return me; }
   };
 
   translate();

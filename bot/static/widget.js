@@ -28,7 +28,7 @@
   var KEY = "carolina.session";
   var sessionId = localStorage.getItem(KEY);
   var lastId = 0;
-  var pending = {}; // message_id -> text, until the hub confirms it stored it
+  var pending = {}; // message_id -> {text, title}, until the hub confirms it stored it
   var ws = null, connected = false, retry = 0, typingTimer = null, typedAt = 0;
   var upload = null; // {conversation, token, max, tooLarge} from session_info
 
@@ -94,7 +94,8 @@
     if (meta.seq) lastId = meta.seq;
     var li = document.createElement("li");
     li.className = "carolina-msg carolina-" + (meta.from || "bot");
-    li.innerHTML = render(item.text || "");
+    // A clicked button reads as its title (metadata.title), not as the command it sent.
+    li.innerHTML = render(meta.title || item.text || "");
     if (meta.attachment && meta.attachment.url && meta.from !== "customer") fileLink(li, meta.attachment);
     else if (meta.attachment) fileLine(li, meta.attachment);
     if (meta.agent_name) li.setAttribute("data-agent", meta.agent_name);
@@ -267,7 +268,7 @@
         offer(data);
       } else if (event === "history") {
         data.forEach(function (item) { delete pending[(item.metadata || {}).client_message_id]; show(item); });
-        Object.keys(pending).forEach(function (id) { emit("user_uttered", { message: pending[id], message_id: id, session_id: sessionId, customData: { language: lang } }); });
+        Object.keys(pending).forEach(function (id) { utter(id, pending[id]); });
       } else if (event === "user_stored") {
         delete pending[(data.metadata || {}).client_message_id];
         show(data);
@@ -294,10 +295,16 @@
     return (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2);
   }
 
+  // label: the title of the button clicked, which the hub keeps next to its payload (what analysts read).
   function send(text, label) {
     var id = newId();
-    pending[id] = text;
-    emit("user_uttered", { message: text, message_id: id, session_id: sessionId, customData: { language: lang } });
+    pending[id] = { text: text, title: label };
+    utter(id, pending[id]);
+  }
+  function utter(id, item) {
+    var data = { message: item.text, message_id: id, session_id: sessionId, customData: { language: lang } };
+    if (item.title) data.title = item.title;
+    emit("user_uttered", data);
   }
 
   form.addEventListener("submit", function (e) {

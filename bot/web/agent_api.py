@@ -18,7 +18,7 @@ from aiohttp import web
 from bot import keys
 from bot.adapters.clients import came_over_https, client_address
 from bot.db.models import Agent, AgentSession
-from bot.domain import agents, handoffs
+from bot.domain import agents, handoffs, workspace
 from bot.domain.conversations import clean_text
 from bot.domain.errors import DomainError
 from bot.realtime import agents as agent_sockets
@@ -196,18 +196,29 @@ async def presence(request: web.Request, agent: Agent) -> web.Response:
 @routes.get("/api/agent/handoffs", name="agent_handoffs")
 @signed_in
 async def queue(request: web.Request, agent: Agent) -> web.Response:
-    """Waiting in the analyst's queues (oldest first), and the chats they hold."""
+    """Waiting in the analyst's queues (oldest first), and the chats they hold, each
+    with its last line and the customer's (the console's queue and rail)."""
     live = request.app[keys.LIVE]
     served = list(live.calendar.queues) if agent.role == "admin" else list(agent.queues or [])
     public_url = request.app[keys.SETTINGS].public_url
     async with request.app[keys.SESSIONS]() as session:
-        waiting = [
-            await handoffs.handoff_json(session, h, public_url) for h in await handoffs.queued_in(session, served)
-        ]
-        mine = [
-            await handoffs.handoff_json(session, h, public_url) for h in await handoffs.held_by_agent(session, agent.id)
-        ]
-    return web.json_response({"queued": waiting, "mine": mine})
+        queued, held = await handoffs.queued_in(session, served), await handoffs.held_by_agent(session, agent.id)
+        facts = await workspace.chat_facts(session, queued + held)
+        waiting = [{**await handoffs.handoff_json(session, h, public_url), **facts[h.id]} for h in queued]
+        mine = [{**await handoffs.handoff_json(session, h, public_url), **facts[h.id]} for h in held]
+    # The hub's "now": the console counts waits from it, not from the browser's clock.
+    now = request.app[keys.CLOCK].now().isoformat()
+    return web.json_response({"queued": waiting, "mine": mine, "now": now})
+
+
+@routes.get("/api/agent/queues", name="agent_queues")
+@signed_in
+async def queues(request: web.Request, agent: Agent) -> web.Response:
+    """Every queue now: open or not, analysts online, customers waiting (the transfer menu)."""
+    live = request.app[keys.LIVE]
+    async with request.app[keys.SESSIONS]() as session:
+        states = await workspace.queue_states(session, live.calendar, request.app[keys.CLOCK].now())
+    return web.json_response({"queues": states})
 
 
 @routes.get("/api/agent/handoffs/{id}", name="agent_handoff")
@@ -234,8 +245,10 @@ async def message(request: web.Request, agent: Agent) -> web.Response:
 @routes.post("/api/agent/handoffs/{id}/transfer", name="agent_transfer")
 @signed_in
 async def transfer(request: web.Request, agent: Agent) -> web.Response:
-    target = (await read(request, Transfer))[0].queue
-    return web.json_response(await request.app[keys.LIVE].transfer(agent, handoff_id(request), str(target)))
+    wanted = (await read(request, Transfer))[0]
+    return web.json_response(
+        await request.app[keys.LIVE].transfer(agent, handoff_id(request), str(wanted.queue), wanted.note)
+    )
 
 
 @routes.post("/api/agent/handoffs/{id}/close", name="agent_close")

@@ -135,6 +135,7 @@ class AgentMessage(Body):
 
 class Transfer(Body):
     queue: Queue
+    note: str = Field(default="", max_length=1000, description="for the next analyst; the customer never sees it")
 
 
 class AgentCreate(Body):
@@ -152,6 +153,18 @@ class PasswordChange(Body):
 
 class PasswordReset(Body):
     password: str = Field(default="", description="the analyst's new password, at least 8 characters")
+
+
+class AgentEdit(Body):
+    """What an administrator changes of an analyst: only the keys given."""
+
+    name: Optional[str] = None
+    role: Optional[str] = Field(default=None, description="agent, supervisor or admin")
+    queues: Optional[List[str]] = Field(default=None, description="queue names (common/vocabulary.yml)")
+
+
+class CannedRepliesChange(Body):
+    replies: List[str] = Field(default_factory=list, description="the language's ready answers, in order (at most 30)")
 
 
 class PrivacyErase(Body):
@@ -187,6 +200,8 @@ BODIES: Dict[Tuple[str, str], Type[Body]] = {
     ("post", "/api/agent/agents"): AgentCreate,
     ("post", "/api/agent/password"): PasswordChange,
     ("post", "/api/agent/agents/{id}/password"): PasswordReset,
+    ("patch", "/api/agent/agents/{id}"): AgentEdit,
+    ("put", "/api/agent/canned-replies/{language}"): CannedRepliesChange,
     ("post", "/api/agent/privacy/erase"): PrivacyErase,
     ("post", "/api/reports/gaps/handled"): GapsHandled,
 }

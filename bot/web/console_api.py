@@ -16,8 +16,18 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot import keys
-from bot.db.models import Agent, TicketUpdate, utc
-from bot.domain import agents, ticket_status, ticket_thread, tickets, transcripts
+from bot.db.models import Agent, Contact, TicketUpdate, utc
+from bot.domain import (
+    agent_edit,
+    agents,
+    canned_replies,
+    customer_card,
+    ticket_list,
+    ticket_status,
+    ticket_thread,
+    tickets,
+    transcripts,
+)
 from bot.domain import audit as audit_log
 from bot.domain.errors import DomainError
 from bot.domain.redaction import mask_text
@@ -25,7 +35,15 @@ from bot.realtime import agents as agent_sockets
 from bot.realtime import ticket_news as ticket_news_sockets
 from bot.web import audit
 from bot.web.agent_api import signed_in
-from bot.web.bodies import AgentCreate, ConsoleStatusChange, ConsoleTicketMessage, PasswordReset, read
+from bot.web.bodies import (
+    AgentCreate,
+    AgentEdit,
+    CannedRepliesChange,
+    ConsoleStatusChange,
+    ConsoleTicketMessage,
+    PasswordReset,
+    read,
+)
 
 routes = web.RouteTableDef()
 
@@ -51,7 +69,7 @@ async def show(request: web.Request, agent: Agent) -> web.Response:
     name = f"conversation-{record['conversation_id']}"
     if export == "txt":
         return web.Response(
-            text=transcripts.as_text(record),
+            text=transcripts.as_text(record, request.query.get("tz", "")),
             content_type="text/plain",
             headers={"Content-Disposition": f'attachment; filename="{name}.txt"'},
         )
@@ -66,10 +84,43 @@ async def show(request: web.Request, agent: Agent) -> web.Response:
 
 @routes.get("/api/agent/tickets", name="agent_tickets")
 @signed_in
-async def ticket_list(request: web.Request, agent: Agent) -> web.Response:
+async def ticket_page(request: web.Request, agent: Agent) -> web.Response:
+    """A page of tickets (status, queue, criticality, page, per_page), most critical then oldest first."""
     async with request.app[keys.SESSIONS]() as session:
-        found = await transcripts.ticket_list(session, agent, dict(request.query))
-    return web.json_response({"tickets": found})
+        found = await ticket_list.page_of(session, agent, dict(request.query))
+    return web.json_response(found)
+
+
+@routes.get("/api/agent/conversations/{id}/customer", name="agent_customer_card")
+@signed_in
+async def customer(request: web.Request, agent: Agent) -> web.Response:
+    """The customer card of a conversation: who, their open tickets, recent conversations, last score."""
+    async with request.app[keys.SESSIONS]() as session:
+        found = await customer_card.card(session, agent, request.match_info["id"])
+    return web.json_response(found)
+
+
+@routes.get("/api/agent/canned-replies", name="agent_canned_replies")
+@signed_in
+async def canned(request: web.Request, agent: Agent) -> web.Response:
+    """The ready answers per customer language."""
+    async with request.app[keys.SESSIONS]() as session:
+        found = await canned_replies.all_replies(session)
+    return web.json_response({"replies": found})
+
+
+@routes.put("/api/agent/canned-replies/{language}", name="agent_canned_replies_change")
+@signed_in
+async def canned_change(request: web.Request, agent: Agent) -> web.Response:
+    """A language's new list of ready answers (administrators)."""
+    admin_only(agent)
+    wanted, _ = await read(request, CannedRepliesChange)
+    language = request.match_info["language"]
+    async with request.app[keys.SESSIONS].begin() as session:
+        await canned_replies.replace(session, language, wanted.replies, agent, request.app[keys.CLOCK].now())
+        found = await canned_replies.all_replies(session)
+    audit.note(request, "canned_replies", language, count=len(found[language]))
+    return web.json_response({"replies": found})
 
 
 @routes.get("/api/agent/tickets/{number}", name="agent_ticket_view")
@@ -81,6 +132,7 @@ async def ticket_show(request: web.Request, agent: Agent) -> web.Response:
         updates = await tickets.updates_of(session, found)
         data = tickets.ticket_json(found, None, updates)
         data["thread"] = await ticket_thread.thread_of(session, found, include_internal=True)
+        contact = await session.get(Contact, found.contact_id) if found.contact_id else None
     moves = ticket_status.deadline_of(found, found.status) if found.deadline_at else None
     data.update(
         deadline_at=utc(found.deadline_at).isoformat() if found.deadline_at else None,
@@ -88,6 +140,8 @@ async def ticket_show(request: web.Request, agent: Agent) -> web.Response:
         warn_at=utc(found.warn_at).isoformat() if found.warn_at else None,
         survey=ticket_thread.survey_of(found),
         cc=list(found.cc or []),
+        customer=contact
+        and {"name": contact.name, "email": contact.email, "company": contact.company, "language": contact.language},
     )
     audit.note(request, "view_ticket", found.number)
     return web.json_response(data)
@@ -140,6 +194,8 @@ async def ticket_status_change(request: web.Request, agent: Agent) -> web.Respon
     async with request.app[keys.SESSIONS].begin() as session:
         found = await transcripts.ticket_for(session, agent, request.match_info["number"])
         before = found.status
+        if change.status == before and not note:
+            raise DomainError(422, "empty_change", "a change needs a new status or a note")
         if change.status != before:
             await ticket_status.change(session, found, change.status, by="agent", agent=agent, settings=settings)
         else:
@@ -204,6 +260,20 @@ def analyst_id(request: web.Request) -> int:
         return int(request.match_info["id"])
     except ValueError as error:
         raise DomainError(404, "no_agent", "no such analyst") from error
+
+
+@routes.patch("/api/agent/agents/{id}", name="agent_edit")
+@signed_in
+async def agent_change(request: web.Request, agent: Agent) -> web.Response:
+    """An administrator changes an analyst's name, role or queues (only the keys given)."""
+    admin_only(agent)
+    wanted, _ = await read(request, AgentEdit)
+    async with request.app[keys.SESSIONS].begin() as session:
+        target = await agents.get_agent(session, analyst_id(request))
+        agent_edit.edit(target, agent, wanted.name, wanted.role, wanted.queues)
+        data = agents.agent_json(target)
+    audit.note(request, "edit_agent", data["email"], **wanted.model_dump(exclude_none=True))
+    return web.json_response({"agent": data})
 
 
 @routes.post("/api/agent/agents/{id}/disable", name="agent_disable")

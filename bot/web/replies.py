@@ -42,6 +42,7 @@ class Vocabulary(Reply):
     levels: List[str]
     criticalities: Dict[str, Dict[str, str]]
     unknown: str
+    values: Dict[str, Dict[str, str]]
     fields: List[Dict[str, Any]]
 
 
@@ -49,12 +50,17 @@ class Message(Reply):
     id: int
     sender: Literal["customer", "bot", "agent", "system"]
     text: str
+    # The button a customer clicked (text: its title, as people read it; the command it sent is not shown).
+    title: Optional[str]
     payload: Optional[Dict[str, Any]]
     intent: Optional[str]
     confidence: Optional[float]
     language: Optional[str]
     client_message_id: Optional[str]
     created_at: Optional[str]
+    # As people read it (bot/domain/messages.py `shown`): the field a click answered, a doubtful understanding.
+    answered: Optional[Dict[str, Any]] = None
+    low_confidence: bool = False
 
 
 class Contact(Reply):
@@ -65,6 +71,10 @@ class Contact(Reply):
 
 class PortalContact(Contact):
     can_open_tickets: bool
+
+
+class TicketCustomer(Contact):
+    language: Optional[str]
 
 
 class HandoffSummary(Reply):
@@ -226,6 +236,7 @@ class AgentTicket(Ticket):
     warn_at: Optional[str]
     survey: Optional[TicketSurveyAnswer]
     cc: List[str]
+    customer: Optional[TicketCustomer]
 
 
 class AgentTicketMessage(Reply):
@@ -311,6 +322,11 @@ class Named(Reply):
     name: str
 
 
+class TransferNote(Reply):
+    text: str
+    by: Optional[str]
+
+
 class Handoff(Reply):
     id: int
     conversation_id: str
@@ -327,6 +343,7 @@ class Handoff(Reply):
     customer: Optional[Contact]
     agent: Optional[Named]
     ticket: Optional[str]
+    transfer_note: Optional[TransferNote]
     created_at: str
     accepted_at: Optional[str]
     closed_at: Optional[str]
@@ -334,9 +351,36 @@ class Handoff(Reply):
     transcript: Optional[List[Message]] = None
 
 
+class Line(Reply):
+    id: int
+    sender: Literal["customer", "bot", "agent", "system"]
+    text: str
+    at: str
+
+
+class ListedHandoff(Handoff):
+    """A handoff in the console's queue and rail (bot/domain/workspace.py)."""
+
+    queued_since: str
+    last_line: Optional[Line]
+    customer_line: Optional[Line]
+
+
 class Handoffs(Reply):
-    queued: List[Handoff]
-    mine: List[Handoff]
+    queued: List[ListedHandoff]
+    mine: List[ListedHandoff]
+    now: str
+
+
+class QueueState(Reply):
+    queue: str
+    open: bool
+    online: int
+    waiting: int
+
+
+class QueueStates(Reply):
+    queues: List[QueueState]
 
 
 class Sent(Reply):
@@ -352,6 +396,7 @@ class TranscriptFound(Reply):
     tickets: List[str]
     queues: List[str]
     satisfaction: Optional[int]
+    snippet: Optional[str]
 
 
 class Transcripts(Reply):
@@ -378,12 +423,57 @@ class TicketSummary(Reply):
     criticality: Optional[str]
     company: Optional[str]
     language: Optional[str]
+    conversation_id: Optional[str]
     created_at: str
     updated_at: str
+    customer: Optional[str]
+    assignee: Optional[str]
 
 
 class Tickets(Reply):
+    """A page of the list, most critical then oldest first, and the count per status under the other filters."""
+
     tickets: List[TicketSummary]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    counts: Dict[str, int]
+
+
+class CardTicket(Reply):
+    number: str
+    summary: Optional[str]
+    status: str
+    criticality: Optional[str]
+    conversation_id: Optional[str]
+    created_at: str
+
+
+class CardConversation(Reply):
+    conversation_id: str
+    started_at: str
+    language: Optional[str]
+    satisfaction: Optional[int]
+
+
+class CardScore(Reply):
+    score: int
+    at: str
+    after: Literal["chat", "ticket"]
+
+
+class CustomerCard(Reply):
+    conversation_id: str
+    contact: Optional[Contact]
+    language: Optional[str]
+    open_tickets: List[CardTicket]
+    conversations: List[CardConversation]
+    satisfaction: Optional[CardScore]
+
+
+class CannedReplies(Reply):
+    replies: Dict[str, List[str]]
 
 
 class AuditEntry(Reply):
@@ -601,6 +691,7 @@ REPLIES: Dict[Tuple[str, str], ReplyModel] = {
     ("get", "/api/agent/me"): Me,
     ("put", "/api/agent/presence"): AgentReply,
     ("get", "/api/agent/handoffs"): Handoffs,
+    ("get", "/api/agent/queues"): QueueStates,
     ("get", "/api/agent/handoffs/{id}"): Handoff,
     ("post", "/api/agent/handoffs/{id}/accept"): Handoff,
     ("post", "/api/agent/handoffs/{id}/messages"): Sent,
@@ -611,6 +702,10 @@ REPLIES: Dict[Tuple[str, str], ReplyModel] = {
     ("get", "/api/agent/transcripts"): Transcripts,
     ("get", "/api/agent/transcripts/{id}"): Transcript,
     ("get", "/api/agent/tickets"): Tickets,
+    ("get", "/api/agent/conversations/{id}/customer"): CustomerCard,
+    ("get", "/api/agent/canned-replies"): CannedReplies,
+    ("put", "/api/agent/canned-replies/{language}"): CannedReplies,
+    ("patch", "/api/agent/agents/{id}"): AgentReply,
     ("get", "/api/agent/tickets/{number}"): AgentTicket,
     ("post", "/api/agent/tickets/{number}/messages"): AgentTicketMessage,
     ("post", "/api/agent/tickets/{number}/status"): TicketStatus,

@@ -159,7 +159,8 @@ def test_files_go_both_ways_in_a_live_chat(hub, browser, portal_server):  # noqa
 
     # The transcript view, and the opening of the ticket the chat becomes, link both files.
     analyst.get_by_role("button", name="Turn into a ticket").click()
-    analyst.wait_for_url("**/console#queue", timeout=15_000)
+    analyst.get_by_role("button", name="Confirm").click()  # it asks first; the ticket stays as a link (issue 23)
+    analyst.locator(".ticket-link a").wait_for(timeout=15_000)
     described = analyst.request.get(f"http://localhost:{hub.port}/api/agent/handoffs/{handoff}").json()
     analyst.evaluate(f"location.hash = '#transcript/{conversation_id}'")
     analyst.locator(".log .msg.agent a", has_text="relatorio.pdf").wait_for(timeout=15_000)

@@ -111,7 +111,7 @@ def path_of(canonical: str, world: Dict[str, Any]) -> str:
     if canonical.startswith("/api/agent/handoffs/"):
         return canonical.replace("{id}", str(world["handoff"]))
     path = canonical.replace("{id}", world["conversation"]).replace("{number}", world["number"])
-    return path.replace("{public_id}", "nosuchfile")
+    return path.replace("{public_id}", "nosuchfile").replace("{language}", "es")
 
 
 BODIES: Dict[str, Dict[str, Any]] = {

@@ -1,0 +1,1 @@
+"""The console records (issue 23): transcripts, the customer card, tickets."""
