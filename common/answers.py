@@ -120,6 +120,8 @@ class Vocabulary:
     missing: List[Phrase] = field(default_factory=list)
     already_said: List[Phrase] = field(default_factory=list)
     correcting: List[Phrase] = field(default_factory=list)
+    speaking: List[Phrase] = field(default_factory=list)
+    language_names: List[Phrase] = field(default_factory=list)
     person: List[Phrase] = field(default_factory=list)
     ordinals: Dict[str, frozenset] = field(default_factory=dict)
     ordinal_words: frozenset = frozenset()
@@ -165,6 +167,8 @@ def parse_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
         missing=_phrases(raw.get("missing")),
         already_said=_phrases(raw.get("already_said")),
         correcting=_phrases(raw.get("correcting")),
+        speaking=_phrases(raw.get("speaking")),
+        language_names=_phrases(raw.get("language_names")),
         person=_phrases(raw.get("person")),
         upset=_phrases(raw.get("upset")),
         farewell=_phrases(raw.get("farewell")),
@@ -490,6 +494,14 @@ def says_missing(text: str, vocabulary: Optional[Vocabulary] = None) -> bool:
 def says_unknown(text: str, vocabulary: Optional[Vocabulary] = None) -> bool:
     """Whether the customer says they do not know ("no sé cuál versión")."""
     return _said_any((vocabulary or default_vocabulary()).unknown, tokens(text))
+
+
+def asks_who_speaks(text: str, vocabulary: Optional[Vocabulary] = None) -> bool:
+    """Whether the message asks about someone who speaks a language ("vcs têm
+    analista que fala inglês?", "do you have analysts who speak Spanish?")."""
+    v = vocabulary or default_vocabulary()
+    said = tokens(text)
+    return _said_any(v.person, said) and _said_any(v.speaking, said) and _said_any(v.language_names, said)
 
 
 def says_already_said(text: str, vocabulary: Optional[Vocabulary] = None) -> bool:

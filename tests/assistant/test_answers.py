@@ -268,3 +268,26 @@ def test_an_unhappy_goodbye_needs_both_the_goodbye_and_the_mood():
 )
 def test_a_yes_or_no_that_opens_the_message_is_the_answer(text, lang, value):
     assert read("handoff_ticket", text, lang).value == value
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("tienen analistas que hablen ingles? tenemos gente de la filial de miami", True),
+        ("vcs tem analista que fala ingles?", True),
+        ("do you have analysts who speak spanish?", True),
+        ("quero falar com um analista", False),
+        ("el sistema no habla con el servidor en ingles", False),
+    ],
+)
+def test_asking_who_speaks_a_language(text, expected):
+    from common.answers import asks_who_speaks
+
+    assert asks_who_speaks(text) is expected
+
+
+def test_an_unhappy_goodbye_in_spanish_is_read_as_one():
+    from common.answers import leaves_upset
+
+    assert leaves_upset("no me sirvio de nada todo esto, ya me canse, chau")
+    assert not leaves_upset("listo, ya me funciono, chau")
