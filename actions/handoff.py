@@ -54,6 +54,23 @@ def topic_from(
     return found.value if found.answered else None
 
 
+def hosted_in_cloud(tracker: Tracker, domain: Dict[str, Any], lang: str) -> bool:
+    """Whether the customer said their system is in TOTVS Cloud: answered in
+    an intake, or said outright in the conversation ("somos clientes de totvs
+    cloud"; phrases of two words or more, as a first message is read)."""
+    if tracker.get_slot("incident_cloud") == incident.YES:
+        return True
+    question = options.asked(domain, "incident_cloud", lang)
+    if question is None:
+        return False
+    said = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+    return any(
+        resolve(question, text, lang, strict=True, min_words=2).value == incident.YES
+        for text in said
+        if text and not text.startswith("/")
+    )
+
+
 def feedback(text: Optional[str]) -> Optional[str]:
     """praise | complaint | None: what a message for the communication channel is."""
     found = resolve(FEEDBACK, text or "", "pt", strict=True) if text else None
@@ -200,6 +217,9 @@ class ValidateHandoffForm(FormValidationAction):
                 updates["handoff_reason"] = text
             elif attempt >= incident.MAX_ATTEMPTS:
                 updates["handoff_reason"] = "—"
+        if updates.get("handoff_topic") == "technical" and hosted_in_cloud(tracker, domain, lang):
+            # A Cloud customer's system is the Cloud team's, round the clock.
+            updates["handoff_topic"] = "cloud"
         merged = {**state, **updates}
         said = updates.get("handoff_reason") if requested in ("handoff_reason", None) else None
         if said and merged.get("handoff_topic") == "communication" and feedback(said) != "praise":

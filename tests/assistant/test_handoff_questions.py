@@ -49,3 +49,31 @@ def test_praise_and_complaints_are_heard_before_the_queue_is_asked_about():
     complaint = {"handoff_topic": "communication", "handoff_reason": "ninguém responde meu chamado, um absurdo"}
     assert feedback(complaint["handoff_reason"]) == "complaint" and needs_decision(complaint)
     assert needs_decision({"handoff_topic": "technical"}) and not needs_decision({"handoff_topic": None})
+
+
+@pytest.mark.parametrize(
+    "said, slot, expected",
+    [
+        (["somos clientes de totvs cloud, el protheus no levanta", "tecnico"], None, True),
+        (["o sistema fica na nuvem de vocês e caiu"], None, True),
+        (["protheus is down for everyone"], None, False),
+        (["nota fiscal cloud"], None, False),  # one word alone says nothing
+        (["protheus parou"], "yes", True),  # answered in an intake
+    ],
+)
+def test_a_cloud_customer_is_known_from_what_they_said(said, slot, expected):
+    from pathlib import Path
+
+    import yaml
+
+    from actions.handoff import hosted_in_cloud
+
+    class Tracker:
+        events = [{"event": "user", "text": text} for text in said]
+
+        def get_slot(self, name):
+            return slot if name == "incident_cloud" else None
+
+    domain = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text(encoding="utf-8"))
+    lang = "es" if "tecnico" in said else "pt"
+    assert hosted_in_cloud(Tracker(), domain, lang) is expected
