@@ -43,7 +43,7 @@ from contextvars import ContextVar
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from rasa.shared.core.events import UserUttered
+from rasa.shared.core.events import ActiveLoop, Event, SlotSet, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -71,7 +71,7 @@ if not any(isinstance(f, FailedActions) for f in _processor_log.filters):
     _processor_log.addFilter(FailedActions())
 
 
-def nlu_summary(event: Optional[UserUttered]) -> Dict[str, Any]:
+def nlu_summary(event: Optional[UserUttered], form_slot: Optional[str] = None) -> Dict[str, Any]:
     if event is None:
         return {}
     data = event.parse_data or {}
@@ -83,7 +83,24 @@ def nlu_summary(event: Optional[UserUttered]) -> Dict[str, Any]:
         "retrieval": intent.get("full_retrieval_intent_name"),
         "language": language.get("name") if isinstance(language, dict) else None,
         "entities": [{"entity": e.get("entity"), "value": e.get("value")} for e in data.get("entities") or []],
+        # The form's question the message came in answer to: analysts read it as
+        # that answer, not as an intent NLU guessed for a product name or a date.
+        "form_slot": form_slot,
     }
+
+
+def asked_when(events: List[Event], message: UserUttered) -> Optional[str]:
+    """The slot a form was asking for when `message` came (None: no form was asking)."""
+    loop: Optional[str] = None
+    requested: Optional[str] = None
+    for event in events:
+        if event is message:
+            return requested if loop else None
+        if isinstance(event, ActiveLoop):
+            loop = event.name
+        elif isinstance(event, SlotSet) and event.key == "requested_slot":
+            requested = event.value if isinstance(event.value, str) else None
+    return None
 
 
 def refused(authorization: str, token: Optional[str]) -> bool:
@@ -156,7 +173,9 @@ class HubInput(InputChannel):
             return response.json(
                 {
                     "messages": collector.messages,
-                    "nlu": nlu_summary(understood),
+                    "nlu": nlu_summary(
+                        understood, asked_when(list(tracker.events), understood) if tracker and understood else None
+                    ),
                     "language": language,
                     "failed_actions": failed,
                 }

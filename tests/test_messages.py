@@ -88,3 +88,29 @@ def test_a_command_stored_before_titles_shows_nothing_of_itself():
     assert data["text"] == "" and data["answered"] == {"affected_users": "some"} and data["intent"] is None
     assert answered("/affirm") == {} and answered("sim, pode abrir") is None and answered("/x{not: json}") == {}
     assert json.dumps(data)  # plain data
+
+
+def test_a_typed_answer_to_a_form_shows_the_field_it_answers_not_an_intent(database_url, tmp_path):
+    from bot.adapters.rasa_client import Understood
+    from bot.domain.conversations import record_understood
+
+    async def scenario(sessions, clock, settings):
+        async with sessions.begin() as session:
+            who = await seed.contact(session, language="pt")
+            chat = await seed.conversation(session, who, "pt")
+            ana = await seed.analyst(session, "ana@support.example", [], role="admin")
+            session.add(Handoff(conversation_id=chat.id, queue="technical_support", status="closed"))
+        product = await store_customer_message(sessions, chat.id, "protheus", "m1", {}, None)
+        chatting = await store_customer_message(sessions, chat.id, "qual o horário?", "m2", {}, None)
+        async with sessions.begin() as session:
+            # channels/hub.py says the form was asking for the product (NLU guessed "greet").
+            await record_understood(session, product[0], Understood("greet", 0.55, "pt", "incident_product"))
+            await record_understood(session, chatting[0], Understood("faq", 0.97, "pt"))
+            record = await transcripts.transcript(session, ana, chat.id)
+        return record
+
+    record = run(database_url, tmp_path, scenario)
+    lines = [m for m in record["messages"] if m["sender"] == "customer"]
+    assert lines[0]["form_field"] == "product" and lines[0]["intent"] is None and lines[0]["text"] == "protheus"
+    assert lines[1]["form_field"] is None and lines[1]["intent"] == "faq"
+    assert "[answers product]" in transcripts.as_text(record) and "greet" not in transcripts.as_text(record)

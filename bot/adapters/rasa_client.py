@@ -67,6 +67,8 @@ class Understood:
     intent: Optional[str] = None
     confidence: Optional[float] = None
     language: Optional[str] = None
+    # The form's question the message answered (channels/hub.py), if one was asked.
+    form_slot: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,12 @@ async def send(
     nlu = data.get("nlu") or {}
     return RasaReply(
         messages=[m for m in data.get("messages") or [] if isinstance(m, dict)],
-        understood=Understood(nlu.get("intent"), nlu.get("confidence"), nlu.get("language")),
+        understood=Understood(
+            nlu.get("intent"),
+            nlu.get("confidence"),
+            nlu.get("language"),
+            nlu.get("form_slot") if isinstance(nlu.get("form_slot"), str) else None,
+        ),
         language=data.get("language"),
         failed_actions=[str(a) for a in data.get("failed_actions") or []],
     )

@@ -112,11 +112,17 @@ async def add_message(
 
 
 async def record_understanding(
-    session: AsyncSession, message_id: int, intent: Optional[str], confidence: Optional[float], language: Optional[str]
+    session: AsyncSession,
+    message_id: int,
+    intent: Optional[str],
+    confidence: Optional[float],
+    language: Optional[str],
+    payload: Any = None,
 ) -> None:
-    await session.execute(
-        update(Message).where(Message.id == message_id).values(intent=intent, confidence=confidence, language=language)
-    )
+    values: Dict[str, Any] = {"intent": intent, "confidence": confidence, "language": language}
+    if payload is not None:
+        values["payload"] = payload
+    await session.execute(update(Message).where(Message.id == message_id).values(**values))
 
 
 async def transcript(session: AsyncSession, conversation_id: str, after_id: int = 0) -> List[Message]:

@@ -397,7 +397,12 @@ async def record_understood(session: Any, customer: Message, understood: Underst
     # The columns' widths (String(100), String(5)): a model's odd label must not lose the turn.
     intent = understood.intent[:100] if understood.intent else None
     language = understood.language[:5] if understood.language else None
-    await queries.record_understanding(session, customer.id, intent, understood.confidence, language)
+    payload = None
+    if understood.form_slot:
+        # Kept beside the message: transcripts show the field it answered instead of an intent.
+        payload = {**(customer.payload or {}), "form_slot": understood.form_slot[:60]}
+        customer.payload = payload
+    await queries.record_understanding(session, customer.id, intent, understood.confidence, language, payload)
     customer.intent, customer.confidence, customer.language = intent, understood.confidence, language
 
 

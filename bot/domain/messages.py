@@ -64,8 +64,14 @@ def shown(message: Message) -> Dict[str, Any]:
     clicked = answered(message.text) if message.sender == "customer" else None
     data["answered"] = clicked
     data["low_confidence"] = False
+    # A typed answer to a form's question: the field it answers, not the intent
+    # NLU guessed for "Protheus" or "desde ontem" (channels/hub.py notes which).
+    form_slot = payload.get("form_slot") if message.sender == "customer" and clicked is None else None
+    data["form_field"] = str(form_slot).removeprefix("incident_") if form_slot else None
     if clicked is not None:
         data["text"] = message.title or ""
+        data["intent"] = data["confidence"] = None
+    elif form_slot:
         data["intent"] = data["confidence"] = None
     elif message.sender == "customer" and message.confidence is not None:
         data["low_confidence"] = message.confidence < LOW_CONFIDENCE

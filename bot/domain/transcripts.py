@@ -217,6 +217,8 @@ def as_text(record: Dict[str, Any], zone: str = "") -> str:
         understood = ""
         if message.get("answered"):
             understood = "  [" + ", ".join(f"{k}: {v}" for k, v in message["answered"].items()) + "]"
+        elif message.get("form_field"):
+            understood = f"  [answers {message['form_field']}]"
         elif message.get("intent"):
             low = " low" if message.get("low_confidence") else ""
             understood = f"  [{message['intent']} {message['confidence'] or 0:.2f}{low}]"

@@ -60,6 +60,8 @@ class Message(Reply):
     created_at: Optional[str]
     # As people read it (bot/domain/messages.py `shown`): the field a click answered, a doubtful understanding.
     answered: Optional[Dict[str, Any]] = None
+    # The field a typed line answered, when a form had asked for it (its intent is then not shown).
+    form_field: Optional[str] = None
     low_confidence: bool = False
 
 
