@@ -18,8 +18,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import nlu_client, options
 from actions.intake import held_reply
 from actions.replies import article_link
-from common.answers import leaves_upset
-from common.kb.answer import KB_INTENTS, decide, selector_ranking
+from common.answers import asks_who_speaks, leaves_upset
+from common.kb.answer import KbDecision, decide, part_answers, selector_ranking
+from common.kb.followup import is_follow_up
 from common.kb.parts import question_parts
 from common.kb.search import default_index
 
@@ -51,6 +52,23 @@ def asked_before(tracker: Tracker) -> Optional[str]:
     return next((text for text in reversed(said) if isinstance(text, str) and not text.startswith("/")), None)
 
 
+def article_just_shown(tracker: Tracker) -> Optional[str]:
+    """The article Carolina's last turn was about (its answer, or the yes or no
+    to "did it help?" after it), if that turn came right before this message."""
+    said_before = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if said_before:
+                return None  # an earlier message: the last turn answered nothing
+            said_before = True
+        elif event.get("event") == "action" and event.get("name") not in (None, "action_listen") and said_before:
+            if event.get("name") not in ("action_answer_kb", "action_kb_feedback"):
+                return None
+            article_id = tracker.get_slot("kb_article")
+            return None if article_id in INTAKE_ARTICLES else article_id
+    return None
+
+
 def say_article(dispatcher: CollectingDispatcher, lang: str, article: Any, confidence: Optional[float] = None) -> None:
     answered = report("answer", lang, article_id=article.id)
     if confidence is not None:
@@ -71,15 +89,8 @@ async def answers_to_parts(text: str, lang: str) -> List[str]:
     parts = question_parts(text)
     if len(parts) < 2:
         return []
-    index, found = default_index(), []
-    for part in parts:
-        parsed = await nlu_client.parse(part)
-        if parsed is None or (parsed.get("intent") or {}).get("name") not in KB_INTENTS:
-            continue
-        decision = decide(selector_ranking(parsed), index.search(part, lang))
-        if decision.kind == "answer" and decision.article_id not in found:
-            found.append(decision.article_id)
-    return found if len(found) > 1 else []
+    index = default_index()
+    return list(part_answers([(await nlu_client.parse(part), index.search(part, lang)) for part in parts]))
 
 
 class ActionAnswerKb(Action):
@@ -98,6 +109,10 @@ class ActionAnswerKb(Action):
             events = held_reply(dispatcher, tracker, domain)
             if events is not None:
                 return events
+        if article_id is None and asks_who_speaks(message.get("text") or ""):
+            # "¿Tienen analistas que hablen inglés?": about the team, whatever NLU made of it.
+            dispatcher.utter_message(response="utter_team_languages")
+            return [SlotSet("kb_article", None)]
         if article_id is None and leaves_upset(message.get("text") or ""):
             # "Isso não serviu pra nada, tchau": a goodbye that says sorry, not articles.
             dispatcher.utter_message(response="utter_goodbye_sorry")
@@ -115,6 +130,12 @@ class ActionAnswerKb(Action):
                     dispatcher.utter_message(response="utter_kb_did_it_help")
                 return [SlotSet("kb_article", both[0]), SlotSet("kb_helpful", None)]
             decision = decide(selector_ranking(message), index.search(message.get("text") or "", lang))
+            previous = article_just_shown(tracker)
+            if decision.kind != "answer" and previous in index.library[lang] and is_follow_up(question):
+                # "E no Chile?" right after the phone numbers abroad: the same article, about another case.
+                decision = KbDecision(
+                    "answer", previous, related=tuple(a for a in decision.suggestions if a != previous)
+                )
             if decision.kind == "suggest":
                 buttons = [
                     {
@@ -166,6 +187,10 @@ class ActionKbFeedback(Action):
         return "action_kb_feedback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        if is_follow_up((tracker.latest_message or {}).get("text") or "") and article_just_shown(tracker):
+            # "E no Chile?" right after an answer reads to NLU as a "no" (it starts like one): a question on
+            # the same article, not a vote.
+            return [FollowupAction("action_answer_kb")]
         helpful = (tracker.latest_message or {}).get("intent", {}).get("name") == "affirm"
         if helpful and tracker.get_slot("kb_article") in INTAKE_ARTICLES:
             # A yes to "shall I open the ticket here?": open it.

@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from common.kb.answer import Thresholds, decide, selector_ranking, shown_articles
+from common.kb.answer import Thresholds, decide, part_answers, selector_ranking, shown_articles
 from common.kb.articles import LANGUAGES, KnowledgeBaseError, load_library
+from common.kb.evaluation import Question, Shown, score
 from common.kb.search import Hit, default_index
 from common.kb.training_data import DEFAULT_ROOT, render, render_responses
 
@@ -128,3 +129,46 @@ def test_selector_ranking_reads_rasas_parse_result():
     }
     assert selector_ranking(parse) == [Hit("forgot_password", 0.8), Hit("portal_access", 0.1)]
     assert selector_ranking({}) == []
+
+
+def test_both_rankings_first_on_the_same_article_is_an_answer_below_the_answer_score():
+    t = Thresholds(answer=1.2, lead=9.0, agree_margin=0.15, agree_support=0.4)
+    # Fused 0.35 + 3/(3+4) = 0.78: no answer on the score, but both rankings put "a" first.
+    agreed = decide([Hit("a", 0.35), Hit("b", 0.1), Hit("c", 0.05)], [Hit("a", 3.0), Hit("b", 1.0)], t)
+    assert agreed.kind == "answer" and agreed.article_id == "a" and agreed.related == ("b",)
+    assert decide([Hit("a", 0.35), Hit("b", 0.3)], [Hit("a", 3.0)], t).kind == "suggest", "no margin: a list"
+    assert decide([Hit("a", 0.35), Hit("b", 0.1)], [Hit("a", 1.0)], t).kind == "suggest", "BM25 barely finds it"
+    assert decide([Hit("a", 0.35), Hit("b", 0.1)], [Hit("b", 3.0), Hit("a", 2.9)], t).kind == "suggest"
+    # BM25 sure of it (squashed 8/12): the ResponseSelector's first place is enough, however close.
+    assert decide([Hit("a", 0.2), Hit("b", 0.19)], [Hit("a", 8.0), Hit("b", 3.0)], t).article_id == "a"
+
+
+def test_the_catch_all_article_answers_only_when_bm25_agrees_with_weight():
+    # "Fix my printer": the ResponseSelector is sure of "what support does not cover", BM25 a little.
+    sure = [Hit("out_of_scope", 0.95), Hit("support_scope", 0.02)]
+    assert decide(sure, [Hit("out_of_scope", 3.7), Hit("remote_access", 2.3)]).kind == "suggest"
+    assert decide(sure, [Hit("remote_access", 3.0)]).kind == "suggest"
+    # "Does support do accounting audits?": both rankings, BM25 strongly.
+    assert decide(sure, [Hit("out_of_scope", 6.6), Hit("support_hours", 0.7)]).article_id == "out_of_scope"
+
+
+def parse(intent: str, *ranking: tuple) -> dict:
+    faq = [{"intent_response_key": f"faq/{a}", "confidence": c} for a, c in ranking]
+    return {"intent": {"name": intent}, "response_selector": {"faq": {"ranking": faq}}}
+
+
+def test_a_message_asking_two_things_is_answered_part_by_part_only_when_two_parts_are():
+    hours = (parse("faq", ("support_hours", 0.95)), [Hit("support_hours", 8.0)])
+    files = (parse("faq", ("attachments", 0.9)), [Hit("attachments", 6.0)])
+    vague = (parse("faq", ("attachments", 0.2), ("support_hours", 0.19)), [])
+    assert part_answers([hours, files]) == ("support_hours", "attachments")
+    assert part_answers([hours, vague]) == (), "one answer: the message is read as a whole"
+    assert part_answers([hours, (parse("greet", ("attachments", 0.9)), [Hit("attachments", 6.0)])]) == ()
+    assert part_answers([hours, (None, [Hit("attachments", 6.0)]), hours]) == ()
+
+
+def test_a_message_answered_part_by_part_is_right_when_one_of_its_answers_is():
+    asked = [Question("q1", "pt", "attachments", "dev"), Question("q2", "pt", "forgot_password", "dev")]
+    both = Shown("support_hours", ("support_hours", "attachments"), also_answered=("attachments",))
+    result = score(asked, [both, both])
+    assert (result.answered_right, result.answered_wrong, result.top1) == (0.5, 0.5, 0.0)

@@ -74,6 +74,17 @@ def test_two_questions_in_one_message_get_both_answers(rasa_server):
     assert "/kb/pt/support_hours" in text and "/kb/pt/attachments" in text, text
 
 
+def test_a_follow_up_on_the_same_topic_gets_the_article_just_shown(rasa_server):
+    # "e no Chile?" alone names no topic (NLU reads it as a "no"); after the phone numbers abroad it asks them.
+    sender = f"kb-{uuid.uuid4()}"
+    assert "/kb/pt/phone_numbers_international" in all_text(
+        say(rasa_server, sender, "qual o telefone do suporte na argentina?")
+    )
+    replies = say(rasa_server, sender, "e no Chile?")
+    assert "/kb/pt/phone_numbers_international" in all_text(replies), all_text(replies)
+    assert tracker_slots(rasa_server, sender)["kb_helpful"] is None, "not a vote"
+
+
 @pytest.mark.xfail(
     reason="since the ticket-life intents (2026-12-05) 'isso não serviu pra nada, tchau' falls under the fallback "
     "threshold (the not-helped goodbye is a conversation-repair case, issue 22)"

@@ -6,6 +6,13 @@ over the articles' text (common/kb/search.py: good on the long tail and on terms
 only the article bodies or other languages use). BM25 scores are unbounded, so
 each is squashed to [0, 1) with s / (s + BM25_HALF) before weighting.
 
+Carolina answers when the fused score is high (`answer`), when both rankings
+put the same article first (`agree`: the feature that holds when a retrained
+ResponseSelector is more or less sure of itself), or when one article leads the
+fused ranking by far with BM25's support (`lead`); the last two give the
+runners-up beside the answer as "related". Otherwise she lists up to three
+articles, or says she does not know.
+
 The thresholds are measured, not guessed: `python -m bench kb --tune` searches
 them on the dev third of tests/kb_eval/questions.yml (never on the test part)
 and prints the values below. Reasoning behind the objective: a confident wrong
@@ -50,9 +57,34 @@ class Thresholds:
     lead: float = 0.3
     lead_margin: float = 0.25
     lead_support: float = 0.5
+    # Below `answer`, the two rankings agree: the ResponseSelector's first
+    # article, ahead of its second by `agree_margin`, is also BM25's first, with
+    # at least `agree_support` (squashed). Two rankings built differently
+    # (a model of the example questions, word statistics of the articles) rarely
+    # agree by chance, and BM25's score does not move when the model is
+    # retrained, so this tier holds when a retrained ResponseSelector is more or
+    # less sure of itself than the last one (which moves the fused score).
+    # Chosen 2026-12-05 on the dev split, also with the ResponseSelector's
+    # confidences made sharper and flatter, as a retrained model may be
+    # (`python -m bench kb --split dev --temperatures 0.5,0.7,1,1.5,2,3`):
+    # answered right 0.932/0.863/0.822/0.726 -> 0.945/0.918/0.918/0.904 at
+    # temperature 1/1.5/2/3, answered wrong at most 1 of 73 either way,
+    # unanswerable declined at least 0.978 (was 0.933 at temperature 0.5).
+    agree_margin: float = 0.15
+    agree_support: float = 0.4
+    # With BM25 this sure (squashed), the ResponseSelector's first place is
+    # enough, however small its margin; the only way for CATCH_ALL_ARTICLES.
+    agree_strong: float = 0.55
 
 
 DEFAULT_THRESHOLDS = Thresholds()
+
+# Articles about what support does not do: every question about something no
+# article covers ("install SQL Server for me", "fix my printer") resembles them
+# a little, and the ResponseSelector can be sure of them for any of those. So
+# they are given as the answer only when both rankings put them first with
+# BM25 sure (`agree_strong`), whatever the fused score.
+CATCH_ALL_ARTICLES = ("out_of_scope",)
 
 
 @dataclass(frozen=True)
@@ -79,6 +111,18 @@ def fuse(selector: Sequence[Hit], bm25: Sequence[Hit], t: Thresholds) -> Tuple[T
     return tuple(sorted(scores.items(), key=lambda item: item[1], reverse=True))
 
 
+def agree(selector: Sequence[Hit], bm25: Sequence[Hit], top_id: str, t: Thresholds) -> bool:
+    """Whether both rankings put `top_id` first, the ResponseSelector by a margin, BM25 with enough weight."""
+    if not selector or not bm25 or selector[0].article_id != top_id or bm25[0].article_id != top_id:
+        return False
+    runner_up = selector[1].score if len(selector) > 1 else 0.0
+    squashed = bm25[0].score / (bm25[0].score + t.bm25_half)
+    if squashed >= t.agree_strong:
+        return True
+    margin = selector[0].score - runner_up
+    return top_id not in CATCH_ALL_ARTICLES and margin >= t.agree_margin and squashed >= t.agree_support
+
+
 def decide(selector: Sequence[Hit], bm25: Sequence[Hit], thresholds: Thresholds = DEFAULT_THRESHOLDS) -> KbDecision:
     ranking = fuse(selector, bm25, thresholds)
     if not ranking:
@@ -86,15 +130,24 @@ def decide(selector: Sequence[Hit], bm25: Sequence[Hit], thresholds: Thresholds 
     top_id, top_score = ranking[0]
     second = ranking[1][1] if len(ranking) > 1 else 0.0
     support = next((h.score / (h.score + thresholds.bm25_half) for h in bm25 if h.article_id == top_id), 0.0)
-    if top_score >= thresholds.answer and top_score - second >= thresholds.margin and support >= thresholds.support:
+    if (
+        top_id not in CATCH_ALL_ARTICLES
+        and top_score >= thresholds.answer
+        and top_score - second >= thresholds.margin
+        and support >= thresholds.support
+    ):
         return KbDecision("answer", top_id, ranking=ranking)
     close = tuple(article_id for article_id, score in ranking[:3] if score >= thresholds.suggest)
+    related = close[1:] if close[:1] == (top_id,) else close
+    if agree(selector, bm25, top_id, thresholds):
+        return KbDecision("answer", top_id, ranking=ranking, related=related)
     if (
-        top_score >= thresholds.lead
+        top_id not in CATCH_ALL_ARTICLES
+        and top_score >= thresholds.lead
         and top_score - second >= thresholds.lead_margin
         and support >= thresholds.lead_support
     ):
-        return KbDecision("answer", top_id, ranking=ranking, related=close[1:] if close[:1] == (top_id,) else close)
+        return KbDecision("answer", top_id, ranking=ranking, related=related)
     if close:
         return KbDecision("suggest", suggestions=close, ranking=ranking)
     return KbDecision("none", ranking=ranking)
@@ -112,6 +165,23 @@ def selector_ranking(parse: Mapping[str, Any]) -> List[Hit]:
 
 # Intents after which Carolina looks in the knowledge base (data/rules/knowledge.yml).
 KB_INTENTS = ("faq", "nlu_fallback")
+
+
+def part_answers(
+    parts: Sequence[Tuple[Mapping[str, Any] | None, Sequence[Hit]]], thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> Tuple[str, ...]:
+    """For a message that asks two things or more (common/kb/parts.py), given
+    each part's NLU parse (None: not parsed) and BM25 hits: the article that
+    answers each part, in order, each once; () unless two parts or more are
+    answered (then the message is answered part by part, not as a whole)."""
+    found: List[str] = []
+    for parsed, hits in parts:
+        if parsed is None or (parsed.get("intent") or {}).get("name") not in KB_INTENTS:
+            continue
+        decision = decide(selector_ranking(parsed), hits, thresholds)
+        if decision.kind == "answer" and decision.article_id and decision.article_id not in found:
+            found.append(decision.article_id)
+    return tuple(found) if len(found) > 1 else ()
 
 
 def shown_articles(decision: KbDecision) -> Tuple[str | None, Tuple[str, ...]]:

@@ -44,6 +44,12 @@ class Shown:
     answered: str | None  # the article given as *the* answer, if any
     listed: Tuple[str, ...] = ()  # articles shown in order (answer first, then suggestions)
     seconds: float = 0.0
+    # A message that asks two things gets an answer per part: the others.
+    also_answered: Tuple[str, ...] = ()
+
+    @property
+    def answers(self) -> Tuple[str, ...]:
+        return (self.answered, *self.also_answered) if self.answered else ()
 
 
 @dataclass
@@ -52,8 +58,10 @@ class Score:
     n_unanswerable: int = 0
     top1: float = 0.0  # first article shown is the right one
     top3: float = 0.0  # the right one is among the first three shown
-    answered_right: float = 0.0  # answered confidently with the right article
-    answered_wrong: float = 0.0  # answered confidently with a wrong article (answerable questions)
+    # Answered confidently with the right article (among the answers, when a
+    # message asking two things got one per part), or only with wrong ones.
+    answered_right: float = 0.0
+    answered_wrong: float = 0.0
     unanswerable_declined: float = 0.0  # unanswerable questions given no confident answer
     median_ms: float = 0.0
     p99_ms: float = 0.0
@@ -68,8 +76,10 @@ def score(questions: Sequence[Question], shown: Sequence[Shown]) -> Score:
     if answerable:
         result.top1 = sum(bool(s.listed) and s.listed[0] == q.article for q, s in answerable) / len(answerable)
         result.top3 = sum(q.article in s.listed[:3] for q, s in answerable) / len(answerable)
-        result.answered_right = sum(s.answered == q.article for q, s in answerable) / len(answerable)
-        result.answered_wrong = sum(s.answered not in (None, q.article) for q, s in answerable) / len(answerable)
+        result.answered_right = sum(q.article in s.answers for q, s in answerable) / len(answerable)
+        result.answered_wrong = sum(bool(s.answers) and q.article not in s.answers for q, s in answerable) / len(
+            answerable
+        )
         for lang in sorted({q.lang for q, _ in answerable}):
             rows = [(q, s) for q, s in answerable if q.lang == lang]
             result.per_language_top1[lang] = sum(bool(s.listed) and s.listed[0] == q.article for q, s in rows) / len(
