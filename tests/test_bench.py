@@ -91,8 +91,9 @@ def test_soak_benchmark_runs_and_checks_the_record(hub_service, tmp_path):
 
 
 @pytest.mark.xfail(
-    reason="since 2026-12-05 (3 of 4 runs) the quick run ends with one turn of its last conversation neither "
-    "stored nor answered, with nothing in the hub's log: not yet explained, see the session's note",
+    reason="seen 3 times in 5 runs on 2026-12-05 (one turn of the last conversation neither stored nor answered, "
+    "nothing in the hub's log), never in 30 runs since; the bench's customer now asks for its session again when a "
+    "message waits 15 s unconfirmed (bench/faults.py): kept a known failure until clean-clone CIs pass it",
     strict=False,
 )
 def test_fault_run_kills_a_hub_and_checks_nothing_was_lost(rasa_server, tmp_path):
