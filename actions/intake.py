@@ -231,7 +231,12 @@ def earlier_questions(
 
 
 def stated_first(
-    domain: Dict[str, Any], text: str, state: Dict[str, Any], lang: str, slots: Sequence[str] = STATED_FIRST
+    domain: Dict[str, Any],
+    text: str,
+    state: Dict[str, Any],
+    lang: str,
+    slots: Sequence[str] = STATED_FIRST,
+    listed: bool = False,
 ) -> Dict[str, Any]:
     """The option fields the first message states outright (its phrases of two
     words or more: one word out of the question's context is too often
@@ -239,8 +244,11 @@ def stated_first(
     produção"), unless already known."""
     if not text or text.startswith("/"):
         return {}
-    # A list's item of its own ("Protheus 12.1.2310, production, oracle db") says it in one word.
-    items = [item for item in re.split(r"[,;.()]", text) if len(words(item)) == 1]
+    # With `listed`, a list's item of its own ("Protheus 12.1.2310, production,
+    # oracle db") says it in one word; a whole answer of one word does not
+    # ("produccion" to the origin question is not the environment too).
+    parts = re.split(r"[,;.()]", text)
+    items = [item for item in parts if len(words(item)) == 1] if listed and len(parts) >= 3 else []
     found: Dict[str, Any] = {}
     for slot in slots:
         question = options.asked(domain, slot, lang)
@@ -308,7 +316,7 @@ class ValidateIncidentForm(FormValidationAction):
         updates.update(result.updates)
         if requested is None:
             text = message.get("text") or ""
-            updates.update(stated_first(domain, text, {**state, **updates}, lang, FIRST_MESSAGE_OPTIONS))
+            updates.update(stated_first(domain, text, {**state, **updates}, lang, FIRST_MESSAGE_OPTIONS, listed=True))
             if not text.startswith("/"):
                 known = {**state, **updates}
                 updates.update(incident.stated_details(text, lang, config.clock().now(), known))

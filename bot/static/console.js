@@ -502,7 +502,7 @@
     var answered = m.answered && Object.keys(m.answered).length ? m.answered : null;
     var understood = answered
       ? el("span", { class: "nlu answered", text: Object.keys(answered).map(function (k) { return fieldLabel(k) + ": " + fieldValue(answered[k], k); }).join(" · ") })
-      : m.form_field ? el("span", { class: "nlu answered", text: t("answers") + " " + fieldLabel(m.form_field) })
+      : m.form_field ? el("span", { class: "nlu answered", text: t("answers_field") + " " + fieldLabel(m.form_field) })
       : m.intent && !m.title ? el("span", { class: "nlu" + (m.low_confidence ? " low" : "") }, m.intent + " · " + Number(m.confidence || 0).toFixed(2),
         m.low_confidence ? el("strong", { text: " · " + t("low_confidence") }) : null) : null;
     return el("li", { class: "msg " + m.sender + (files ? " file" : "") + (m.title ? " clicked" : "") },
@@ -859,7 +859,7 @@
   Object.keys(TICKET_WORDS).forEach(function (l) { Object.assign(T[l], TICKET_WORDS[l]); });
   // The records' words (transcripts, the ticket list, the customer, errors by their code), merged into T.
   var RECORD_WORDS = {
-    pt: { answers: "responde:", low_confidence: "pouca certeza", found: "Trecho", priority: "Prioridade", age: "Idade", assignee: "Analista", pages: "Páginas", previous: "Anterior", next: "Próxima",
+    pt: { answers_field: "responde:", low_confidence: "pouca certeza", found: "Trecho", priority: "Prioridade", age: "Idade", assignee: "Analista", pages: "Páginas", previous: "Anterior", next: "Próxima",
       page_of: "Página {page} de {pages} · {total} chamados", customer_language: "Idioma do cliente", customer_card: "Cliente", open_tickets: "Chamados abertos",
       recent_conversations: "Conversas recentes", last_score: "Última nota", score_after_chat: "{score} de 10 após um chat, {date}", score_after_ticket: "{score} de 10 após um chamado, {date}",
       anonymous: "Cliente não identificado", err_code: "Não deu certo (erro: {code}).", err_empty_change: "Escolha um novo status ou escreva uma nota.",
@@ -869,7 +869,7 @@
       err_csrf: "A sessão expirou nesta aba; recarregue a página.", err_not_yours: "Essa conversa não está com você.", err_same_status: "O chamado já está nesse status.",
       err_not_found: "Não encontrado.", err_unauthorized: "Sua sessão terminou; entre de novo.",
       canned_title: "Respostas prontas", canned_hint: "Uma resposta por linha; o cliente as recebe no idioma dele.", save: "Salvar", edit: "Editar" },
-    es: { answers: "responde:", low_confidence: "poca certeza", found: "Fragmento", priority: "Prioridad", age: "Antigüedad", assignee: "Analista", pages: "Páginas", previous: "Anterior", next: "Siguiente",
+    es: { answers_field: "responde:", low_confidence: "poca certeza", found: "Fragmento", priority: "Prioridad", age: "Antigüedad", assignee: "Analista", pages: "Páginas", previous: "Anterior", next: "Siguiente",
       page_of: "Página {page} de {pages} · {total} solicitudes", customer_language: "Idioma del cliente", customer_card: "Cliente", open_tickets: "Solicitudes abiertas",
       recent_conversations: "Conversaciones recientes", last_score: "Última nota", score_after_chat: "{score} de 10 tras un chat, {date}", score_after_ticket: "{score} de 10 tras una solicitud, {date}",
       anonymous: "Cliente no identificado", err_code: "No funcionó (error: {code}).", err_empty_change: "Elija un estado nuevo o escriba una nota.",
@@ -879,7 +879,7 @@
       err_csrf: "La sesión caducó en esta pestaña; recargue la página.", err_not_yours: "Esa conversación no está con usted.", err_same_status: "La solicitud ya está en ese estado.",
       err_not_found: "No encontrado.", err_unauthorized: "Su sesión terminó; vuelva a entrar.",
       canned_title: "Respuestas rápidas", canned_hint: "Una respuesta por línea; el cliente las recibe en su idioma.", save: "Guardar", edit: "Editar" },
-    en: { answers: "answers:", low_confidence: "low confidence", found: "Excerpt", priority: "Priority", age: "Age", assignee: "Analyst", pages: "Pages", previous: "Previous", next: "Next",
+    en: { answers_field: "answers:", low_confidence: "low confidence", found: "Excerpt", priority: "Priority", age: "Age", assignee: "Analyst", pages: "Pages", previous: "Previous", next: "Next",
       page_of: "Page {page} of {pages} · {total} tickets", customer_language: "Customer's language", customer_card: "Customer", open_tickets: "Open tickets",
       recent_conversations: "Recent conversations", last_score: "Last score", score_after_chat: "{score} out of 10 after a chat, {date}", score_after_ticket: "{score} out of 10 after a ticket, {date}",
       anonymous: "Customer not identified", err_code: "That didn't work (error: {code}).", err_empty_change: "Choose a new status or write a note.",
