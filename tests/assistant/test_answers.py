@@ -264,6 +264,7 @@ def test_an_unhappy_goodbye_needs_both_the_goodbye_and_the_mood():
         ("si, dale, registralo asi me llaman despues", "es", "yes"),
         ("no, despues lo abro yo", "es", "no"),
         ("yes, later today would be great", "en", "yes"),
+        ("sim, pode registrar que depois eu vejo", "pt", "yes"),
     ],
 )
 def test_a_yes_or_no_that_opens_the_message_is_the_answer(text, lang, value):

@@ -59,6 +59,7 @@ def test_praise_and_complaints_are_heard_before_the_queue_is_asked_about():
         (["protheus is down for everyone"], None, False),
         (["nota fiscal cloud"], None, False),  # one word alone says nothing
         (["protheus parou"], "yes", True),  # answered in an intake
+        (["we are on totvs cloud and protheus is down, i need an analyst"], None, True),
     ],
 )
 def test_a_cloud_customer_is_known_from_what_they_said(said, slot, expected):
@@ -75,5 +76,5 @@ def test_a_cloud_customer_is_known_from_what_they_said(said, slot, expected):
             return slot if name == "incident_cloud" else None
 
     domain = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text(encoding="utf-8"))
-    lang = "es" if "tecnico" in said else "pt"
+    lang = "es" if "tecnico" in said else "en" if "analyst" in said[0] else "pt"
     assert hosted_in_cloud(Tracker(), domain, lang) is expected
