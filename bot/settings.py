@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional, Tuple
@@ -31,6 +32,15 @@ class Settings:
     # Default: a SQLite file under var/. PostgreSQL: postgresql+asyncpg://user@host/db
     database_url: str = f"sqlite+aiosqlite:///{ROOT / 'var' / 'carolina.db'}"
     rasa_url: str = "http://127.0.0.1:5005"
+    # Several Rasa servers (RASA_URLS, comma-separated; cluster mode): a conversation
+    # stays on one while it is up (bot/adapters/rasa_client.py). Default: (rasa_url,).
+    rasa_urls: Tuple[str, ...] = ()
+    # Cluster mode (docs/scaling.md): REDIS_URL set and DATABASE_URL on PostgreSQL.
+    # Redis carries socket.io between hubs, the per-conversation lock and the shared rate limits.
+    redis_url: Optional[str] = None
+    # This hub among several (its sockets' presence rows, the deadlines it claims):
+    # CAROLINA_HUB_ID, else host name and process id.
+    hub_id: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
     rasa_timeout: float = 20.0
     public_url: str = "http://localhost:8000"
     # Secret the portal signs customer identities with (HS256 JWT). Without it,
@@ -151,6 +161,15 @@ class Settings:
     # "Now" for every decision and every record (CAROLINA_CLOCK fixes it: common/clock.py).
     clock: Clock = field(default_factory=Clock)
 
+    @property
+    def cluster(self) -> bool:
+        """Several hubs may run: shared state in PostgreSQL and Redis, nothing in one process."""
+        return bool(self.redis_url) and self.database_url.startswith("postgresql")
+
+    @property
+    def rasa_servers(self) -> Tuple[str, ...]:
+        return self.rasa_urls or (self.rasa_url,)
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
         defaults = cls()
@@ -166,6 +185,9 @@ class Settings:
             port=port,
             database_url=env.get("DATABASE_URL", defaults.database_url),
             rasa_url=env.get("RASA_URL", defaults.rasa_url).rstrip("/"),
+            rasa_urls=tuple(url.rstrip("/") for url in _split(env.get("RASA_URLS", ""))),
+            redis_url=env.get("REDIS_URL") or None,
+            hub_id=env.get("CAROLINA_HUB_ID") or f"{socket.gethostname()}-{os.getpid()}",
             rasa_timeout=float(env.get("RASA_TIMEOUT", defaults.rasa_timeout)),
             public_url=public_url,
             identity_secret=secret,
