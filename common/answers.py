@@ -527,10 +527,20 @@ def leaves_upset(text: str, vocabulary: Optional[Vocabulary] = None) -> bool:
 
 def speaks_to_the_team(text: str, vocabulary: Optional[Vocabulary] = None) -> bool:
     """Praise or a complaint said outright ("quero elogiar a analista", "quiero
-    dejar un reclamo"), which goes to the communication channel, unless it is a
-    question about how to send one."""
+    dejar un reclamo"), or praise of someone on the team, which goes to the
+    communication channel, unless it is a question about how to send one."""
     v = vocabulary or default_vocabulary()
-    return "?" not in text and _said_any(v.asking.get("feedback", []), tokens(text))
+    if "?" in text:
+        return False
+    said = tokens(text)
+    if _said_any(v.asking.get("feedback", []), said):
+        return True
+    # Praise of someone on the team without a word for praise ("Ana from support
+    # was AMAZING, tell her boss"). Only praise: a complaint word beside "suporte"
+    # is usually a problem being reported ("preciso de suporte, o sistema está ruim").
+    someone = v.person + v.asking.get("someone", []) + v.asking.get("team", [])
+    praise = v.phrases.get("handoff_feedback", {}).get("praise", [])
+    return _said_any(praise, said) and _said_any(someone, said)
 
 
 def _phrase_at(phrases: Sequence[Phrase], said: Sequence[str], at: int) -> int:

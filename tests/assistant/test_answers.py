@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from actions import incident, intake, options
-from common.answers import Option, Question, requests_person, resolve, score
+from common.answers import Option, Question, requests_person, resolve, score, speaks_to_the_team
 from components.catalog import load_catalog
 from tests.conftest import ROOT
 
@@ -187,6 +187,32 @@ def test_a_request_for_a_person_in_any_wording(text):
 )
 def test_not_a_request_for_a_person(text):
     assert not requests_person(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "quero elogiar a analista que me atendeu ontem",
+        # praise of someone on the team, without a word for praise
+        "just wanted to say Ana from support was AMAZING yesterday, fixed it in 10 min",
+        "a atendente Carla foi excelente, resolveu tudo rapidinho",
+        "el analista de soporte fue muy amable, me ayudó mucho",
+    ],
+)
+def test_words_for_the_team(text):
+    assert speaks_to_the_team(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "o sistema esta excelente mas a nota fiscal nao sai",  # nobody on the team
+        "preciso de suporte, o sistema esta muito ruim",  # a complaint word alone is a problem, not feedback
+        "the support article was not helpful, can you send another?",  # a question
+    ],
+)
+def test_not_words_for_the_team(text):
+    assert not speaks_to_the_team(text)
 
 
 @pytest.mark.parametrize(
