@@ -22,7 +22,7 @@ _STARTERS = (
     "de cuanto", "de cuánto", "hasta que", "hasta qué", "qué", "hay", "puedo", "pasame", "pásame",
     "dime", "me pasas", "me das",
     "what", "how", "where", "when", "which", "who", "is there", "are there", "do you", "can", "could",
-    "send", "give me", "tell me",
+    "send", "give me", "tell me", "until", "till", "up to what", "at what", "by what",
 )  # fmt: skip
 _JOINERS = r"(?:e|y|and|also|tambem|também|ademas|además|alem disso|além disso|plus)(?:\s+(?:de paso|de quebra|btw))?"
 _SPLIT = re.compile(
