@@ -19,9 +19,9 @@ from actions import nlu_client, options
 from actions.intake import held_reply
 from actions.replies import article_link
 from common.answers import asks_who_speaks, leaves_upset
-from common.kb.answer import KbDecision, decide, part_answers, selector_ranking
+from common.kb.answer import KbDecision, decide, focused, part_answers, selector_ranking
 from common.kb.followup import is_follow_up
-from common.kb.parts import question_parts
+from common.kb.parts import kb_query, question_parts
 from common.kb.search import default_index
 
 # Articles about opening a ticket: Carolina can do it herself, so she offers to.
@@ -85,12 +85,26 @@ def say_article(dispatcher: CollectingDispatcher, lang: str, article: Any, confi
 async def answers_to_parts(text: str, lang: str) -> List[str]:
     """For a message that asks two things or more, the article that answers
     each part (by Rasa's NLU of the part and BM25), in order, each once; []
-    unless at least two parts are answered."""
-    parts = question_parts(text)
+    when it asks one thing. Greetings and stated personal data are left out."""
+    parts = question_parts(kb_query(text))
     if len(parts) < 2:
         return []
     index = default_index()
-    return list(part_answers([(await nlu_client.parse(part), index.search(part, lang)) for part in parts]))
+    readings = [(await nlu_client.parse(part), index.search(part, lang)) for part in parts]
+    return list(part_answers(readings, at_least=1))
+
+
+async def decision_on(message: Dict[str, Any], lang: str) -> KbDecision:
+    """The knowledge base's decision on a question; on the question alone when
+    a greeting or stated personal data came with it ("oi, meu cpf é [CPF], como
+    atualizo meu cadastro?"), read again by Rasa without them (the whole
+    message if Rasa is unreachable)."""
+    text = message.get("text") or ""
+    query = kb_query(text)
+    parsed = await nlu_client.parse(query) if query != text else None
+    if parsed is None:
+        query, parsed = text, message
+    return decide(selector_ranking(parsed), default_index().search(query, lang))
 
 
 class ActionAnswerKb(Action):
@@ -121,7 +135,7 @@ class ActionAnswerKb(Action):
         confidence: Optional[float] = None
         question = message.get("text") or ""
         if article_id not in index.library[lang]:
-            both = [a for a in await answers_to_parts(message.get("text") or "", lang) if a in index.library[lang]]
+            both = [a for a in await answers_to_parts(question, lang) if a in index.library[lang]]
             if len(both) > 1:
                 # "Qual o horário? E como recupero a senha?": each question its answer.
                 for answered in both:
@@ -129,7 +143,7 @@ class ActionAnswerKb(Action):
                 if not in_form(tracker):
                     dispatcher.utter_message(response="utter_kb_did_it_help")
                 return [SlotSet("kb_article", both[0]), SlotSet("kb_helpful", None)]
-            decision = decide(selector_ranking(message), index.search(message.get("text") or "", lang))
+            decision = focused(await decision_on(message, lang), both)
             previous = article_just_shown(tracker)
             if decision.kind != "answer" and previous in index.library[lang] and is_follow_up(question):
                 # "E no Chile?" right after the phone numbers abroad: the same article, about another case.

@@ -45,13 +45,14 @@ from common.kb.answer import (
     KB_INTENTS,
     Thresholds,
     decide,
+    focused,
     part_answers,
     selector_ranking,
     shown_articles,
 )
 from common.kb.articles import load_library
 from common.kb.evaluation import Question, Score, Shown, load_questions, score
-from common.kb.parts import question_parts
+from common.kb.parts import kb_query, question_parts
 from common.kb.search import Hit, default_index
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,15 +130,17 @@ class Reading:
 
 
 def read_all(questions: Sequence[Question], model: Path, rasa_url: str | None = None) -> List[Reading]:
-    split = [question_parts(q.text) for q in questions]
-    texts = [q.text for q in questions] + [part for parts in split if len(parts) > 1 for part in parts]
+    # What actions/knowledge.py reads of each message: without a greeting or stated personal data.
+    queries = [kb_query(q.text) for q in questions]
+    split = [question_parts(query) for query in queries]
+    texts = list(queries) + [part for parts in split if len(parts) > 1 for part in parts]
     parsed = parse_all(texts, model, rasa_url) if rasa_url else cached_parse_all(texts, model)
     by_text = dict(zip(texts, parsed, strict=True))
     index = default_index()  # built once before timing
     readings = []
-    for q, parts in zip(questions, split, strict=True):
+    for q, query, parts in zip(questions, queries, split, strict=True):
         pieces, seconds = [], 0.0
-        for text in [q.text] + (parts if len(parts) > 1 else []):
+        for text in [query] + (parts if len(parts) > 1 else []):
             start = time.perf_counter()
             hits = index.search(text, q.lang)
             seconds += time.perf_counter() - start + by_text[text][1]
@@ -148,7 +151,8 @@ def read_all(questions: Sequence[Question], model: Path, rasa_url: str | None = 
 
 def carolina(readings: Sequence[Reading], thresholds: Thresholds = DEFAULT_THRESHOLDS) -> List[Shown]:
     """What actions/knowledge.py shows: each part's answer when a message asks
-    two things and two parts are answered, else the whole message's decision."""
+    two things and two parts are answered, else the whole message's decision
+    (the one part answered, when the whole message's list has it)."""
     shown = []
     for reading in readings:
         start = time.perf_counter()
@@ -156,11 +160,12 @@ def carolina(readings: Sequence[Reading], thresholds: Thresholds = DEFAULT_THRES
         listed: Tuple[str, ...] = ()
         also: Tuple[str, ...] = ()
         if reading.parsed["intent"]["name"] in KB_INTENTS:
-            both = part_answers(reading.parts, thresholds)
-            if both:
+            both = part_answers(reading.parts, thresholds, at_least=1)
+            if len(both) > 1:
                 answered, listed, also = both[0], both, both[1:]
             else:
-                answered, listed = shown_articles(decide(selector_ranking(reading.parsed), reading.hits, thresholds))
+                whole = decide(selector_ranking(reading.parsed), reading.hits, thresholds)
+                answered, listed = shown_articles(focused(whole, both))
         shown.append(Shown(answered, listed, reading.seconds + time.perf_counter() - start, also))
     return shown
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from common.kb.answer import Thresholds, decide, part_answers, selector_ranking, shown_articles
+from common.kb.answer import KbDecision, Thresholds, decide, focused, part_answers, selector_ranking, shown_articles
 from common.kb.articles import LANGUAGES, KnowledgeBaseError, load_library
 from common.kb.evaluation import Question, Shown, score
 from common.kb.search import Hit, default_index
@@ -165,6 +165,16 @@ def test_a_message_asking_two_things_is_answered_part_by_part_only_when_two_part
     assert part_answers([hours, vague]) == (), "one answer: the message is read as a whole"
     assert part_answers([hours, (parse("greet", ("attachments", 0.9)), [Hit("attachments", 6.0)])]) == ()
     assert part_answers([hours, (None, [Hit("attachments", 6.0)]), hours]) == ()
+
+
+def test_a_list_for_the_whole_message_gives_way_to_the_one_part_answered_from_it():
+    listed = KbDecision("suggest", suggestions=("find_portal_admin", "portal_admin", "add_users"))
+    answer = focused(listed, ("find_portal_admin",))
+    assert (answer.kind, answer.article_id) == ("answer", "find_portal_admin")
+    assert answer.related == ("portal_admin", "add_users")
+    assert focused(listed, ("support_hours",)) is listed, "a part answered outside the list: no agreement"
+    assert focused(listed, ("find_portal_admin", "add_users")) is listed, "two parts: answered part by part instead"
+    assert focused(KbDecision("none"), ("find_portal_admin",)).kind == "none"
 
 
 def test_a_message_answered_part_by_part_is_right_when_one_of_its_answers_is():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from common.kb.parts import question_parts
+from common.kb.parts import kb_query, question_parts, without_personal_data
 
 
 @pytest.mark.parametrize(
@@ -28,3 +28,37 @@ from common.kb.parts import question_parts
 )
 def test_a_message_is_cut_into_its_questions(text, parts):
     assert question_parts(text) == parts
+
+
+@pytest.mark.parametrize(
+    "text, question",
+    [
+        (
+            "hi, my cpf is [CPF]. who is the portal administrator of my company?",
+            "hi, who is the portal administrator of my company?",
+        ),
+        (
+            "meu cpf é [CPF], preciso atualizar o cadastro de acesso do portal, como faço?",
+            "preciso atualizar o cadastro de acesso do portal, como faço?",
+        ),
+        # inside a longer clause only the mark goes; nothing masked: the message as it is
+        ("não entro no portal com o cpf [CPF] desde ontem", "não entro no portal com o cpf desde ontem"),
+        ("como protegem meu cpf?", "como protegem meu cpf?"),
+    ],
+)
+def test_stated_personal_data_is_not_the_question(text, question):
+    assert without_personal_data(text) == question
+
+
+@pytest.mark.parametrize(
+    "text, question",
+    [
+        ("hi, my cpf is [CPF]. who is the portal administrator?", "who is the portal administrator?"),
+        ("Oi, bom dia! como abro um chamado?", "como abro um chamado?"),
+        ("buenas tardes, cual es el horario de soporte", "cual es el horario de soporte"),
+        ("hola", "hola"),  # nothing else: the message as it is
+        ("hilux não abre no portal", "hilux não abre no portal"),
+    ],
+)
+def test_the_knowledge_base_reads_the_question(text, question):
+    assert kb_query(text) == question

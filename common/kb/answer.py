@@ -168,12 +168,14 @@ KB_INTENTS = ("faq", "nlu_fallback")
 
 
 def part_answers(
-    parts: Sequence[Tuple[Mapping[str, Any] | None, Sequence[Hit]]], thresholds: Thresholds = DEFAULT_THRESHOLDS
+    parts: Sequence[Tuple[Mapping[str, Any] | None, Sequence[Hit]]],
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    at_least: int = 2,
 ) -> Tuple[str, ...]:
     """For a message that asks two things or more (common/kb/parts.py), given
     each part's NLU parse (None: not parsed) and BM25 hits: the article that
-    answers each part, in order, each once; () unless two parts or more are
-    answered (then the message is answered part by part, not as a whole)."""
+    answers each part, in order, each once; () unless `at_least` parts are
+    answered (two: then the message is answered part by part, not as a whole)."""
     found: List[str] = []
     for parsed, hits in parts:
         if parsed is None or (parsed.get("intent") or {}).get("name") not in KB_INTENTS:
@@ -181,7 +183,20 @@ def part_answers(
         decision = decide(selector_ranking(parsed), hits, thresholds)
         if decision.kind == "answer" and decision.article_id and decision.article_id not in found:
             found.append(decision.article_id)
-    return tuple(found) if len(found) > 1 else ()
+    return tuple(found) if len(found) >= at_least else ()
+
+
+def focused(whole: KbDecision, answered_parts: Sequence[str]) -> KbDecision:
+    """The whole message gets a list, and exactly one of its parts, read on its
+    own, is answered by an article of that list ("who is the portal
+    administrator of my company? i need access for a new guy": the second part
+    only blurred the first): that article is the answer, the rest of the list
+    beside it as related. Two readings agree on it, so it is no guess."""
+    if whole.kind != "suggest" or len(answered_parts) != 1 or answered_parts[0] not in whole.suggestions:
+        return whole
+    chosen = answered_parts[0]
+    related = tuple(a for a in whole.suggestions if a != chosen)
+    return KbDecision("answer", chosen, ranking=whole.ranking, related=related)
 
 
 def shown_articles(decision: KbDecision) -> Tuple[str | None, Tuple[str, ...]]:

@@ -37,3 +37,41 @@ def question_parts(text: str) -> List[str]:
     parts = [part.strip(" ,.;:!¿¡") for part in _SPLIT.split(text or "")]
     parts = [part for part in parts if len(part.split()) >= PART_MIN_WORDS]
     return parts if len(parts) > 1 else [text]
+
+
+# What the hub puts in place of personal data (bot/domain/masking.py: "[CPF]", "[cartão]").
+_MASKED = re.compile(r"\[[^\[\]\s]{2,20}\]")
+_CLAUSE = re.compile(r"(?<=[.;!?,])\s+")
+# A clause this short around masked data only states it ("meu cpf é [CPF]").
+STATED_DATA_MAX_WORDS = 6
+
+
+# A greeting before the question says nothing of its topic ("oi, como abro um chamado?").
+_GREETING = re.compile(
+    r"^\s*(?:(?:(?:bom|boa|buen[oa]?s?|good)\s+(?:dia|d[ií]as|tarde|tardes|noite|noches|morning|afternoon|evening)"
+    r"|oi|ol[aá]|hola|hi|hello|hey|buenas)[\s,.!]+)+",
+    re.IGNORECASE,
+)
+
+
+def kb_query(text: str) -> str:
+    """What the knowledge base should read of a message: no greeting before
+    it, no personal data stated beside it; the message itself when nothing is left."""
+    question = _GREETING.sub("", without_personal_data(text))
+    return question if len(question.split()) >= PART_MIN_WORDS else text
+
+
+def without_personal_data(text: str) -> str:
+    """The question without the personal data the customer stated beside it:
+    "hi, my cpf is [CPF]. who is the portal administrator?" is about the
+    administrator, but the CPF pulled the data-protection article first. Short
+    clauses that only state masked data go; elsewhere only the mark goes."""
+    if not _MASKED.search(text or ""):
+        return text
+    kept = []
+    for clause in _CLAUSE.split(text):
+        if _MASKED.search(clause) and len(clause.split()) <= STATED_DATA_MAX_WORDS:
+            continue
+        kept.append(_MASKED.sub("", clause))
+    cleaned = re.sub(r"\s+", " ", " ".join(kept)).strip(" ,;")
+    return cleaned if len(cleaned.split()) >= PART_MIN_WORDS else text
