@@ -1,7 +1,8 @@
 /* Carolina's agent console: one page over the documented agent API (/api/agent/...)
- * and its socket.io namespace /agent (spoken over a plain WebSocket, as the widget
- * does). No build step, no framework. Every piece of customer text goes into the
- * page as text (textContent), never as HTML.
+ * and its socket.io namespace /agent (through the official socket.io client, which
+ * console.html loads from /static/vendor/socket.io/, as the widget does). No build
+ * step, no framework. Every piece of customer text goes into the page as text
+ * (textContent), never as HTML.
  */
 (function () {
   "use strict";
@@ -47,7 +48,7 @@
   var QUEUES = [], STATUSES = [], CRITICALITIES = [];
   var lang = localStorage.getItem("carolina.console.lang") || (navigator.language || "pt").slice(0, 2);
   if (!T[lang]) lang = "pt";
-  var me = null, csrf = null, ws = null, view = null;
+  var me = null, csrf = null, socket = null, view = null;
   var main = document.getElementById("main");
   var toast = document.querySelector(".toast");
 
@@ -130,40 +131,43 @@
   // A failure in the analyst's language, by the hub's error code (problemText), never the hub's English text.
   function failed(e) { if (e.message !== "unauthorized") say(problemText(e)); }
 
-  // ---- socket.io /agent over a WebSocket ----------------------------------
+  // ---- socket.io /agent ------------------------------------------------------
   // The link's state shows: while the socket is down a banner says so and nothing can be
   // sent; when it is back, who I am, my presence, my chats and the open view are read
   // again (the hub is the record: what the customer said meanwhile is there), and a chat
   // the hub gave back to the queue meanwhile is named.
-  var linked = false, linkedOnce = false, retries = 0;
+  var linked = false, linkedOnce = false;
   function connect() {
-    if (ws) return;
-    var socket = ws = new WebSocket(location.origin.replace(/^http/, "ws") + "/socket.io/?EIO=4&transport=websocket");
-    socket.onmessage = function (m) {
-      var d = m.data;
-      if (d === "2") { socket.send("3"); return; }
-      if (d[0] === "0") { socket.send("40/agent,"); return; }
-      if (d.slice(0, 9) === "40/agent,") { retries = 0; setLinked(true); return; }
-      // The hub ended this console's namespace (logout elsewhere, password changed, disabled, expired):
-      // still signed in, join again; otherwise the login form.
-      if (d.slice(0, 8) === "41/agent" || d.slice(0, 8) === "44/agent") {
-        setLinked(false);
-        api("GET", "/me").then(function () { socket.send("40/agent,"); }).catch(function () { showLogin(t("session_ended")); });
-        return;
-      }
-      if (d.slice(0, 9) !== "42/agent,") return;
-      var packet = JSON.parse(d.slice(9));
-      onEvent(packet[0], packet[1]);
-    };
-    socket.onclose = function () {
-      if (ws !== socket) return;
-      ws = null;
+    if (socket) return;
+    socket = io("/agent", {
+      // WebSocket first; a refused or stalled one makes the next attempts start with
+      // long-polling, which moves up to a WebSocket whenever one gets through (as the widget).
+      transports: ["websocket", "polling"],
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 4000
+    });
+    socket.on("connect", function () { setLinked(true); });
+    socket.on("connect_error", function () {
+      setLinked(false);
+      socket.io.opts.transports = ["polling", "websocket"];
+      // Refused by the hub itself (not a network failure, which the client retries):
+      if (!socket.active) rejoin();
+    });
+    socket.on("disconnect", function (reason) {
       if (!me) return;
       setLinked(false);
-      setTimeout(connect, Math.min(4000, 500 * Math.pow(2, retries++)));
-    };
+      if (reason === "io server disconnect") rejoin();
+    });
+    socket.onAny(onEvent);
   }
-  function emit(name, data) { if (ws && ws.readyState === 1) ws.send("42/agent," + JSON.stringify([name, data])); }
+  // The hub ended or refused this console's namespace (logout elsewhere, password changed,
+  // disabled, expired): still signed in, join again; otherwise the login form.
+  function rejoin() {
+    var current = socket;
+    api("GET", "/me").then(function () { if (socket === current) current.connect(); })
+      .catch(function () { showLogin(t("session_ended")); });
+  }
+  function emit(name, data) { if (socket && socket.connected) socket.emit(name, data); }
   function setLinked(up) {
     var back = up && !linked && linkedOnce;
     linked = up;
@@ -360,7 +364,7 @@
   }
   function showLogin(problem) {
     me = null; csrf = null; view = null;
-    if (ws) { ws.onclose = null; ws.close(); ws = null; }
+    if (socket) { socket.off(); socket.offAny(); socket.disconnect(); socket = null; }
     // Nothing of the last analyst stays on the page: the bar, their name, their chats, the notices.
     document.querySelector(".top").hidden = true;
     document.querySelector(".me").textContent = "";

@@ -7,7 +7,10 @@
  * a reconnect the widget asks the hub for what it missed. When someone logs in
  * on a page that had an anonymous conversation, the hub asks (`resume_offer`)
  * whether to carry it on: two buttons, answered with `resume_answer`. No framework: it
- * speaks the socket.io v5 / engine.io v4 wire protocol over a plain WebSocket.
+ * talks to the hub through the official socket.io client, which it loads from the hub
+ * (/static/vendor/socket.io/, a <script> of its own that leaves the page's `io` alone),
+ * WebSocket first and long-polling where a proxy blocks WebSockets; the client
+ * reconnects by itself, and each connection asks for the session again.
  * Files (the paperclip, dropped on the panel, or an image pasted into the box) go
  * over HTTP to /api/attachments with the conversation's upload token from
  * `session_info`; the hub judges them and shows them back as the customer's message.
@@ -29,7 +32,7 @@
   var sessionId = localStorage.getItem(KEY);
   var lastId = 0;
   var pending = {}; // message_id -> {text, title}, until the hub confirms it stored it
-  var ws = null, connected = false, retry = 0, typingTimer = null, typedAt = 0;
+  var socket = null, confirmed = false, typingTimer = null, typedAt = 0;
   var upload = null; // {conversation, token, max, tooLarge} from session_info
 
   // ---- DOM -----------------------------------------------------------------
@@ -240,55 +243,95 @@
     log.scrollTop = log.scrollHeight;
   }
 
-  // ---- socket.io over WebSocket ------------------------------------------
-  function emit(event, data) { if (ws && connected) ws.send("42" + JSON.stringify([event, data])); }
+  // ---- socket.io -------------------------------------------------------------
+  // The portal's page is not ours. The client comes in a <script> of its own, and
+  // whatever `io` the page had (its own socket.io, or none) is put back once ours is
+  // taken; on a page with an AMD loader (RequireJS), the client's UMD build would hand
+  // itself to `define` instead, so while it runs `define` takes it for the widget.
+  function loadClient(ready) {
+    var tag = document.createElement("script");
+    var had = Object.prototype.hasOwnProperty.call(window, "io"), theirs = window.io;
+    var amd = typeof window.define === "function" && window.define.amd ? window.define : null;
+    var ours = null;
+    function taking(factory) {
+      if (document.currentScript === tag && typeof factory === "function") { ours = factory(); return undefined; }
+      return amd.apply(this, arguments);
+    }
+    function restore() {
+      if (had) window.io = theirs; else delete window.io;
+      if (amd && window.define === taking) window.define = amd;
+    }
+    if (amd) { taking.amd = amd.amd; window.define = taking; }
+    tag.src = hub + "/static/vendor/socket.io/socket.io.min.js";
+    tag.async = true;
+    tag.onload = function () { var io = ours || window.io; restore(); tag.remove(); ready(io); };
+    // The hub is down as the page opens: say so, and try again as a reconnect would.
+    tag.onerror = function () {
+      restore(); tag.remove(); statusLine.textContent = T.offline;
+      setTimeout(function () { loadClient(ready); }, 5000);
+    };
+    document.head.appendChild(tag);
+  }
 
-  function connect() {
-    ws = new WebSocket(hub.replace(/^http/, "ws") + "/socket.io/?EIO=4&transport=websocket");
-    ws.onmessage = function (m) {
-      var d = m.data;
-      if (d === "2") { ws.send("3"); return; }          // engine.io ping -> pong
-      if (d[0] === "0") { ws.send("40"); return; }      // engine.io open -> socket.io connect
-      if (d.slice(0, 2) === "40") {                      // connected to the namespace
-        connected = true; retry = 0; statusLine.textContent = "";
-        emit("session_request", { session_id: sessionId, token: token, language: lang });
-        return;
-      }
-      if (d.slice(0, 2) !== "42") return;
-      var packet = JSON.parse(d.slice(2)), event = packet[0], data = packet[1];
-      if (event === "session_confirm") {
-        var fresh = sessionId !== data;
-        sessionId = data; localStorage.setItem(KEY, data);
-        if (fresh) { log.innerHTML = ""; lastId = 0; }
-        emit("sync", { after: lastId });
-      } else if (event === "session_info") {
-        root.setAttribute("data-conversation", data.conversation_id || "");
-        upload = data.upload_token ? { conversation: data.conversation_id, token: data.upload_token, max: data.upload_max_bytes, tooLarge: data.upload_too_large || "" } : null;
-      } else if (event === "resume_offer") {
-        offer(data);
-      } else if (event === "history") {
-        data.forEach(function (item) { delete pending[(item.metadata || {}).client_message_id]; show(item); });
-        Object.keys(pending).forEach(function (id) { utter(id, pending[id]); });
-      } else if (event === "user_stored") {
-        delete pending[(data.metadata || {}).client_message_id];
-        show(data);
-        // An analyst answers when they answer; only Carolina gets a typing indicator.
-        // A file gets no reply (replies: 0).
-        if ((data.metadata || {}).to !== "analyst" && (data.metadata || {}).replies !== 0) typing(true);
-      } else if (event === "bot_uttered") {
-        typing(false); show(data);
-      } else if (event === "agent_typing") {
-        statusLine.textContent = T.agentTyping.replace("{name}", data.name || "");
-        clearTimeout(typingTimer);
-        typingTimer = setTimeout(function () { statusLine.textContent = ""; }, 3000);
-      } else if (event === "queue_position") {
-        statusLine.textContent = T.position.replace("{n}", data.position);
-      }
-    };
-    ws.onclose = function () {
-      connected = false; statusLine.textContent = T.offline;
-      setTimeout(connect, Math.min(10000, 500 * Math.pow(2, retry++)));
-    };
+  // Only while connected: the client would otherwise queue an event and send it on the
+  // next connection before session_request; what matters is resent from `pending`.
+  function emit(event, data) { if (socket && socket.connected) socket.emit(event, data); }
+
+  var handlers = {
+    session_confirm: function (data) {
+      var fresh = sessionId !== data;
+      confirmed = true;
+      sessionId = data; localStorage.setItem(KEY, data);
+      if (fresh) { log.innerHTML = ""; lastId = 0; }
+      emit("sync", { after: lastId });
+    },
+    session_info: function (data) {
+      root.setAttribute("data-conversation", data.conversation_id || "");
+      upload = data.upload_token ? { conversation: data.conversation_id, token: data.upload_token, max: data.upload_max_bytes, tooLarge: data.upload_too_large || "" } : null;
+    },
+    resume_offer: offer,
+    history: function (data) {
+      data.forEach(function (item) { delete pending[(item.metadata || {}).client_message_id]; show(item); });
+      Object.keys(pending).forEach(function (id) { utter(id, pending[id]); });
+    },
+    user_stored: function (data) {
+      delete pending[(data.metadata || {}).client_message_id];
+      show(data);
+      // An analyst answers when they answer; only Carolina gets a typing indicator.
+      // A file gets no reply (replies: 0).
+      if ((data.metadata || {}).to !== "analyst" && (data.metadata || {}).replies !== 0) typing(true);
+    },
+    bot_uttered: function (data) { typing(false); show(data); },
+    agent_typing: function (data) {
+      statusLine.textContent = T.agentTyping.replace("{name}", data.name || "");
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(function () { statusLine.textContent = ""; }, 3000);
+    },
+    queue_position: function (data) { statusLine.textContent = T.position.replace("{n}", data.position); }
+  };
+
+  function connect(io) {
+    socket = io(hub, {
+      path: "/socket.io",
+      // WebSocket first. A proxy that refuses it makes the attempt fail, and one that
+      // holds it makes it time out; either way the next attempts start with
+      // long-polling, which moves up to a WebSocket whenever one gets through.
+      transports: ["websocket", "polling"],
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 10000
+    });
+    // Every connection, the first and each after a drop, asks for the session again:
+    // the hub answers with session_confirm, and the widget then asks for what it missed.
+    socket.on("connect", function () {
+      statusLine.textContent = ""; confirmed = false;
+      emit("session_request", { session_id: sessionId, token: token, language: lang });
+    });
+    socket.on("connect_error", function () {
+      statusLine.textContent = T.offline;
+      socket.io.opts.transports = ["polling", "websocket"];
+    });
+    socket.on("disconnect", function () { statusLine.textContent = T.offline; confirmed = false; });
+    Object.keys(handlers).forEach(function (event) { socket.on(event, handlers[event]); });
   }
 
   function newId() {
@@ -301,7 +344,11 @@
     pending[id] = { text: text, title: label };
     utter(id, pending[id]);
   }
+  // Not before the hub has confirmed the session on this connection (it would answer
+  // "bad request": no conversation yet); until then the message waits in `pending`,
+  // which the history that follows the confirmation sends.
   function utter(id, item) {
+    if (!confirmed) return;
     var data = { message: item.text, message_id: id, session_id: sessionId, customData: { language: lang } };
     if (item.title) data.title = item.title;
     emit("user_uttered", data);
@@ -321,5 +368,5 @@
   input.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
   });
-  connect();
+  loadClient(connect);
 })();

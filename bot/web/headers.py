@@ -19,6 +19,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
+        # The socket.io client: its long-polling is 'self'; its WebSocket is named apart,
+        # since browsers before CSP 3 (older Safari) do not count ws:/wss: as 'self'.
         "connect-src 'self' ws: wss:",
         "object-src 'none'",
         "base-uri 'none'",

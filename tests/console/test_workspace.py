@@ -45,7 +45,8 @@ browser = test_hub_browser.browser
 NOTE = "Cliente Cloud: ambiente hospedado, ver o log do servidor"
 
 # Before the console's script: every WebSocket the page opens is kept, and while
-# window.__hold is set a new one goes to a closed port (the network is down).
+# window.__hold is set a new one goes to a closed port (the network is down), and so
+# does the socket.io client's long-polling, its fallback when WebSockets fail.
 HOLDABLE_SOCKETS = """
 window.__hold = false; window.__sockets = [];
 (function () {
@@ -57,6 +58,12 @@ window.__hold = false; window.__sockets = [];
   }
   Held.prototype = Real.prototype;
   window.WebSocket = Held;
+  var open = XMLHttpRequest.prototype.open;
+  XMLHttpRequest.prototype.open = function (method, url) {
+    var args = Array.prototype.slice.call(arguments);
+    if (window.__hold) args[1] = String(url).replace(/\\/\\/[^/]+/, "//127.0.0.1:9");
+    return open.apply(this, args);
+  };
 })();
 """
 # And every browser notification the page shows is noted in window.__notified, every beep counted.
