@@ -25,13 +25,18 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export RASA_TELEMETRY_ENABLED ?= false
 
-.PHONY: help setup run test train validate kb lint lock clean bench audit
+.PHONY: help setup run test train validate kb lint lock clean bench audit cluster
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 run: $(MODEL) ## set up, train if needed, start Rasa, the action server and the hub (Ctrl-C stops all)
 	$(HUB_VENV)/bin/honcho start
+
+# Cluster mode on one machine (docs/scaling.md): PostgreSQL and Redis running
+# locally, HAProxy installed (Debian: apt-get install haproxy).
+cluster: $(MODEL) ## two hubs behind HAProxy, two Rasa servers, the action server, on PostgreSQL and Redis
+	scripts/cluster.sh
 
 # pytest runs in the hub's environment; tests/assistant, which imports Rasa and
 # the actions in process, runs in the assistant's, started by tests/test_assistant.py

@@ -8,6 +8,7 @@ python -m bench answers [--rasa-url URL] [--split test|dev] [--quick]
 python -m bench conversations [--hub-url URL --rasa-url URL] [--lang pt] [--only NAME] [--label before|after] [-v]
 python -m bench privacy [--quick] [--repeat 200]
 python -m bench reports [--database-url URL] [--conversations 100000] [--quick]     (not in `all`: several minutes)
+python -m bench cluster [--levels 50,200] [--quick]     (not in `all`: needs PostgreSQL, Redis and HAProxy)
 python -m bench all [--skip-nlu] [--skip-soak] [--skip-faults] [--report-only]     (also `make bench`)"""
 
 from __future__ import annotations
@@ -43,11 +44,11 @@ def main(argv: list) -> int:
         from bench.nlu import main as nlu_main
 
         return nlu_main(argv[1:])
-    if argv[0] in ("answers", "conversations", "coldstart", "soak", "faults", "privacy", "reports", "all"):
+    if argv[0] in ("answers", "conversations", "coldstart", "soak", "faults", "privacy", "reports", "cluster", "all"):
         from importlib import import_module
 
         return import_module(f"bench.{argv[0]}").main(argv[1:])
-    names = "kb, answers, conversations, load, nlu, coldstart, soak, faults, privacy, reports, all"
+    names = "kb, answers, conversations, load, nlu, coldstart, soak, faults, privacy, reports, cluster, all"
     print(f"unknown benchmark {argv[0]!r}; try: {names}", file=sys.stderr)
     return 2
 

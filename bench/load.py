@@ -19,6 +19,7 @@ import asyncio
 import concurrent.futures
 import json
 import queue
+import socket
 import statistics
 import time
 import uuid
@@ -87,12 +88,19 @@ def summary(latencies: List[float], errors: int, seconds: float) -> Dict[str, An
     }
 
 
-def widget_customer(hub_url: str, origin: str, lang: str, script: List[str], latencies: List[float]) -> int:
-    """One conversation over socket.io (in its own thread); returns the number of failed messages."""
+def widget_customer(
+    hub_url: str, origin: str, lang: str, script: List[str], latencies: List[float], address: Optional[str] = None
+) -> int:
+    """One conversation over socket.io (in its own thread); returns the number of failed messages.
+    `address`: the loopback address it comes from (bench/cluster.py: HAProxy picks a hub by it)."""
     replies: queue.Queue = queue.Queue()
     confirmed: queue.Queue = queue.Queue()
     # websocket-client sends its own Origin header: set it rather than add a second one.
-    client = socketio.Client(reconnection=False, websocket_extra_options={"origin": origin})
+    options: Dict[str, Any] = {"origin": origin}
+    if address:
+        url = urlparse(hub_url)
+        options["socket"] = socket.create_connection((url.hostname, url.port), timeout=20, source_address=(address, 0))
+    client = socketio.Client(reconnection=False, websocket_extra_options=options)
     client.on("session_confirm", confirmed.put)
     client.on("bot_uttered", replies.put)
     errors = 0

@@ -1,8 +1,11 @@
 """The hub's command line: `python -m bot <command>` (the knowledge base has its
 own, `python -m common.kb`).
 
-serve               run the hub (upgrades the schema first)
-db upgrade          upgrade the schema to the latest migration
+serve               run the hub (upgrades the schema first); refused when another
+                    hub serves the same SQLite file, and in cluster mode without
+                    CAROLINA_ACTIONS_TOKEN or SMTP_URL (bot/start_checks.py)
+db upgrade          upgrade the schema to the latest migration (cluster mode's
+                    release step; hubs starting at once upgrade one at a time)
 
 agents create ...   add an analyst (--role supervisor for one who also reads the
                     reports, --admin or --role admin for an administrator); the
@@ -122,26 +125,43 @@ def main(argv: List[str] | None = None) -> int:
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         settings = Settings.from_env()
-        upgrade(settings.database_url)
         if args.command == "db":
+            upgrade(settings.database_url)
             return 0
+        import os
+
         from aiohttp import web
 
         from bot.app import create_app
+        from bot.start_checks import StartRefused, check_start
         from bot.web.access_log import AccessLogger
+
+        try:
+            # Held until the process ends: no second hub on this SQLite file meanwhile.
+            sole_hub = check_start(settings, os.environ)
+        except StartRefused as refusal:
+            print(f"error: {refusal}", file=sys.stderr)
+            return 2
+        # Several hubs starting at once on PostgreSQL: one upgrades, the others
+        # wait for it (bot/db/migrate.py); `python -m bot db upgrade` is the release step.
+        upgrade(settings.database_url)
 
         # A connection that had a WebSocket on it keeps aiohttp's shutdown waiting
         # for its whole timeout (60 s by default) even after the socket closed;
         # requests in flight get SHUTDOWN_SECONDS (messages are stored before they
         # are forwarded, and the widget resyncs, so a cut-off reply is not lost).
         # The access log hashes the ids in paths (bot/web/access_log.py).
-        web.run_app(
-            create_app(settings),
-            host=settings.host,
-            port=settings.port,
-            shutdown_timeout=SHUTDOWN_SECONDS,
-            access_log_class=AccessLogger,
-        )
+        try:
+            web.run_app(
+                create_app(settings),
+                host=settings.host,
+                port=settings.port,
+                shutdown_timeout=SHUTDOWN_SECONDS,
+                access_log_class=AccessLogger,
+            )
+        finally:
+            if sole_hub is not None:
+                sole_hub.close()
         return 0
     return 1
 

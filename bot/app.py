@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -13,15 +14,18 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from bot import keys
+from bot.adapters import redis_store
+from bot.adapters.locks import conversation_locks
 from bot.adapters.login_throttle import LoginThrottle
 from bot.adapters.rasa_client import Gate, RasaClient
-from bot.adapters.ratelimit import SocketGate
+from bot.adapters.ratelimit import SocketGate, hub_limits
 from bot.db.models import Agent
 from bot.db.session import make_engine, make_sessions
 from bot.domain import agents, reports
 from bot.domain.live_chat import LiveChat
 from bot.realtime import agents as agent_sockets
-from bot.realtime import inbound_server, retention_job, ticket_job, timers, widget
+from bot.realtime import inbound_server, retention_job, ticket_job, widget
+from bot.realtime.jobs import JobLoop
 from bot.realtime.mail_job import MailJob
 from bot.realtime.notifier import SocketNotifier
 from bot.realtime.presence import Presence
@@ -74,22 +78,18 @@ async def first_admin(app: web.Application) -> None:
 
 
 async def live(app: web.Application) -> AsyncIterator[None]:
-    """Live chat's timers and the closed-queue check run as long as the hub does;
-    at start, the answers a crash left owed are caught up."""
+    """Live chat and who is connected; at start, the answers a crash left owed are caught up."""
     settings = app[keys.SETTINGS]
-    presence = Presence(app[keys.SIO], settings)
+    # Alone on its database (not cluster mode), a starting hub may take back every claim a dead run left.
+    jobs = JobLoop(app[keys.SESSIONS], settings.hub_id, release_every_hub=not settings.cluster)
+    presence = Presence(app[keys.SIO], app[keys.SESSIONS], settings, jobs)
     chat = LiveChat(app[keys.SESSIONS], settings, SocketNotifier(app[keys.SIO], presence))
     presence.bind(chat)
-    app[keys.LIVE], app[keys.PRESENCE] = chat, presence
-    await presence.recover(app[keys.SESSIONS])
-    sweeper = asyncio.ensure_future(
-        timers.every(settings.queue_check_seconds, chat.sweep_closed_queues, "Checking for closed queues")
-    )
+    app[keys.LIVE], app[keys.PRESENCE], app[keys.JOBS] = chat, presence, jobs
+    await presence.start()
     catch_up = asyncio.ensure_future(widget.answer_unanswered(app))
     yield
     catch_up.cancel()
-    sweeper.cancel()
-    presence.stop()
 
 
 async def mail(app: web.Application) -> AsyncIterator[None]:
@@ -102,23 +102,21 @@ async def mail(app: web.Application) -> AsyncIterator[None]:
     await asyncio.gather(task, return_exceptions=True)
 
 
-async def ticket_deadlines(app: web.Application) -> AsyncIterator[None]:
-    """The ticket job moves tickets past their deadlines and warns the day before
-    (every CAROLINA_TICKET_CHECK_SECONDS; 0 turns it off)."""
-    job = ticket_job.run(app[keys.SIO], app[keys.SESSIONS], app[keys.SETTINGS], app[keys.MAIL])
-    task = asyncio.ensure_future(job)
+async def periodic_jobs(app: web.Application) -> AsyncIterator[None]:
+    """The job loop (bot/realtime/jobs.py), with the periodic jobs each run by one hub
+    of several (a period of 0 turns one off): the closed-queue check, the analysts'
+    session check, the ticket job (moves tickets past their deadlines, warns the day
+    before) and the retention purge, both also at start."""
+    settings, sessions, jobs = app[keys.SETTINGS], app[keys.SESSIONS], app[keys.JOBS]
+    jobs.every("closed_queues", settings.queue_check_seconds, app[keys.LIVE].sweep_closed_queues)
+    jobs.every("sessions", settings.session_check_seconds, partial(agent_sockets.check_sessions, app))
+    tickets = partial(ticket_job.run_once, app[keys.SIO], sessions, settings, app[keys.MAIL])
+    jobs.every("tickets", settings.ticket_check_seconds, tickets, at_start=True)
+    retained = partial(retention_job.check, sessions, settings)
+    jobs.every("retention", settings.retention_check_hours * 3600, retained, at_start=True)
+    await jobs.start()
     yield
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
-
-
-async def retention(app: web.Application) -> AsyncIterator[None]:
-    """The purge of what outlived its retention period, at start and every CAROLINA_RETENTION_CHECK_HOURS."""
-    settings = app[keys.SETTINGS]
-    task = asyncio.ensure_future(retention_job.run(app[keys.SESSIONS], settings))
-    yield
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    await jobs.stop()
 
 
 # The knowledge-gap report's first grouping loads spaCy's lookup tables and the
@@ -149,13 +147,23 @@ async def http_client(app: web.Application) -> AsyncIterator[None]:
         settings = app[keys.SETTINGS]
         app[keys.RASA] = RasaClient(
             session,
-            settings.rasa_url,
+            settings.rasa_servers,
             settings.rasa_timeout,
             gate=Gate(settings.rasa_concurrency),
             token=settings.rasa_token,
             actions_secret=settings.actions_token,
         )
+        # Cluster mode: the conversation locks, rate limits and login delays in
+        # Redis, shared by every hub (bot/adapters/locks.py, ratelimit.py, login_throttle.py).
+        redis = redis_store.connect(settings)
+        namespace = redis_store.namespace(settings)
+        app[keys.LOCKS] = conversation_locks(settings, redis, namespace)
+        app[keys.LIMITS] = limits = hub_limits(redis, namespace)
+        app[keys.SOCKET_GATE] = SocketGate(limits, settings.ip_rate_per_minute, settings.ip_burst, FLOOD_PAUSE_SECONDS)
+        app[keys.LOGIN_THROTTLE] = LoginThrottle(redis=redis, prefix=namespace)
         yield
+        if redis is not None:
+            await redis.aclose()
 
 
 async def close_sockets(app: web.Application) -> None:
@@ -170,17 +178,13 @@ def create_app(settings: Settings) -> web.Application:
     # New sockets over the limit per address are refused first, before any other work.
     middlewares = [handshake_limit, *checks, audited, problems]
     app = web.Application(client_max_size=MAX_JSON_BYTES, middlewares=middlewares)
-    app[keys.SOCKET_GATE] = SocketGate(settings.ip_rate_per_minute, settings.ip_burst, FLOOD_PAUSE_SECONDS)
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = settings.clock
     app.cleanup_ctx.extend([database, http_client, live])
     app.cleanup_ctx.append(mail)
     # Customers' e-mail replies to tickets (nothing listens without CAROLINA_INBOUND_SMTP).
     app.cleanup_ctx.append(inbound_server.serve)
-    if settings.ticket_check_seconds > 0:
-        app.cleanup_ctx.append(ticket_deadlines)
-    if settings.retention_check_hours > 0:
-        app.cleanup_ctx.append(retention)
+    app.cleanup_ctx.append(periodic_jobs)
     app.cleanup_ctx.append(reports_warm)
     # CSP, X-Frame-Options and the like on every response, static files and errors too.
     headers.setup(app)
@@ -193,14 +197,18 @@ def create_app(settings: Settings) -> web.Application:
         max_http_buffer_size=64 * 1024,
         logger=settings.debug_socketio,
         engineio_logger=settings.debug_socketio,
+        # Cluster mode: emits to a room reach its sockets on every hub.
+        client_manager=socketio.AsyncRedisManager(
+            settings.redis_url, channel=f"{redis_store.namespace(settings)}socketio"
+        )
+        if settings.redis_url
+        else None,
     )
     sio.attach(app, socketio_path="socket.io")
     app[keys.SIO] = sio
     app.on_shutdown.append(close_sockets)
     widget.attach(app, sio)
     agent_sockets.attach(app, sio)
-    app.cleanup_ctx.append(agent_sockets.session_check)
-    app[keys.LOGIN_THROTTLE] = LoginThrottle()
     app.add_routes(api.routes)
     app.add_routes(tickets_api.routes)
     app.add_routes(attachments_api.routes)

@@ -1,4 +1,12 @@
-"""Schema upgrades with Alembic: `python -m bot db upgrade` (also run by `serve`)."""
+"""Schema upgrades with Alembic: `python -m bot db upgrade` (also run by `serve`).
+
+Several hubs starting at once on one PostgreSQL database (cluster mode) would
+each run the same migrations and trip over each other's tables. The upgrade
+takes a PostgreSQL advisory lock first, inside its transaction
+(bot/db/migrations/env.py calls `lock_migrations`): the other hubs wait there
+and then find the schema already at head. `python -m bot db upgrade` as a
+release step before the hubs start remains the plain way; the lock makes
+forgetting it harmless."""
 
 from __future__ import annotations
 
@@ -6,10 +14,22 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 from common.private_files import private_file
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# The advisory lock's key: any fixed number no other lock of the database uses
+# ("carolina" as eight bytes would not fit a bigint's sign; these are its first seven).
+MIGRATION_LOCK_KEY = int.from_bytes(b"carolin", "big")
+
+
+def lock_migrations(connection: Connection) -> None:
+    """Waits for any other hub's upgrade of this database to end (PostgreSQL;
+    SQLite serves one hub, bot/start_checks.py). Released with the transaction."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
 
 
 def alembic_config(database_url: str) -> Config:

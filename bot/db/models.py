@@ -363,3 +363,40 @@ class CannedReply(Base):
     text: Mapped[str] = mapped_column(Text, nullable=False)
     agent_id: Mapped[Optional[int]] = mapped_column(Integer, ForeignKey("agents.id"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class Deadline(Base):
+    """Timed work, stored so that it outlives the hub that scheduled it and
+    fires on one hub of several (bot/domain/deadlines.py; the job loop of
+    bot/realtime/jobs.py claims the due ones). One table rather than a column on
+    each row it concerns: a customer's abandon is per conversation, an analyst's
+    grace per agent, and the periodic jobs ("job", their name) belong to no row;
+    one claim query serves them all. Times are the real time, in UTC."""
+
+    __tablename__ = "deadlines"
+    # Scheduling a subject's deadline again replaces it.
+    __table_args__ = (UniqueConstraint("kind", "subject"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    subject: Mapped[str] = mapped_column(String(64), nullable=False)
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
+    # The hub running it, until when: a hub that dies mid-way leaves it to another after that.
+    claimed_by: Mapped[Optional[str]] = mapped_column(String(100))
+    claimed_until: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+
+class Connection(Base):
+    """A socket open on some hub (bot/domain/connections.py): a customer's widget
+    in a conversation, or an analyst's console. Each hub refreshes `seen_at` of
+    its own sockets; a row nobody refreshed for a while is a dead hub's."""
+
+    __tablename__ = "connections"
+    __table_args__ = (Index("ix_connections_kind_subject", "kind", "subject"),)
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hub_id: Mapped[str] = mapped_column(String(100), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)  # customer | agent
+    # The conversation id (customer) or the agent id (agent).
+    subject: Mapped[str] = mapped_column(String(64), nullable=False)
+    # An analyst's console session (its token hash): logging out drops its sockets on every hub.
+    agent_session: Mapped[Optional[str]] = mapped_column(String(64), index=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -169,7 +169,7 @@ async def login(
     address; the caller commits even when this raises."""
     email, password = normal_email(email), str(password or "")
     throttle = throttle or LoginThrottle()
-    wait = throttle.attempt(email, address)
+    wait = await throttle.attempt(email, address)
     if wait:
         await audit.record(session, "login_throttled", email, actor="anonymous", ip=address, detail={"wait": wait})
         raise Throttled(wait)
@@ -178,7 +178,7 @@ async def login(
     if agent is None or not right or agent.disabled_at is not None:
         await audit.record(session, "login_failed", email, actor="anonymous", ip=address)
         raise bad_credentials()
-    throttle.succeeded(email, address)
+    await throttle.succeeded(email, address)
     if _hasher.check_needs_rehash(agent.password_hash):
         agent.password_hash = await hash_password(password)
     token, csrf = await _new_session(session, agent, when)
@@ -280,12 +280,12 @@ async def change_password(
     if len(new or "") < MIN_PASSWORD:
         raise DomainError(422, "invalid", f"the password needs at least {MIN_PASSWORD} characters")
     throttle = throttle or LoginThrottle()
-    wait = throttle.attempt(agent.email, address)
+    wait = await throttle.attempt(agent.email, address)
     if wait:
         raise Throttled(wait)
     if not await password_matches(agent.password_hash, str(old or "")):
         raise bad_credentials()
-    throttle.succeeded(agent.email, address)
+    await throttle.succeeded(agent.email, address)
     agent.password_hash = await hash_password(str(new or ""))
     await _end_sessions(session, agent.id, keep=current.token_hash)
 

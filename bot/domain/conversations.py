@@ -11,20 +11,19 @@ line with the cause; a resent message whose answer was lost is asked again.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
-import weakref
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from bot.adapters.locks import ConversationLocks, LockUnavailable
 from bot.adapters.rasa_client import RasaBusy, RasaClient, RasaReply, RasaUnavailable, Understood
 from bot.db import queries
-from bot.db.models import Contact, Conversation, Message
+from bot.db.models import Contact, Conversation, Message, utc
 from bot.db.session import session_clock
 from bot.domain import handoffs, redaction, report_events
 from bot.domain.identity import Identity
@@ -176,16 +175,12 @@ async def note_report(
     await report_events.record(session, fields.pop("kind"), conversation_id=conversation_id, **fields)
 
 
-# One lock per conversation: two messages of one customer are handled in order.
-_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-
-
-def _lock(conversation_id: str) -> asyncio.Lock:
-    lock = _locks.get(conversation_id)
-    if lock is None:
-        lock = asyncio.Lock()
-        _locks[conversation_id] = lock
-    return lock
+# A conversation's turns go one at a time (bot/adapters/locks.py). The hub passes
+# its own locks (in Redis too in cluster mode): a parameter, not a module setting,
+# so two hubs in one process (the tests') keep theirs apart and the domain never
+# knows which backend holds them. A caller that is the only hub (a test, a tool)
+# may leave them out: these in-process ones are then shared by all such calls.
+_process_locks = ConversationLocks()
 
 
 async def handle_customer_message(
@@ -197,28 +192,48 @@ async def handle_customer_message(
     client_message_id: Any = None,
     metadata: Optional[Dict[str, Any]] = None,
     title: Any = None,
+    *,
+    locks: ConversationLocks = _process_locks,
 ) -> Outcome:
     """`title`: the button the widget says the customer clicked (bot/static/widget.js)."""
     text = clean_text(raw_text, settings.max_message_chars)
     client_message_id = clean_message_id(client_message_id)
-    async with _lock(conversation_id):
-        try:
-            stored = await store_customer_message(sessions, conversation_id, text, client_message_id, metadata, title)
-        except SQLAlchemyError as error:
-            logger.error("Could not store a customer message of conversation %s: %s", short_id(conversation_id), error)
-            raise InputError("not_stored") from error
-        if isinstance(stored, Outcome):
-            return stored
-        customer, language, destination, notices = stored
+    try:
+        async with locks.hold(conversation_id):
+            return await take_turn(sessions, rasa, conversation_id, text, client_message_id, metadata, title)
+    except LockUnavailable as error:
+        # Not stored yet: the customer is asked to send it again (the widget resends it by itself).
+        logger.warning("Conversation %s stayed locked too long: a message was refused", short_id(conversation_id))
+        raise InputError("not_stored") from error
 
-        if destination == "analyst":
-            # bot/realtime/live_chat.py passes it on to the analyst; Carolina stays out of it.
-            return Outcome(customer, notices, destination="analyst")
 
-        meta = dict(metadata or {})
-        if language and "language" not in meta:
-            meta["language"] = language
-        return Outcome(customer, notices + await ask_carolina(sessions, rasa, customer, language, meta))
+async def take_turn(
+    sessions: async_sessionmaker,
+    rasa: RasaClient,
+    conversation_id: str,
+    text: str,
+    client_message_id: Optional[str],
+    metadata: Optional[Dict[str, Any]],
+    title: Any,
+) -> Outcome:
+    """A customer message's turn, with the conversation's lock held."""
+    try:
+        stored = await store_customer_message(sessions, conversation_id, text, client_message_id, metadata, title)
+    except SQLAlchemyError as error:
+        logger.error("Could not store a customer message of conversation %s: %s", short_id(conversation_id), error)
+        raise InputError("not_stored") from error
+    if isinstance(stored, Outcome):
+        return stored
+    customer, language, destination, notices = stored
+
+    if destination == "analyst":
+        # bot/realtime/live_chat.py passes it on to the analyst; Carolina stays out of it.
+        return Outcome(customer, notices, destination="analyst")
+
+    meta = dict(metadata or {})
+    if language and "language" not in meta:
+        meta["language"] = language
+    return Outcome(customer, notices + await ask_carolina(sessions, rasa, customer, language, meta))
 
 
 async def store_customer_message(
@@ -423,30 +438,59 @@ def identity_of(contact: Contact) -> Identity:
 UNANSWERED_WINDOW = timedelta(minutes=15)
 
 
-async def answer_unanswered(sessions: async_sessionmaker, rasa: RasaClient) -> Dict[str, List[Message]]:
-    """After a crash: the customer messages the hub stored but stopped before
+async def answer_unanswered(
+    sessions: async_sessionmaker,
+    rasa: RasaClient,
+    *,
+    locks: ConversationLocks = _process_locks,
+    min_age: timedelta = timedelta(0),
+) -> Dict[str, List[Message]]:
+    """After a crash: the customer messages a hub stored but stopped before
     storing Carolina's answer to (the last message of a conversation still with
     her) are asked again, so every customer gets an answer or the apology. Rasa
     may so see a message twice; a reply that never arrives is the worse fault.
-    Returns the new replies by conversation, for the caller to send."""
+    Returns the new replies by conversation, for the caller to send.
+
+    Each message is claimed under its conversation's lock, and looked at again
+    once it is held: a hub still answering it holds the lock until its reply is
+    stored, so the message is skipped as answered; a dead hub's lock lapses with
+    its lease (bot/adapters/locks.py), and then the message is this caller's.
+    `min_age` leaves alone the messages too recent to be anyone's leftover (the
+    periodic pass of cluster mode: a live hub is most likely still on them)."""
     async with sessions() as session:
-        waiting = await queries.unanswered_customer_messages(session, session_clock(session).now() - UNANSWERED_WINDOW)
+        now = session_clock(session).now()
+        waiting = await queries.unanswered_customer_messages(session, now - UNANSWERED_WINDOW)
     answered: Dict[str, List[Message]] = {}
     for message_id, conversation_id in waiting:
-        async with _lock(conversation_id):
-            async with sessions() as session:
-                customer = await session.get_one(Message, message_id)
-                conversation = await session.get_one(Conversation, conversation_id)
-                contact = await session.get(Contact, conversation.contact_id) if conversation.contact_id else None
-                if (
-                    await queries.replies_after(session, customer)
-                    or route(conversation) != "bot"
-                    or not for_carolina(customer)
-                ):
-                    continue  # answered meanwhile, or it was (or is now) an analyst's
-            language = conversation.language or (contact.language if contact else None)
-            metadata = identity_of(contact).as_metadata() if contact else {}
-            if language:
-                metadata["language"] = language
-            answered[conversation_id] = await ask_carolina(sessions, rasa, customer, language, metadata)
+        try:
+            async with locks.hold(conversation_id):
+                replies = await answer_if_unanswered(sessions, rasa, message_id, conversation_id, now - min_age)
+        except LockUnavailable:
+            logger.info("Conversation %s stayed locked: its message is left for later", short_id(conversation_id))
+            continue
+        if replies is not None:
+            answered[conversation_id] = replies
     return answered
+
+
+async def answer_if_unanswered(
+    sessions: async_sessionmaker, rasa: RasaClient, message_id: int, conversation_id: str, stored_before: datetime
+) -> Optional[List[Message]]:
+    """Carolina's answer to a customer message still without one (the caller
+    holds the conversation's lock); None when it needs none from her now."""
+    async with sessions() as session:
+        customer = await session.get_one(Message, message_id)
+        conversation = await session.get_one(Conversation, conversation_id)
+        contact = await session.get(Contact, conversation.contact_id) if conversation.contact_id else None
+        if (
+            utc(customer.created_at) > utc(stored_before)
+            or await queries.replies_after(session, customer)
+            or route(conversation) != "bot"
+            or not for_carolina(customer)
+        ):
+            return None  # too recent, answered meanwhile, or it was (or is now) an analyst's
+    language = conversation.language or (contact.language if contact else None)
+    metadata = identity_of(contact).as_metadata() if contact else {}
+    if language:
+        metadata["language"] = language
+    return await ask_carolina(sessions, rasa, customer, language, metadata)

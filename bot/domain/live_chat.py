@@ -2,7 +2,8 @@
 record (bot/domain/handoffs.py) in one transaction, then tells whoever is
 concerned through a `Notifier`. The realtime layer implements the notifier over
 socket.io (bot/realtime/notifier.py) and decides when a timer fires
-(bot/realtime/presence.py); nothing here knows sockets, rooms or timers."""
+(bot/realtime/presence.py, bot/realtime/jobs.py); nothing here knows sockets,
+rooms or deadlines."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Optional
+from typing import Awaitable, Callable, Optional
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -68,7 +68,7 @@ async def start(
     language: Optional[str],
     now: datetime,
     days: float,
-    may_create: Callable[[], bool],
+    may_create: Callable[[], Awaitable[bool]],
 ) -> Optional[Start]:
     """The conversation a `session_request` gets: the one its token resumes, or
     a new one; None when a new one is needed and `may_create` says no."""
@@ -81,7 +81,7 @@ async def start(
     if found is not None and found.contact_id is None and contact_id is not None:
         # Logged in on the page of an anonymous conversation: ask, if there is anything to carry on.
         offer = found.id if await queries.has_messages(session, found.id) else None
-    if not may_create():
+    if not await may_create():
         return None
     conversation = await queries.create_conversation(session, contact_id, language)
     return Start(conversation.id, issue(conversation, now, days), resumed=False, offer=offer)

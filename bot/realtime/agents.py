@@ -1,19 +1,19 @@
 """The analysts' socket.io namespace (`/agent`): a console connects with its
 session (the `auth` token or the console's cookie) from the hub's own pages,
 joins its queues' rooms and its chats' rooms, and says when the analyst is
-typing. A socket lives only as long as its session: it is in a room of its
-session and one of its analyst, so logging out, a password change or reset
-and an administrator disabling the analyst drop it at once; an expired or
-ended session's sockets are dropped on their next event, and by a check every
-`session_check_seconds` for those that send none."""
+typing. A socket lives only as long as its session: its presence row names its
+session and its analyst (bot/domain/connections.py), so logging out, a password
+change or reset and an administrator disabling the analyst drop it at once,
+whichever hub it is on; an expired or ended session's sockets are dropped on
+their next event, and by a check every `session_check_seconds` for those that
+send none."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 from http.cookies import SimpleCookie
-from typing import Any, AsyncIterator, Dict, List, Optional
+from typing import Any, Dict, List, Optional
 from urllib.parse import urlsplit
 
 import socketio
@@ -22,9 +22,10 @@ from aiohttp import web
 from bot import keys
 from bot.adapters.clients import came_over_https
 from bot.db.models import utc
-from bot.domain import agents, handoffs
+from bot.domain import agents, connections, handoffs
+from bot.domain.deadlines import real_now
 from bot.domain.errors import DomainError
-from bot.realtime import rooms, timers
+from bot.realtime import rooms
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -61,48 +62,37 @@ def own_origin(environ: Dict[str, Any], settings: Settings) -> bool:
     return origin in own
 
 
-def participants(sio: socketio.AsyncServer, room: Optional[str]) -> List[str]:
-    """The sockets in a room of the namespace (None: every socket in it)."""
-    return [sid for sid, _ in sio.manager.get_participants(rooms.AGENTS, room)]
-
-
 async def drop(sio: socketio.AsyncServer, sids: List[str]) -> None:
+    """Disconnects these consoles; socket.io's Redis manager (cluster mode) forwards
+    a socket of another hub to its hub, and a socket already gone is no error."""
     for sid in sids:
         await sio.disconnect(sid, namespace=rooms.AGENTS)
 
 
-async def drop_session(sio: socketio.AsyncServer, token_hash: str) -> None:
-    """The session ended: its consoles hear nothing more."""
-    await drop(sio, participants(sio, rooms.agent_session(token_hash)))
+async def drop_session(app: web.Application, token_hash: str) -> None:
+    """The session ended: its consoles hear nothing more, on every hub."""
+    async with app[keys.SESSIONS]() as session:
+        sids = await connections.sockets_of_session(session, token_hash)
+    await drop(app[keys.SIO], sids)
 
 
-async def drop_agent(sio: socketio.AsyncServer, agent_id: int, keep: Optional[str] = None) -> None:
+async def drop_agent(app: web.Application, agent_id: int, keep: Optional[str] = None) -> None:
     """Every console of the analyst, but those of session `keep` (a token hash)."""
-    kept = set(participants(sio, rooms.agent_session(keep))) if keep else set()
-    await drop(sio, [sid for sid in participants(sio, rooms.agent(agent_id)) if sid not in kept])
+    async with app[keys.SESSIONS]() as session:
+        sids = await connections.sockets_of(session, connections.AGENT, str(agent_id), real_now())
+        kept = set(await connections.sockets_of_session(session, keep)) if keep else set()
+    await drop(app[keys.SIO], [sid for sid in sids if sid not in kept])
 
 
 async def check_sessions(app: web.Application) -> None:
-    """Drops the sockets whose session has expired or ended, or whose analyst is disabled."""
-    sio = app[keys.SIO]
-    sockets: Dict[str, str] = {}
-    for sid in participants(sio, None):
-        state = await sio.get_session(sid, namespace=rooms.AGENTS)
-        if state.get("session"):
-            sockets[sid] = state["session"]
-    if not sockets:
-        return
+    """Drops the consoles, on every hub, whose session has expired or ended, or whose analyst is disabled.
+    (A periodic job: one hub runs it for all.)"""
     async with app[keys.SESSIONS]() as session:
-        good = await agents.live_sessions(session, sockets.values(), app[keys.CLOCK].now())
-    await drop(sio, [sid for sid, hashed in sockets.items() if hashed not in good])
-
-
-async def session_check(app: web.Application) -> AsyncIterator[None]:
-    """Cleanup context: the periodic check, as long as the hub runs."""
-    every = app[keys.SETTINGS].session_check_seconds
-    check = asyncio.ensure_future(timers.every(every, lambda: check_sessions(app), "Checking analysts' sessions"))
-    yield
-    check.cancel()
+        sockets = await connections.agent_sockets(session, real_now())
+        if not sockets:
+            return
+        good = await agents.live_sessions(session, [hashed for _, hashed in sockets], app[keys.CLOCK].now())
+    await drop(app[keys.SIO], [sid for sid, hashed in sockets if hashed not in good])
 
 
 def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
@@ -136,9 +126,7 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
             "expires_at": utc(row.expires_at).isoformat(),
         }
         await sio.save_session(sid, state, namespace=rooms.AGENTS)
-        await sio.enter_room(sid, rooms.agent(agent.id), namespace=rooms.AGENTS)
-        await sio.enter_room(sid, rooms.agent_session(row.token_hash), namespace=rooms.AGENTS)
-        await app[keys.PRESENCE].agent_connected(agent, sid, held, queues)
+        await app[keys.PRESENCE].agent_connected(agent, sid, held, queues, row.token_hash)
 
     @sio.on("typing", namespace=rooms.AGENTS)
     async def typing(sid: str, data: Any = None) -> None:
@@ -163,4 +151,4 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
     async def disconnect(sid: str, *args: Any) -> None:
         state = await sio.get_session(sid, namespace=rooms.AGENTS)
         if state.get("agent_id"):
-            app[keys.PRESENCE].agent_disconnected(state["agent_id"], sid)
+            await app[keys.PRESENCE].agent_disconnected(state["agent_id"], sid)

@@ -1,7 +1,10 @@
 """The mail job: sends the queued e-mails (bot/domain/mail_queue.py) after the
 commit that queued them. It wakes when kicked (a ticket was just created), when
 the next retry is due, or every PERIOD seconds for mail queued elsewhere; a
-handler may also try its own mail at once (send_now) to tell its caller."""
+handler may also try its own mail at once (send_now) to tell its caller. Every
+hub runs it: each mail is claimed on its own row (mail_queue.claim_one, an
+UPDATE that only one hub's transaction gets to make), so two hubs never send
+one e-mail twice, unless one dies between sending it and recording it."""
 
 from __future__ import annotations
 

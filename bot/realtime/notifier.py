@@ -1,4 +1,5 @@
-"""The live chat's Notifier (bot/domain/live_chat.py) over socket.io."""
+"""The live chat's Notifier (bot/domain/live_chat.py) over socket.io. Rooms
+reach every hub's sockets when socket.io runs on the Redis manager (cluster mode)."""
 
 from __future__ import annotations
 
@@ -52,8 +53,13 @@ class SocketNotifier:
         )
 
     async def agent_joined(self, agent_id: int, conversation_id: str) -> None:
-        for sid in self.presence.agent_sockets(agent_id):
-            await self.sio.enter_room(sid, rooms.held(conversation_id), namespace=rooms.AGENTS)
+        """Each of the analyst's consoles joins the chat's room: those on another hub
+        through socket.io's Redis manager, which forwards the request to their hub."""
+        for sid in await self.presence.agent_sockets(agent_id):
+            try:
+                await self.sio.enter_room(sid, rooms.held(conversation_id), namespace=rooms.AGENTS)
+            except (KeyError, ValueError):  # a socket of this hub that closed since its row was read
+                pass
 
     async def agents_left(self, conversation_id: str) -> None:
         await self.sio.close_room(rooms.held(conversation_id), namespace=rooms.AGENTS)

@@ -19,18 +19,3 @@ def queue(name: str) -> str:
 
 def held(conversation_id: str) -> str:
     return f"conv:{conversation_id}"
-
-
-def agent(agent_id: int) -> str:
-    """Every console of one analyst (an administrator disables them, a password reset ends them)."""
-    return f"agent:{agent_id}"
-
-
-def agent_session(token_hash: str) -> str:
-    """The consoles of one session (logging out ends them)."""
-    return f"session:{token_hash}"
-
-
-def contact(contact_id: int) -> str:
-    """Every widget of one logged-in customer, in whichever conversation (news on their tickets)."""
-    return f"contact:{contact_id}"

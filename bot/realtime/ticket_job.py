@@ -1,12 +1,12 @@
 """The ticket job: every CAROLINA_TICKET_CHECK_SECONDS, moves the tickets whose
 deadline passed and sends the warnings due (bot/domain/ticket_status.run_due,
-by the hub's clock), then tells the customers who are in the widget. The
-deadlines are stored with the tickets, so with several hubs each runs this and
-every ticket still moves once; a hub that was down catches up when it starts."""
+by the hub's clock), then tells the customers who are in the widget. A periodic
+job of the job loop (bot/realtime/jobs.py): with several hubs one runs it per
+period; a hub that starts runs it at once, catching up what fell due while
+none ran."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, Dict, Optional
 
@@ -36,20 +36,3 @@ async def run_once(
             mail.kick()
     await ticket_news.deliver_quietly(sio, sessions, done["contacts"], now)
     return done
-
-
-async def run(
-    sio: socketio.AsyncServer,
-    sessions: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    mail: Optional[MailJob] = None,
-) -> None:
-    """Until cancelled: at start (what fell due while the hub was down), then every period."""
-    while True:
-        try:
-            await run_once(sio, sessions, settings, mail)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception("The ticket job failed; it tries again in %s s", settings.ticket_check_seconds)
-        await asyncio.sleep(settings.ticket_check_seconds)

@@ -1,6 +1,6 @@
 """Carolina's news about tickets in the customer's widget: the thread lines
 owed to a contact (bot/domain/ticket_news.py), said in each of their
-conversations open in this hub now, or in the conversation they start at their
+conversations open now (on any hub), or in the conversation they start at their
 next visit. Each news is stored as Carolina's message of that conversation
 (the widget's history and sync show it) before it is emitted."""
 
@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import queries
 from bot.db.models import Message
-from bot.domain import ticket_news
+from bot.domain import connections, ticket_news
+from bot.domain.deadlines import real_now
 
 # The module, not its names: the widget's handlers call deliver() in turn.
 from bot.realtime import rooms, widget  # isort: skip
@@ -23,17 +24,10 @@ from bot.realtime import rooms, widget  # isort: skip
 logger = logging.getLogger(__name__)
 
 
-async def connected(sio: socketio.AsyncServer, contact_id: int) -> List[str]:
-    """The conversations the contact has open in this hub (every socket joins its contact's room)."""
-    found: List[str] = []
-    for sid, _ in list(sio.manager.get_participants("/", rooms.contact(contact_id))):
-        try:
-            conversation_id = (await sio.get_session(sid)).get("conversation_id")
-        except KeyError:  # the socket went away meanwhile
-            continue
-        if conversation_id and conversation_id not in found:
-            found.append(conversation_id)
-    return found
+async def connected(sessions: async_sessionmaker[AsyncSession], contact_id: int) -> List[str]:
+    """The conversations the contact has open now, on any hub (bot/domain/connections.py)."""
+    async with sessions() as session:
+        return await connections.open_conversations(session, contact_id, real_now())
 
 
 async def deliver(
@@ -47,7 +41,7 @@ async def deliver(
     open now); nothing when none is open: the news waits for the next visit."""
     if contact_id is None:
         return []
-    where = list(conversation_ids) if conversation_ids is not None else await connected(sio, contact_id)
+    where = list(conversation_ids) if conversation_ids is not None else await connected(sessions, contact_id)
     if not where:
         return []
     said: List[Message] = []

@@ -22,7 +22,9 @@ for `sync` {after} after a reconnect to fill any gap from the record.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import timedelta
 from typing import Any, Dict, List, Optional
 
 import socketio
@@ -30,7 +32,7 @@ from aiohttp import web
 
 from bot import keys
 from bot.adapters.clients import socket_address
-from bot.adapters.ratelimit import RateLimiter, allow_all
+from bot.adapters.ratelimit import Rate
 from bot.db import queries
 from bot.db.models import Message
 from bot.domain import attachments, conversations, resume
@@ -44,6 +46,10 @@ from common.languages import normalise_code
 logger = logging.getLogger(__name__)
 # How long a restarted Rasa may take to load its model (about a minute on two cores).
 RASA_START_SECONDS = 180.0
+# Cluster mode: how often each hub looks for messages a dead hub left unanswered,
+# and how old they must be (a lease of bot/adapters/locks.py and then some).
+CATCH_UP_SECONDS = 30.0
+CATCH_UP_MIN_AGE = timedelta(minutes=1)
 # Refusal notices a socket may get in a burst before the hub closes it.
 NOTICES_BURST = 5
 
@@ -85,16 +91,18 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
     # A customer message passes only if its client address, its socket and its
     # conversation are each within their limit: neither new sockets nor new
     # conversations give a flooder a fresh allowance.
-    per_address = RateLimiter(settings.ip_rate_per_minute, settings.ip_burst)
-    per_socket = RateLimiter(settings.rate_per_minute, settings.rate_burst)
-    per_conversation = RateLimiter(settings.rate_per_minute, settings.rate_burst)
+    # The counts live in the hub's Limits (bot/adapters/ratelimit.py: in Redis in
+    # cluster mode, so another hub gives no fresh allowance either).
+    per_address = Rate("message-address", settings.ip_rate_per_minute, settings.ip_burst)
+    per_socket = Rate("message-socket", settings.rate_per_minute, settings.rate_burst)
+    per_conversation = Rate("message-conversation", settings.rate_per_minute, settings.rate_burst)
     # The other events (sync, typing, unknown ones) per socket; and the notices
     # the hub sends about refusals, so that a client ignoring them cannot keep
     # the hub talking: a person who sends too fast reads the first notice and
     # stops; a program that carries on past a few is closed, since every event it
     # sends, refused or not, costs the hub's one event loop its decoding.
-    events = RateLimiter(settings.events_per_minute, settings.events_burst)
-    notices = RateLimiter(settings.events_per_minute, NOTICES_BURST)
+    events = Rate("events", settings.events_per_minute, settings.events_burst)
+    notices = Rate("notices", settings.events_per_minute, NOTICES_BURST)
     # New connections per client address are limited before socket.io sees them
     # (bot/web/handshakes.py): a client whose socket was closed for flooding
     # cannot come straight back with fresh per-socket allowances.
@@ -109,9 +117,12 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
         return verify(str(token), settings)
 
     # New conversations per client address and minute (resuming one is not new).
-    new_conversations = RateLimiter(
-        settings.new_conversations_per_ip_per_minute, settings.new_conversations_per_ip_per_minute
+    new_conversations = Rate(
+        "new-conversations", settings.new_conversations_per_ip_per_minute, settings.new_conversations_per_ip_per_minute
     )
+
+    async def allowed(rate: Rate, key: str) -> bool:
+        return await app[keys.LIMITS].allow((rate, key))
 
     async def join(sid: str, state: Dict[str, Any], conversation_id: str) -> None:
         """The socket's customer is now in `conversation_id`: out of the room
@@ -119,11 +130,11 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
         previous = state.get("conversation_id")
         if previous and previous != conversation_id:
             await sio.leave_room(sid, rooms.customer(previous))
-            app[keys.PRESENCE].customer_disconnected(previous, sid)
+            await app[keys.PRESENCE].customer_disconnected(previous, sid)
         state["conversation_id"] = conversation_id
         await sio.save_session(sid, state)
         await sio.enter_room(sid, rooms.customer(conversation_id))
-        app[keys.PRESENCE].customer_connected(conversation_id, sid)
+        await app[keys.PRESENCE].customer_connected(conversation_id, sid)
 
     async def confirm(sid: str, token: str, conversation_id: str, resumed: bool) -> None:
         """`session_confirm` carries the resume token, the only session id the
@@ -140,7 +151,7 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
         custom = data.get("customData") if isinstance(data.get("customData"), dict) else {}
         # Only a language the hub knows (pt-BR -> pt) is kept with the conversation.
         language = normalise_code(data.get("language")) or normalise_code(custom.get("language"))
-        if not events.allow(sid):
+        if not await allowed(events, sid):
             # Each session request costs a database transaction, even one that resumes.
             await refuse(sid, language)
             await sio.emit("session_refused", {"reason": "rate_limited"}, to=sid)
@@ -167,7 +178,7 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
                 language,
                 settings.clock.now(),
                 settings.resume_days,
-                lambda: new_conversations.allow(address),
+                lambda: allowed(new_conversations, address),
             )
             contact_id = contact.id if contact else None
         if started is None:
@@ -186,9 +197,7 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
         await join(sid, state, started.conversation_id)
         await confirm(sid, started.token, started.conversation_id, started.resumed)
         if contact_id is not None:
-            # News on their tickets reach every widget they have open, and what
-            # they missed while away is said now (bot/realtime/ticket_news.py).
-            await sio.enter_room(sid, rooms.contact(contact_id))
+            # What they missed on their tickets while away is said now (bot/realtime/ticket_news.py).
             now = settings.clock.now()
             await ticket_news.deliver_quietly(sio, app[keys.SESSIONS], [contact_id], now, [started.conversation_id])
         if started.offer:
@@ -229,7 +238,7 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
         """Tells a client it is over a limit. One that carries on past the notices'
         own limit is no person's widget: its connection is closed, since even
         refused, every event it sends costs the hub's one event loop its decoding."""
-        if notices.allow(sid):
+        if await allowed(notices, sid):
             if tell:
                 await error(sid, "rate_limited", language)
             return
@@ -238,7 +247,7 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
             "Closed socket %s of %s: flooding past its limits", short_id(sid), short_id(address_of(sid, state))
         )
         # And its address opens no new socket for a while (bot/web/handshakes.py).
-        app[keys.SOCKET_GATE].pause(address_of(sid, state))
+        await app[keys.SOCKET_GATE].pause(address_of(sid, state))
         eio_sid = sio.manager.eio_sid_from_sid(sid, "/")
         if eio_sid:
             await sio.eio.disconnect(eio_sid)
@@ -263,10 +272,10 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
     @sio.on("disconnect")
     async def disconnect(sid: str, *args: Any) -> None:
         conversation_id = (await sio.get_session(sid)).get("conversation_id")
-        for limiter in (per_socket, events, notices):
-            limiter.forget(sid)
+        for rate in (per_socket, events, notices):
+            await app[keys.LIMITS].forget(rate, sid)
         if conversation_id:
-            app[keys.PRESENCE].customer_disconnected(conversation_id, sid)
+            await app[keys.PRESENCE].customer_disconnected(conversation_id, sid)
 
     @sio.on("user_uttered")
     async def user_uttered(sid: str, data: Any) -> None:
@@ -276,7 +285,7 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
         conversation_id = state.get("conversation_id")
         metadata = dict(state.get("metadata") or {})
         if not isinstance(data, dict) or not conversation_id:
-            if events.allow(sid):
+            if await allowed(events, sid):
                 await error(sid, "bad_request", metadata.get("language"))
             else:
                 await refuse(sid, None, tell=False)
@@ -289,7 +298,8 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
         language = normalise_code(custom.get("language")) or normalise_code(metadata.pop("language", None))
         if language:
             metadata["language"] = language
-        if not allow_all((per_address, address_of(sid, state)), (per_socket, sid), (per_conversation, conversation_id)):
+        checks = ((per_address, address_of(sid, state)), (per_socket, sid), (per_conversation, conversation_id))
+        if not await app[keys.LIMITS].allow(*checks):
             await refuse(sid, metadata.get("language"))
             return
         try:
@@ -302,6 +312,7 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
                 data.get("message_id"),
                 metadata,
                 data.get("title"),
+                locks=app[keys.LOCKS],
             )
         except InputError as problem:
             await error(sid, problem.key, metadata.get("language"), **problem.values)
@@ -327,7 +338,7 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
         """The customer is typing: the analyst holding the chat sees it (Carolina needs no warning)."""
         state = await state_of(sid) or {}
         conversation_id = state.get("conversation_id")
-        if not events.allow(sid):
+        if not await allowed(events, sid):
             await refuse(sid, None, tell=False)  # dropped: nobody misses a typing sign
             return
         if conversation_id:
@@ -342,7 +353,7 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
         after = data.get("after", 0) if isinstance(data, dict) else 0
         if not conversation_id or not isinstance(after, int):
             return
-        if not events.allow(sid):
+        if not await allowed(events, sid):
             await refuse(sid, (state.get("metadata") or {}).get("language"))  # its history stays incomplete
             return
         async with app[keys.SESSIONS]() as session:
@@ -351,7 +362,7 @@ def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
 
     @sio.on("*")
     async def unknown(event: str, sid: str, data: Any = None) -> None:
-        if not events.allow(sid):
+        if not await allowed(events, sid):
             await refuse(sid, None, tell=False)  # not even a log line
             return
         logger.info("Ignored unknown socket.io event %r from socket %s", event[:40], short_id(sid))
@@ -374,15 +385,27 @@ async def answer_unanswered(app: web.Application) -> None:
     """At start-up, after a crash: the messages the last run stored but never
     answered get Carolina's answer (or the apology), sent to whoever is back in
     the conversation and kept for the widget's sync. Rasa, restarted with the
-    hub, gets a while to load its model first."""
+    hub, gets a while to load its model first. In cluster mode another hub may
+    die with messages in hand at any time: every hub looks again every
+    CATCH_UP_SECONDS for those at least CATCH_UP_MIN_AGE old (by then a dead
+    hub's conversation locks have lapsed, and a live hub has answered)."""
     await app[keys.RASA].wait_ready(RASA_START_SECONDS)
+    await catch_up(app, timedelta(0))
+    while app[keys.SETTINGS].cluster:
+        await asyncio.sleep(CATCH_UP_SECONDS)
+        await catch_up(app, CATCH_UP_MIN_AGE)
+
+
+async def catch_up(app: web.Application, min_age: timedelta) -> None:
     try:
-        answered = await conversations.answer_unanswered(app[keys.SESSIONS], app[keys.RASA])
+        answered = await conversations.answer_unanswered(
+            app[keys.SESSIONS], app[keys.RASA], locks=app[keys.LOCKS], min_age=min_age
+        )
     except Exception:  # a background task: say what went wrong rather than lose it
-        logger.exception("Could not answer the messages left unanswered by the last run")
+        logger.exception("Could not answer the messages left unanswered")
         return
     for conversation_id, replies in answered.items():
         for reply in replies:
             await app[keys.SIO].emit("bot_uttered", bot_uttered(reply), room=rooms.customer(conversation_id))
     if answered:
-        logger.info("Answered %d message(s) left unanswered by the last run", len(answered))
+        logger.info("Answered %d message(s) left unanswered", len(answered))

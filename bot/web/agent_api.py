@@ -140,7 +140,7 @@ async def logout(request: web.Request, agent: Agent) -> web.Response:
     """The session ends, and its consoles' sockets drop at once."""
     async with request.app[keys.SESSIONS].begin() as session:
         ended = await agents.logout(session, agent, _token(request)[0], address(request))
-    await agent_sockets.drop_session(request.app[keys.SIO], ended)
+    await agent_sockets.drop_session(request.app, ended)
     reply = web.json_response({"ok": True})
     reply.del_cookie(COOKIE, path="/")
     return reply
@@ -172,7 +172,7 @@ async def change_password(request: web.Request) -> web.Response:
     if failure is not None:
         raise failure
     audit.note(request, "change_password", agent.email)
-    await agent_sockets.drop_agent(request.app[keys.SIO], agent.id, keep=row.token_hash)
+    await agent_sockets.drop_agent(request.app, agent.id, keep=row.token_hash)
     return web.json_response({"ok": True})
 
 

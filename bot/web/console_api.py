@@ -287,7 +287,7 @@ async def agent_disable(request: web.Request, agent: Agent) -> web.Response:
         target = await agents.get_agent(session, number)
         await agents.disable(session, target, request.app[keys.CLOCK].now(), by=agent)
         data = agents.agent_json(target)
-    await agent_sockets.drop_agent(request.app[keys.SIO], number)
+    await agent_sockets.drop_agent(request.app, number)
     await request.app[keys.LIVE].agent_gone(number)
     audit.note(request, "disable_agent", data["email"])
     return web.json_response({"agent": {**data, "presence": "offline"}})
@@ -315,7 +315,7 @@ async def agent_password_reset(request: web.Request, agent: Agent) -> web.Respon
     async with request.app[keys.SESSIONS].begin() as session:
         target = await agents.reset_password(session, await agents.get_agent(session, number), wanted.password)
         data = agents.agent_json(target)
-    await agent_sockets.drop_agent(request.app[keys.SIO], number)
+    await agent_sockets.drop_agent(request.app, number)
     audit.note(request, "reset_password", data["email"])
     return web.json_response({"agent": data})
 

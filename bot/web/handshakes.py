@@ -5,7 +5,8 @@ A flooder whose socket the hub closed comes straight back; refusing it in the
 socket.io packet on the hub's one event loop, hundreds a second. Here a new
 engine.io session (a request to /socket.io/ without its `sid`) that the socket
 gate refuses (bot/adapters/ratelimit.py SocketGate: the address's pace, and a
-pause after one of its sockets was closed for flooding) gets a plain 429 before
+pause after one of its sockets was closed for flooding; across hubs in cluster
+mode) gets a plain 429 before
 any of that; requests of a session already open pass. The 429 comes after a
 second's wait: a client that ignores Retry-After and asks again at once (a
 flood, hundreds a second) is slowed to the pace of its own connections, at the
@@ -27,7 +28,8 @@ from common.ids import short_id
 logger = logging.getLogger(__name__)
 SOCKET_PATH = "/socket.io/"
 REFUSAL_DELAY_SECONDS = 1.0
-# One log line per address and minute at most: the flood must not fill the log either.
+# One log line per address and minute at most: the flood must not fill the log
+# either (this hub's log: kept in its memory).
 _logged = RateLimiter(1, 1)
 
 
@@ -35,7 +37,7 @@ _logged = RateLimiter(1, 1)
 async def handshake_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.path.startswith(SOCKET_PATH) and "sid" not in request.query:
         address = client_address(request.remote, request.headers, request.app[keys.SETTINGS])
-        if not request.app[keys.SOCKET_GATE].allow(address):
+        if not await request.app[keys.SOCKET_GATE].allow(address):
             if _logged.allow(address):
                 logger.warning("Refused new sockets from %s: over the limit per address", short_id(address))
             await asyncio.sleep(REFUSAL_DELAY_SECONDS)

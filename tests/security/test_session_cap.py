@@ -8,8 +8,9 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from bot import keys
 from bot.db.models import Conversation
+from bot.domain import connections
+from bot.domain.deadlines import real_now
 from bot.realtime import rooms
 from tests.security.inprocess import hub_settings, running_hub
 
@@ -55,8 +56,9 @@ def test_a_socket_that_starts_another_session_leaves_the_old_room(tmp_path):
             await hub.sio.emit("bot_uttered", {"text": "to the new room"}, room=rooms.customer(new))
             texts = [data["text"] for name, data in await widget.seen() if name == "bot_uttered"]
             assert texts == ["to the new room"]
-            presence = hub.app[keys.PRESENCE]
-            assert widget.sid not in presence.customer_sids.get(old, set())
-            assert widget.sid in presence.customer_sids.get(new, set())
+            async with hub.sessions() as session:  # presence is stored (bot/domain/connections.py)
+                now = real_now()
+                assert widget.sid not in await connections.sockets_of(session, connections.CUSTOMER, old, now)
+                assert widget.sid in await connections.sockets_of(session, connections.CUSTOMER, new, now)
 
     asyncio.run(scenario())

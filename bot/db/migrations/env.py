@@ -7,6 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.db.migrate import lock_migrations
 from bot.db.models import metadata
 
 config = context.config
@@ -20,6 +21,7 @@ def run_migrations(connection) -> None:  # type: ignore[no-untyped-def]
         compare_type=True,
     )
     with context.begin_transaction():
+        lock_migrations(connection)  # several hubs starting at once: one upgrades, the others wait
         context.run_migrations()
 
 
