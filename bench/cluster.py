@@ -190,7 +190,9 @@ def markdown(report: Dict[str, Any]) -> str:
         "",
         f"Through HAProxy, on PostgreSQL and Redis, {report['turns']} messages per simulated customer, "
         f"on {report['cpus']} CPUs (every process shares them: two of each is no more CPU). "
-        "Latency is the time to the first reply; CPU is per answered message.",
+        "Latency is the time to the first reply; CPU is per answered message. Errors are messages "
+        "answered with an apology, mostly the hub's busy notice (every slot with Rasa taken for 1 s: the "
+        "customer is asked to send it again), or not answered in time: where the setup is saturated.",
         "",
         "| setup | concurrent | msg/s | p50 ms | p99 ms | errors | hub CPU ms | Rasa CPU ms | actions CPU ms "
         "| rows written |",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from sqlalchemy.engine import make_url
 
 from bot.settings import Settings
@@ -20,6 +20,17 @@ def namespace(settings: Settings) -> str:
     return f"carolina:{make_url(settings.database_url).database}:"
 
 
+# At most this many connections per hub; a command beyond them waits for one up
+# to POOL_WAIT_SECONDS. (redis-py's default pool refuses the 101st at once with
+# "Too many connections": 200 customers arriving together at one hub made their
+# rate-limit checks and conversation locks fail, measured by `bench cluster`.)
+POOL_SIZE = 64
+POOL_WAIT_SECONDS = 10.0
+
+
 def connect(settings: Settings) -> Optional[Redis]:
     """A client (connections are opened on first use), or None without REDIS_URL."""
-    return Redis.from_url(settings.redis_url) if settings.redis_url else None
+    if not settings.redis_url:
+        return None
+    pool = BlockingConnectionPool.from_url(settings.redis_url, max_connections=POOL_SIZE, timeout=POOL_WAIT_SECONDS)
+    return Redis.from_pool(pool)  # the client owns the pool: closing it closes them
