@@ -8,7 +8,7 @@ PostgreSQL with Redis locks (skipped without them, except under CI=true)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Awaitable, Callable, Dict, List
 
 import pytest
@@ -23,6 +23,7 @@ from bot.db.models import Message
 from bot.db.session import make_engine, make_sessions
 from bot.domain import conversations
 from bot.settings import Settings
+from common.clock import Clock
 from tests.cluster_support import postgres_url, redis_prefix, redis_url  # noqa: F401 (fixtures)
 
 
@@ -257,3 +258,25 @@ def test_the_periodic_catch_up_leaves_recent_messages_alone(tmp_path):
 
     shared = ConversationLocks(wait=10)
     two_hubs(f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}", scenario, lambda: shared)
+
+
+def test_at_start_every_leftover_is_answered_whatever_clock_stored_it(tmp_path):
+    """A hub with a running CAROLINA_CLOCK starts it again from the same moment
+    after a crash, so the dead run stored its last messages "later" than the new
+    run's now: they are still its leftovers (the fault bench lost two turns so)."""
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
+    upgrade(database_url)
+    start = datetime(2026, 12, 2, 10, 0, tzinfo=timezone.utc)
+
+    async def main() -> None:
+        engine = make_engine(database_url)
+        try:
+            dead_run = make_sessions(engine, Clock(fixed=start + timedelta(minutes=5)))
+            waiting = await waiting_messages(dead_run, 1)
+            rasa = SlowRasa(delay=0)
+            restarted = make_sessions(engine, Clock(fixed=start))
+            assert list(await conversations.answer_unanswered(restarted, rasa)) == waiting  # type: ignore[arg-type]
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())

@@ -464,7 +464,8 @@ async def answer_unanswered(
     for message_id, conversation_id in waiting:
         try:
             async with locks.hold(conversation_id):
-                replies = await answer_if_unanswered(sessions, rasa, message_id, conversation_id, now - min_age)
+                stored_before = now - min_age if min_age else None
+                replies = await answer_if_unanswered(sessions, rasa, message_id, conversation_id, stored_before)
         except LockUnavailable:
             logger.info("Conversation %s stayed locked: its message is left for later", short_id(conversation_id))
             continue
@@ -474,16 +475,22 @@ async def answer_unanswered(
 
 
 async def answer_if_unanswered(
-    sessions: async_sessionmaker, rasa: RasaClient, message_id: int, conversation_id: str, stored_before: datetime
+    sessions: async_sessionmaker,
+    rasa: RasaClient,
+    message_id: int,
+    conversation_id: str,
+    stored_before: Optional[datetime],
 ) -> Optional[List[Message]]:
     """Carolina's answer to a customer message still without one (the caller
-    holds the conversation's lock); None when it needs none from her now."""
+    holds the conversation's lock); None when it needs none from her now.
+    `stored_before`: None for any age (at start, every leftover is a dead run's,
+    whatever the clock of the run that stored it said)."""
     async with sessions() as session:
         customer = await session.get_one(Message, message_id)
         conversation = await session.get_one(Conversation, conversation_id)
         contact = await session.get(Contact, conversation.contact_id) if conversation.contact_id else None
         if (
-            utc(customer.created_at) > utc(stored_before)
+            (stored_before is not None and utc(customer.created_at) > utc(stored_before))
             or await queries.replies_after(session, customer)
             or route(conversation) != "bot"
             or not for_carolina(customer)
