@@ -7,20 +7,14 @@ CI=true; the in-memory ones keep today's token buckets."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from typing import Any, List
 
-from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
 from bot.adapters.login_throttle import LoginThrottle
 from bot.adapters.ratelimit import Limits, Rate, SharedLimits, SocketGate, hub_limits
-from bot.app import create_app
-from bot.db.migrate import upgrade
-from bot.settings import Settings
 from tests.cluster_support import redis_prefix, redis_url  # noqa: F401 (fixtures)
-from tests.conftest import ACTIONS_TOKEN
-from tests.security.widget_harness import FakeRasa, Hub, Widget
+from tests.security.widget_harness import Hub, Widget, run_hubs
 
 RATE = Rate("test", per_minute=60, burst=2)
 
@@ -131,32 +125,12 @@ def test_a_password_guesser_gets_no_fresh_start_on_another_hub(redis_url, redis_
 def test_a_flooding_address_is_limited_across_hubs(tmp_path, redis_url):  # noqa: F811
     """Two in-process hubs on one database and one Redis: the address's burst of
     messages is one, whichever hub its sockets reach."""
-    database_url = f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
-    upgrade(database_url)
 
-    async def main() -> None:
-        rasa = FakeRasa()
-        rasa_server = TestServer(rasa.app)
-        await rasa_server.start_server()
-        settings = replace(
-            Settings(),
-            database_url=database_url,
-            redis_url=redis_url,
-            rasa_url=str(rasa_server.make_url("")).rstrip("/"),
-            actions_token=ACTIONS_TOKEN,
-            outbox_dir=str(tmp_path / "outbox"),
-            trusted_proxy_header="X-Forwarded-For",
-            ip_burst=3,
-            ip_rate_per_minute=1,
-        )
-        servers: List[TestServer] = []
+    async def scenario(hubs: List[Hub]) -> None:
         widgets: List[Widget] = []
         try:
-            for _ in range(2):
-                servers.append(TestServer(create_app(settings)))
-                await servers[-1].start_server()
-            for server in servers:
-                widgets.append(await Widget.open(Hub(server, rasa), "198.51.100.20"))
+            for hub in hubs:
+                widgets.append(await Widget.open(hub, "198.51.100.20"))
                 await widgets[-1].start()
             said: List[Any] = []
             for number in range(3):
@@ -169,8 +143,13 @@ def test_a_flooding_address_is_limited_across_hubs(tmp_path, redis_url):  # noqa
         finally:
             for widget in widgets:
                 await widget.close()
-            for server in servers:
-                await server.close()
-            await rasa_server.close()
 
-    asyncio.run(main())
+    run_hubs(
+        tmp_path,
+        2,
+        scenario,
+        redis_url=redis_url,
+        trusted_proxy_header="X-Forwarded-For",
+        ip_burst=3,
+        ip_rate_per_minute=1,
+    )

@@ -6,47 +6,22 @@ in the tab on hub B, the message the tab on hub A sent and its answer."""
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import replace
 from typing import List
 
-from aiohttp.test_utils import TestServer
-
 from bot import keys
-from bot.app import create_app
-from bot.db.migrate import upgrade
 from bot.realtime import rooms
-from bot.settings import Settings
 from tests.cluster_support import redis_url  # noqa: F401 (fixture)
-from tests.conftest import ACTIONS_TOKEN
-from tests.security.widget_harness import FakeRasa, Hub, Widget
+from tests.security.widget_harness import Hub, Widget, run_hubs
 
 
 def test_an_emit_on_one_hub_reaches_a_socket_on_another(tmp_path, redis_url):  # noqa: F811
     # The Redis namespace comes from the database's name (bot/adapters/redis_store.py):
     # this test's own file, so parallel runs on one Redis never cross.
-    database_url = f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
-    upgrade(database_url)
 
-    async def main() -> None:
-        rasa = FakeRasa()
-        rasa_server = TestServer(rasa.app)
-        await rasa_server.start_server()
-        settings = replace(
-            Settings(),
-            database_url=database_url,
-            redis_url=redis_url,
-            rasa_url=str(rasa_server.make_url("")).rstrip("/"),
-            actions_token=ACTIONS_TOKEN,
-            outbox_dir=str(tmp_path / "outbox"),
-        )
-        servers: List[TestServer] = []
+    async def scenario(hubs: List[Hub]) -> None:
+        hub_a, hub_b = hubs
         widgets: List[Widget] = []
         try:
-            for _ in range(2):
-                servers.append(TestServer(create_app(settings)))
-                await servers[-1].start_server()
-            hub_a, hub_b = (Hub(server, rasa) for server in servers)
             on_b = await Widget.open(hub_b)
             widgets.append(on_b)
             on_b.client.on("session_info", on_b._collector("session_info"))
@@ -67,8 +42,5 @@ def test_an_emit_on_one_hub_reaches_a_socket_on_another(tmp_path, redis_url):  #
         finally:
             for widget in widgets:
                 await widget.close()
-            for server in servers:
-                await server.close()
-            await rasa_server.close()
 
-    asyncio.run(main())
+    run_hubs(tmp_path, 2, scenario, redis_url=redis_url)

@@ -68,6 +68,12 @@ class Hub:
 
 def run_hub(tmp_path: Path, scenario: Callable[[Hub], Awaitable[T]], **changes: Any) -> T:
     """Runs `scenario` against a fresh hub whose settings are the defaults with `changes`."""
+    return run_hubs(tmp_path, 1, lambda hubs: scenario(hubs[0]), **changes)
+
+
+def run_hubs(tmp_path: Path, count: int, scenario: Callable[[List[Hub]], Awaitable[T]], **changes: Any) -> T:
+    """Runs `scenario` against `count` hubs on one fresh database (and, with
+    `redis_url` among the changes, one Redis: cluster mode's hubs in process)."""
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
     upgrade(database_url)
 
@@ -83,12 +89,15 @@ def run_hub(tmp_path: Path, scenario: Callable[[Hub], Awaitable[T]], **changes: 
             outbox_dir=str(tmp_path / "outbox"),
             **changes,
         )
-        server = TestServer(create_app(settings))
-        await server.start_server()
+        servers: List[TestServer] = []
         try:
-            return await scenario(Hub(server, rasa))
+            for _ in range(count):
+                servers.append(TestServer(create_app(settings)))
+                await servers[-1].start_server()
+            return await scenario([Hub(server, rasa) for server in servers])
         finally:
-            await server.close()
+            for server in servers:
+                await server.close()
             await rasa_server.close()
 
     return asyncio.run(main())
