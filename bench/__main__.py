@@ -9,6 +9,7 @@ python -m bench conversations [--hub-url URL --rasa-url URL] [--lang pt] [--only
 python -m bench privacy [--quick] [--repeat 200]
 python -m bench reports [--database-url URL] [--conversations 100000] [--quick]     (not in `all`: several minutes)
 python -m bench cluster [--levels 50,200] [--quick]     (not in `all`: needs PostgreSQL, Redis and HAProxy)
+python -m bench profile [--rasa-url URL] [--actions-url URL] [--label before|after]     (not in `all`: needs py-spy)
 python -m bench all [--skip-nlu] [--skip-soak] [--skip-faults] [--report-only]     (also `make bench`)"""
 
 from __future__ import annotations
@@ -44,7 +45,18 @@ def main(argv: list) -> int:
         from bench.nlu import main as nlu_main
 
         return nlu_main(argv[1:])
-    if argv[0] in ("answers", "conversations", "coldstart", "soak", "faults", "privacy", "reports", "cluster", "all"):
+    if argv[0] in (
+        "answers",
+        "conversations",
+        "coldstart",
+        "soak",
+        "faults",
+        "privacy",
+        "reports",
+        "cluster",
+        "profile",
+        "all",
+    ):
         from importlib import import_module
 
         return import_module(f"bench.{argv[0]}").main(argv[1:])

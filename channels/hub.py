@@ -48,7 +48,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels import action_results
+
 logger = logging.getLogger(__name__)
+
+# Every Rasa server loads this channel: the place to make it check the action
+# server's answers without rebuilding the schema each time (channels/action_results.py).
+action_results.install()
 
 # The failed actions of the request being handled (None outside the hub channel).
 _failed_actions: ContextVar[Optional[List[str]]] = ContextVar("carolina_failed_actions", default=None)
