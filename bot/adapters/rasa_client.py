@@ -11,6 +11,16 @@ store, serialised by the Redis lock store, so any server can go on with any
 conversation: when one refuses the connection or fails (5xx), it is left alone
 for a while and the message is asked once more of the next server.
 
+Rasa opens its port only once its model is loaded (60-80 s after it starts):
+until then a connection is refused. Each server's readiness is known to the
+hub (Readiness): none is ready when the hub starts, a server is ready once it
+answers (a message, or the probe of its channel, GET /webhooks/hub/), and not
+ready again once it refuses a connection. A refusal by a server not ready for
+less than a start's time is RasaStarting, which the customer hears as "Carolina
+is starting" rather than the apology; `watch` probes, in the background, only
+the servers that are not ready, and says when one is, so the messages kept
+meanwhile are answered then. A server that answers costs no probe at all.
+
 Every message also carries, in its metadata, the token of its conversation for
 the hub's actions API (common/actions_token.py): the actions send it back, so
 the action server needs no master key. Added here, where every message to Rasa
@@ -24,7 +34,7 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional, Sequence, Tuple
 
 import aiohttp
 
@@ -41,6 +51,16 @@ class RasaDown(RasaUnavailable):
     """The server refused or dropped the connection, or failed (5xx): the
     message can be asked of another server. Not a timeout: the slow server may
     still be answering it, and asking twice would answer twice."""
+
+
+class RasaRefused(RasaDown):
+    """Nothing listens at the server's address: it is stopped, or still starting."""
+
+
+class RasaStarting(RasaRefused):
+    """The server refused the connection and has not been ready for less than a
+    start's time (STARTING_SECONDS): it is loading its model, the message is
+    worth answering once it is ready (`RasaClient.watch`)."""
 
 
 class RasaBusy(RasaUnavailable):
@@ -131,6 +151,72 @@ class Downtime:
         self.until[url] = self.clock() + self.seconds
 
 
+# How long a server may refuse connections and still be "starting": since the
+# hub started, or since the server last answered. A cold start takes 60-80 s on
+# two cores (loading the model); over twice that leaves room for a slow machine.
+# Refused for longer, the server is down, not starting: the apology, rather than
+# promising an answer that may not come.
+STARTING_SECONDS = 180.0
+# How often a server that is not ready is probed: a customer kept waiting hears
+# from Carolina at most this long after she is ready, and a refused connection
+# to a server starting costs next to nothing.
+PROBE_SECONDS = 1.0
+
+
+@dataclass
+class Readiness:
+    """Which servers answered since the hub started and refused no connection since (each hub learns it for itself)."""
+
+    seconds: float = STARTING_SECONDS
+    clock: Callable[[], float] = time.monotonic
+    ready: Dict[str, bool] = field(default_factory=dict)
+    # Since when a server has not been ready: the hub's start, or its first refusal after it answered.
+    since: Dict[str, float] = field(default_factory=dict)
+    started: float = field(init=False)
+    # Set when a server is (or turns) not ready, cleared by its watch only (RasaClient.watch_server)
+    # once it is ready: a server lost and found again while the watch was busy is still seen to have been lost.
+    _lost: Dict[str, asyncio.Event] = field(default_factory=dict)
+    _some_ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.started = self.clock()
+
+    def lost(self, url: str) -> asyncio.Event:
+        if url not in self._lost:
+            self._lost[url] = asyncio.Event()
+            if not self.ready.get(url):
+                self._lost[url].set()
+        return self._lost[url]
+
+    def answered(self, url: str) -> None:
+        if not self.ready.get(url):
+            logger.info("Rasa at %s is ready", url)
+        self.ready[url] = True
+        self.since.pop(url, None)
+        self._some_ready.set()
+
+    def refused(self, url: str) -> None:
+        if self.ready.get(url):
+            logger.warning("Rasa at %s refuses connections: not ready until it answers again", url)
+            self.ready[url] = False
+            self.since[url] = self.clock()
+            if not any(self.ready.values()):
+                self._some_ready.clear()
+        self.lost(url).set()
+
+    def starting(self, url: str) -> bool:
+        """Whether a server that refuses connections is (most likely) starting rather than down."""
+        return not self.ready.get(url) and self.clock() - self.since.get(url, self.started) < self.seconds
+
+    async def wait_any(self, seconds: float) -> bool:
+        """Whether a server is ready within `seconds` (found so by its watch, or by a message)."""
+        try:
+            await asyncio.wait_for(self._some_ready.wait(), seconds)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+
 @dataclass(frozen=True)
 class RasaClient:
     """Rasa's hub channel on `servers` (one, or several sharing their stores), over the hub's HTTP client session."""
@@ -142,6 +228,7 @@ class RasaClient:
     token: Optional[str] = None  # RASA_TOKEN: the hub channel's, when Rasa's side requires one
     actions_secret: Optional[str] = None  # the actions token, which each conversation's token is made from
     downtime: Downtime = field(default_factory=Downtime)
+    readiness: Readiness = field(default_factory=Readiness)
 
     def order(self, conversation_id: str) -> List[str]:
         """Where to ask, first to last: the conversation's servers that are up, then the ones that are not."""
@@ -164,17 +251,47 @@ class RasaClient:
     async def ask(
         self, url: str, conversation_id: str, text: str, metadata: Dict[str, Any], message_id: Optional[str]
     ) -> RasaReply:
-        """One server's answer; a server that is down is noted as such."""
+        """One server's answer; a server that is down is noted as such, one that refuses as not ready."""
         try:
-            return await send(self.http, url, conversation_id, text, metadata, message_id, self.timeout, self.token)
+            reply = await send(self.http, url, conversation_id, text, metadata, message_id, self.timeout, self.token)
         except RasaDown as error:
             self.downtime.failed(url, error)
+            if isinstance(error, RasaRefused):
+                self.readiness.refused(url)
+                if self.readiness.starting(url):
+                    raise RasaStarting(f"{error} (starting)") from error
             raise
+        self.readiness.answered(url)
+        return reply
 
     def with_token(self, conversation_id: str, metadata: Dict[str, Any]) -> Dict[str, Any]:
         if not self.actions_secret:
             return metadata
         return {**metadata, METADATA_KEY: conversation_token(self.actions_secret, conversation_id)}
+
+    async def watch(self, ready: Callable[[str], Awaitable[None]]) -> None:
+        """Until cancelled: each server that is not ready (every one at first,
+        one again once it refuses a connection) is probed every PROBE_SECONDS
+        until it answers, or a message does; then `ready(url)` is awaited (the
+        hub answers the messages kept meanwhile)."""
+        await asyncio.gather(*(self.watch_server(url, ready) for url in self.servers))
+
+    async def watch_server(self, url: str, ready: Callable[[str], Awaitable[None]]) -> None:
+        lost = self.readiness.lost(url)
+        while True:
+            await lost.wait()
+            while not self.readiness.ready.get(url):
+                if await probe(self.http, url, self.token):
+                    self.readiness.answered(url)
+                    break
+                await asyncio.sleep(PROBE_SECONDS)
+            lost.clear()  # the refusals while it started are answered by this one `ready`
+            # Its conversations come back to it now, not when its downtime lapses.
+            self.downtime.until.pop(url, None)
+            try:
+                await ready(url)
+            except Exception:  # the watch goes on: a server lost again must be noticed again
+                logger.exception("What was to follow Rasa at %s being ready failed", url)
 
     async def wait_ready(self, seconds: float) -> bool:
         """Whether one of the servers answers within `seconds`: the others' conversations go to it meanwhile."""
@@ -218,6 +335,8 @@ async def send(
             data = await response.json()
     except asyncio.TimeoutError as error:  # first: aiohttp's ServerTimeoutError is a connection error too
         raise RasaUnavailable(str(error) or type(error).__name__) from error
+    except aiohttp.ClientConnectorError as error:  # no connection made: the message never reached Rasa
+        raise RasaRefused(str(error) or type(error).__name__) from error
     except aiohttp.ClientConnectionError as error:
         raise RasaDown(str(error) or type(error).__name__) from error
     except (aiohttp.ClientError, ValueError) as error:
@@ -241,14 +360,20 @@ async def wait_ready(http: aiohttp.ClientSession, rasa_url: str, seconds: float,
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
     while True:
-        try:
-            async with http.get(
-                f"{rasa_url}/webhooks/hub/", headers=authorization(token), timeout=aiohttp.ClientTimeout(total=5)
-            ) as response:
-                if response.status == 200:
-                    return True
-        except (aiohttp.ClientError, asyncio.TimeoutError):
-            pass
+        if await probe(http, rasa_url, token):
+            return True
         if loop.time() >= deadline:
             return False
         await asyncio.sleep(1)
+
+
+async def probe(http: aiohttp.ClientSession, rasa_url: str, token: Optional[str] = None) -> bool:
+    """Whether the hub channel of Rasa answers now: its health route, which needs
+    no model (Rasa listens only once its model is loaded, so an answer means ready)."""
+    try:
+        async with http.get(
+            f"{rasa_url}/webhooks/hub/", headers=authorization(token), timeout=aiohttp.ClientTimeout(total=5)
+        ) as response:
+            return response.status == 200
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        return False

@@ -7,6 +7,8 @@ loses nothing and the transcript is exactly what both sides saw. No failure
 ends in silence: a message the database refuses, Rasa down or too busy, replies
 that cannot be stored each end in an apology (stored when it can be) and a log
 line with the cause; a resent message whose answer was lost is asked again.
+While Rasa is starting, a message gets "Carolina is starting" instead, and is
+answered as soon as she is ready (answer_unanswered), without being resent.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ import logging
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.adapters.locks import ConversationLocks, LockUnavailable
-from bot.adapters.rasa_client import RasaBusy, RasaClient, RasaReply, RasaUnavailable, Understood
+from bot.adapters.rasa_client import RasaBusy, RasaClient, RasaReply, RasaStarting, RasaUnavailable, Understood
 from bot.db import queries
 from bot.db.models import Contact, Conversation, Message, utc
 from bot.db.session import session_clock
@@ -55,9 +58,12 @@ class Outcome:
 # Message.client_message_id is String(100): a longer id is a broken or hostile client.
 MAX_CLIENT_MESSAGE_ID = 100
 # The apologies a resent message is answered again after: Carolina never saw it
-# (busy), or her answer was lost (Rasa failed or timed out, the replies could not
-# be stored). Not after action_failed or no_answer: Rasa did answer those.
-RETRIED_FAILURES = frozenset({"busy", "rasa_unavailable", "reply_not_stored"})
+# (busy, starting), or her answer was lost (Rasa failed or timed out, the replies
+# could not be stored). Not after action_failed or no_answer: Rasa did answer those.
+RETRIED_FAILURES = frozenset({"busy", "starting", "rasa_unavailable", "reply_not_stored"})
+# The notice of a message kept while Rasa was starting: the one failure the hub
+# answers again by itself, once Rasa is ready (answer_unanswered).
+STARTING = "starting"
 
 
 def clean_message_id(raw: Any) -> Optional[str]:
@@ -333,12 +339,20 @@ async def ask_carolina(
     customer: Message,
     language: Optional[str],
     metadata: Dict[str, Any],
+    told_starting: bool = False,
 ) -> List[Message]:
     """Forwards a stored customer message to Rasa and stores what Carolina says:
-    her replies, or the apology when Rasa (or the action server behind it) fails."""
+    her replies, the notice that she is starting (nothing when the customer
+    was `told_starting` already), or the apology when Rasa (or the action
+    server behind it) fails."""
     conversation_id = customer.conversation_id
     try:
         reply = await rasa.send(conversation_id, customer.text, metadata, str(customer.id))
+    except RasaStarting as error:
+        if told_starting:
+            return []
+        logger.info("Rasa starting: conversation %s waits for it (%s)", short_id(conversation_id), error)
+        return [await apology(sessions, conversation_id, language, STARTING, key="rasa_starting")]
     except RasaBusy as error:
         logger.warning("Carolina busy for conversation %s: %s", short_id(conversation_id), error)
         return [await apology(sessions, conversation_id, language, "busy", key="busy")]
@@ -445,11 +459,14 @@ async def answer_unanswered(
     locks: ConversationLocks = _process_locks,
     min_age: timedelta = timedelta(0),
 ) -> Dict[str, List[Message]]:
-    """After a crash: the customer messages a hub stored but stopped before
-    storing Carolina's answer to (the last message of a conversation still with
-    her) are asked again, so every customer gets an answer or the apology. Rasa
-    may so see a message twice; a reply that never arrives is the worse fault.
-    Returns the new replies by conversation, for the caller to send.
+    """The customer messages Carolina still owes an answer (the last message of a
+    conversation still with her) are asked again, so every customer gets an
+    answer or the apology: after a crash, those a hub stored but stopped before
+    storing her answer to; once Rasa is ready, those kept with the notice that
+    she was starting (only a conversation's last: as with a resent message,
+    the ones before it are left). Rasa may so see a message twice; a reply
+    that never arrives is the worse fault. Returns the new replies by
+    conversation, for the caller to send.
 
     Each message is claimed under its conversation's lock, and looked at again
     once it is held: a hub still answering it holds the lock until its reply is
@@ -459,7 +476,9 @@ async def answer_unanswered(
     periodic pass of cluster mode: a live hub is most likely still on them)."""
     async with sessions() as session:
         now = session_clock(session).now()
-        waiting = await queries.unanswered_customer_messages(session, now - UNANSWERED_WINDOW)
+        since = now - UNANSWERED_WINDOW
+        unanswered = await queries.unanswered_customer_messages(session, since)
+        waiting = sorted({*unanswered, *await waiting_after_starting(session, since)})
     answered: Dict[str, List[Message]] = {}
     for message_id, conversation_id in waiting:
         try:
@@ -489,9 +508,11 @@ async def answer_if_unanswered(
         customer = await session.get_one(Message, message_id)
         conversation = await session.get_one(Conversation, conversation_id)
         contact = await session.get(Contact, conversation.contact_id) if conversation.contact_id else None
+        replies = await queries.replies_after(session, customer)
         if (
             (stored_before is not None and utc(customer.created_at) > utc(stored_before))
-            or await queries.replies_after(session, customer)
+            or not still_owed(replies)
+            or await later_customer_message(session, customer)
             or route(conversation) != "bot"
             or not for_carolina(customer)
         ):
@@ -500,4 +521,53 @@ async def answer_if_unanswered(
     metadata = identity_of(contact).as_metadata() if contact else {}
     if language:
         metadata["language"] = language
-    return await ask_carolina(sessions, rasa, customer, language, metadata)
+    # Rasa still starting: the customer has been told so once, which is enough.
+    return await ask_carolina(sessions, rasa, customer, language, metadata, told_starting=bool(replies)) or None
+
+
+def still_owed(replies: List[Message]) -> bool:
+    """Whether a customer message with these replies still waits for Carolina's
+    answer: nothing answered it (a crash), or she only said she was starting
+    (beside the hub's notices about masked data, which answer nothing)."""
+    if not replies:
+        return True
+    said = [(reply.payload or {}).get("error") for reply in replies if reply.sender == "bot"]
+    return bool(said) and all(error == STARTING for error in said)
+
+
+async def later_customer_message(session: Any, customer: Message) -> bool:
+    later = await session.execute(
+        select(Message.id)
+        .where(Message.conversation_id == customer.conversation_id, Message.sender == "customer")
+        .where(Message.id > customer.id)
+        .limit(1)
+    )
+    return later.first() is not None
+
+
+async def waiting_after_starting(session: Any, since: datetime) -> List[Tuple[int, str]]:
+    """(message id, conversation id) of the last customer message of each
+    conversation with Carolina whose last message, since `since`, is her notice
+    that she was starting."""
+    last = (
+        select(Message.conversation_id, func.max(Message.id).label("id"))
+        .where(Message.created_at >= utc(since))
+        .group_by(Message.conversation_id)
+        .subquery()
+    )
+    notices = await session.execute(
+        select(Message)
+        .join(last, Message.id == last.c.id)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(Message.sender == "bot", Conversation.mode == "bot")
+    )
+    # The payload is read here rather than in SQL: JSON paths differ between SQLite and PostgreSQL.
+    waiting = [m.conversation_id for m in notices.scalars() if (m.payload or {}).get("error") == STARTING]
+    if not waiting:
+        return []
+    rows = await session.execute(
+        select(func.max(Message.id), Message.conversation_id)
+        .where(Message.conversation_id.in_(waiting), Message.sender == "customer")
+        .group_by(Message.conversation_id)
+    )
+    return [(row[0], row[1]) for row in rows]

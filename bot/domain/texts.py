@@ -43,6 +43,16 @@ TEXTS: Dict[str, Dict[str, str]] = {
         "en": "So many customers are writing right now 😅. Your message is saved: give me a moment and send it "
         "again, please.",
     },
+    # Rasa is loading its model (bot/adapters/rasa_client.py, RasaStarting): the message
+    # is kept and answered as soon as she is ready, so nobody is asked to write again.
+    "rasa_starting": {
+        "pt": "Estou começando agora, só um momento ⏳. Sua mensagem ficou guardada e eu respondo "
+        "assim que estiver pronta, não precisa enviar de novo.",
+        "es": "Estoy empezando ahora, solo un momento ⏳. Tu mensaje quedó guardado y te respondo "
+        "en cuanto esté lista, no hace falta que lo envíes de nuevo.",
+        "en": "I'm just starting up, one moment ⏳. Your message is saved and I'll answer it "
+        "as soon as I'm ready, no need to send it again.",
+    },
     # The database refused the customer's message: unlike the others, it was not kept.
     "not_stored": {
         "pt": "Desculpe, não consegui registrar sua mensagem agora 😕. Espere um instante e envie de novo, por favor.",

@@ -385,15 +385,33 @@ async def answer_unanswered(app: web.Application) -> None:
     """At start-up, after a crash: the messages the last run stored but never
     answered get Carolina's answer (or the apology), sent to whoever is back in
     the conversation and kept for the widget's sync. Rasa, restarted with the
-    hub, gets a while to load its model first. In cluster mode another hub may
+    hub, gets a while to load its model first. Whenever a Rasa server becomes
+    ready (at start, and after it refused connections: bot/adapters/rasa_client.py,
+    RasaClient.watch), the same catch-up answers the messages kept meanwhile
+    with the notice that Carolina was starting. In cluster mode another hub may
     die with messages in hand at any time: every hub looks again every
     CATCH_UP_SECONDS for those at least CATCH_UP_MIN_AGE old (by then a dead
     hub's conversation locks have lapsed, and a live hub has answered)."""
-    await app[keys.RASA].wait_ready(RASA_START_SECONDS)
-    await catch_up(app, timedelta(0))
-    while app[keys.SETTINGS].cluster:
-        await asyncio.sleep(CATCH_UP_SECONDS)
-        await catch_up(app, CATCH_UP_MIN_AGE)
+    rasa = app[keys.RASA]
+    # One pass at a time in this hub (several servers may become ready together):
+    # a pass waiting for another finds what that one answered, and skips it.
+    one_at_a_time = asyncio.Lock()
+
+    async def pass_over(min_age: timedelta) -> None:
+        async with one_at_a_time:
+            await catch_up(app, min_age)
+
+    watch = asyncio.ensure_future(rasa.watch(lambda url: pass_over(timedelta(0))))
+    try:
+        if not await rasa.readiness.wait_any(RASA_START_SECONDS):
+            # Rasa still not up: the leftovers get the apology now rather than never.
+            await pass_over(timedelta(0))
+        while app[keys.SETTINGS].cluster:
+            await asyncio.sleep(CATCH_UP_SECONDS)
+            await pass_over(CATCH_UP_MIN_AGE)
+        await watch
+    finally:
+        watch.cancel()
 
 
 async def catch_up(app: web.Application, min_age: timedelta) -> None:
