@@ -13,6 +13,9 @@ see as Carolina forgetting that much of the conversation. Readers (the hub's
 retention, `GET /conversations/<id>/tracker`) no longer block the writer.
 PostgreSQL (endpoints.production.yml, endpoints.cluster.yml) is unaffected.
 
+One connection is kept open per thread instead of one opened per read and per
+save.
+
 In endpoints.yml: `type: channels.sqlite_tracker_store.SQLiteTrackerStore` with
 the SQL store's own settings (`dialect`, `db`).
 """
@@ -22,7 +25,9 @@ from __future__ import annotations
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import SingletonThreadPool
 
 PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
 
@@ -38,6 +43,12 @@ class SQLiteTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _on_connect)
-            # The connections opened while creating the tables have SQLite's defaults.
+            # SQLAlchemy 1.4 opens a SQLite file anew for every session (NullPool):
+            # a connection per read and per save, and in WAL mode a checkpoint each
+            # time the last one closes. Rasa reads and saves in its event loop's
+            # thread, so one connection per thread, kept, serves it.
+            url = self.engine.url
             self.engine.dispose()
+            self.engine = create_engine(url, poolclass=SingletonThreadPool)
+            event.listen(self.engine, "connect", _on_connect)
+            self.sessionmaker = sessionmaker(bind=self.engine)
