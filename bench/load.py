@@ -19,6 +19,7 @@ import asyncio
 import concurrent.futures
 import json
 import queue
+import random
 import socket
 import statistics
 import time
@@ -62,7 +63,7 @@ SCRIPTS = {
         "stop",
     ],
 }
-QUIET = 0.3  # after the first reply, the rest of a turn's replies come within this
+QUIET = 0.3  # after the first reply, the rest of a turn's replies come within this (bench/soak.py)
 TIMEOUT = 60.0
 
 
@@ -88,12 +89,25 @@ def summary(latencies: List[float], errors: int, seconds: float) -> Dict[str, An
     }
 
 
+def pause(think: float) -> float:
+    """A customer's time between a reply and their next message: `think` seconds on average."""
+    return random.uniform(0.5, 1.5) * think if think else 0.0
+
+
 def widget_customer(
-    hub_url: str, origin: str, lang: str, script: List[str], latencies: List[float], address: Optional[str] = None
+    hub_url: str,
+    origin: str,
+    lang: str,
+    script: List[str],
+    latencies: List[float],
+    address: Optional[str] = None,
+    think: float = 0.0,
 ) -> int:
     """One conversation over socket.io (in its own thread); returns the number of failed messages.
-    `address`: the loopback address it comes from (bench/cluster.py: HAProxy picks a hub by it)."""
+    `address`: the loopback address it comes from (bench/cluster.py: HAProxy picks a hub by it).
+    A turn ends with its last reply: the hub's `user_stored`, sent before the replies, says how many."""
     replies: queue.Queue = queue.Queue()
+    stored: queue.Queue = queue.Queue()
     confirmed: queue.Queue = queue.Queue()
     # websocket-client sends its own Origin header: set it rather than add a second one.
     options: Dict[str, Any] = {"origin": origin}
@@ -103,12 +117,14 @@ def widget_customer(
     client = socketio.Client(reconnection=False, websocket_extra_options=options)
     client.on("session_confirm", confirmed.put)
     client.on("bot_uttered", replies.put)
+    client.on("user_stored", stored.put)
     errors = 0
     try:
         client.connect(hub_url, transports=["websocket"], wait_timeout=20)
         client.emit("session_request", {"session_id": None, "language": lang})
         session_id = confirmed.get(timeout=TIMEOUT)
         for text in script:
+            time.sleep(pause(think))
             sent = time.perf_counter()
             client.emit("user_uttered", {"message": text, "session_id": session_id, "message_id": uuid.uuid4().hex})
             try:
@@ -120,9 +136,13 @@ def widget_customer(
                 errors += 1
             else:
                 latencies.append(time.perf_counter() - sent)
-            while True:  # the rest of this turn's replies
+            try:  # a refused message (rate limit) has no user_stored: its one reply was the turn
+                expected = int((stored.get_nowait().get("metadata") or {}).get("replies", 1))
+            except queue.Empty:
+                expected = 1
+            for _ in range(expected - 1):  # the rest of this turn's replies
                 try:
-                    replies.get(timeout=QUIET)
+                    replies.get(timeout=TIMEOUT)
                 except queue.Empty:
                     break
     except (socketio.exceptions.ConnectionError, queue.Empty):
@@ -132,9 +152,12 @@ def widget_customer(
     return errors
 
 
-async def rest_customer(http: aiohttp.ClientSession, rasa_url: str, script: List[str], latencies: List[float]) -> int:
+async def rest_customer(
+    http: aiohttp.ClientSession, rasa_url: str, script: List[str], latencies: List[float], think: float = 0.0
+) -> int:
     sender, errors = f"bench-{uuid.uuid4().hex}", 0
     for text in script:
+        await asyncio.sleep(pause(think))
         sent = time.perf_counter()
         try:
             async with http.post(
@@ -157,13 +180,17 @@ def scripts_for(count: int, turns: int) -> List[Tuple[str, List[str]]]:
     return [(languages[i % 3], SCRIPTS[languages[i % 3]][:turns]) for i in range(count)]
 
 
-async def run_level(hub_url: str, rasa_url: str, origin: str, level: int, turns: int) -> Dict[str, Any]:
+async def run_level(
+    hub_url: str, rasa_url: str, origin: str, level: int, turns: int, think: float = 0.0
+) -> Dict[str, Any]:
     scripts = scripts_for(level, turns)
     latencies: List[float] = []
     start = time.perf_counter()
     # One thread per customer: python-socketio's asyncio client needs a newer aiohttp than Rasa pins.
     with concurrent.futures.ThreadPoolExecutor(max_workers=level) as pool:
-        futures = [pool.submit(widget_customer, hub_url, origin, lang, s, latencies) for lang, s in scripts]
+        futures = [
+            pool.submit(widget_customer, hub_url, origin, lang, s, latencies, None, think) for lang, s in scripts
+        ]
         errors = sum(f.result() for f in futures)
     hub = summary(latencies, errors, time.perf_counter() - start)
     latencies = []
@@ -171,7 +198,7 @@ async def run_level(hub_url: str, rasa_url: str, origin: str, level: int, turns:
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
         start = time.perf_counter()
-        errors = sum(await asyncio.gather(*(rest_customer(http, rasa_url, s, latencies) for _, s in scripts)))
+        errors = sum(await asyncio.gather(*(rest_customer(http, rasa_url, s, latencies, think) for _, s in scripts)))
         rasa = summary(latencies, errors, time.perf_counter() - start)
     ratio = (hub["p50_ms"] / rasa["p50_ms"]) if hub["p50_ms"] and rasa["p50_ms"] else None
     return {"concurrency": level, "hub": hub, "rasa_rest": rasa, "p50_ratio_hub_to_rasa": ratio}
@@ -216,7 +243,13 @@ def markdown(report: Dict[str, Any]) -> str:
     lines = [
         f"# Load: whole stack vs plain Rasa ({report['date']})",
         "",
-        f"{report['turns']} messages per simulated customer; latency is the time to the first reply.",
+        f"{report['turns']} messages per simulated customer; latency is the time to the first reply. "
+        + (
+            f"Customers pause {report['think']:g} s on average (0.5-1.5 times that) between a turn's last reply "
+            "and their next message."
+            if report.get("think")
+            else "Each customer sends the next message as soon as the turn's last reply arrives."
+        ),
         "",
         "| concurrent | hub p50 ms | hub p95 ms | hub p99 ms | hub msg/s | hub errors "
         "| Rasa REST p50 ms | Rasa REST p95 ms | Rasa REST p99 ms | Rasa msg/s | Rasa errors | hub/Rasa p50 |",
@@ -272,18 +305,25 @@ def main(argv: List[str]) -> int:
     )
     parser.add_argument("--levels", default="1,10,50,200")
     parser.add_argument("--turns", type=int, default=len(SCRIPTS["pt"]))
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds a customer takes, on average, between a reply and their next message (default 0: at once)",
+    )
+    parser.add_argument("--label", default=None, help="suffix of the report's name (before, after)")
     parser.add_argument("--quick", action="store_true", help="levels 1 and 2, three messages each (make test)")
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args(argv)
     levels = [1, 2] if args.quick else [int(v) for v in args.levels.split(",")]
     turns = 3 if args.quick else args.turns
     origin = args.origin or args.hub_url.replace("127.0.0.1", "localhost")
-    report: Dict[str, Any] = {"date": time.strftime("%Y-%m-%d"), "turns": turns, "levels": []}
+    report: Dict[str, Any] = {"date": time.strftime("%Y-%m-%d"), "turns": turns, "think": args.think, "levels": []}
     for level in levels:
-        row = asyncio.run(run_level(args.hub_url, args.rasa_url, origin, level, turns))
+        row = asyncio.run(run_level(args.hub_url, args.rasa_url, origin, level, turns, args.think))
         report["levels"].append(row)
         print(json.dumps(row))
     report["peak_memory_mb"] = {"hub": peak_memory_mb(args.hub_url), "rasa": peak_memory_mb(args.rasa_url)}
-    stem = output.save(args.out, "load", args.quick, report, markdown(report))
+    stem = output.save(args.out, f"load-{args.label}" if args.label else "load", args.quick, report, markdown(report))
     plot(report, stem.with_suffix(".png"))
     return 0
