@@ -71,8 +71,7 @@ def measure(keep: bool = False, rasa_url: Optional[str] = None) -> Tuple[Dict[st
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     if rasa_url:
         database = stack.VAR / "bench-coldstart.db"
-        database.unlink(missing_ok=True)
-        env["DATABASE_URL"] = f"sqlite+aiosqlite:///{database}"
+        env["DATABASE_URL"] = stack.fresh_database(database)
         processes = stack.hub_alone(env, rasa_url, "bench-coldstart")
     else:
         processes = stack.whole(env, "bench-servers")

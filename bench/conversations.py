@@ -467,8 +467,7 @@ def main(argv: List[str]) -> int:
     if not args.hub_url:
         stacks.VAR.mkdir(exist_ok=True)
         database = stacks.VAR / "bench-conversations.db"
-        database.unlink(missing_ok=True)
-        database_url = f"sqlite+aiosqlite:///{database}"
+        database_url = stacks.fresh_database(database)
         env = dict(
             os.environ,
             DATABASE_URL=database_url,

@@ -434,7 +434,7 @@ def carried_on(customers: List[Customer]) -> Dict[str, int]:
 def run(customers_count: int, faults: List[str], settle: float, quick_rasa: Optional[str]) -> Dict[str, Any]:
     stack.VAR.mkdir(exist_ok=True)
     database = stack.VAR / ("bench-faults-quick.db" if quick_rasa else "bench-faults.db")
-    database.unlink(missing_ok=True)
+    stack.fresh_database(database)
     env = bench_env(database)
     processes = stack.hub_alone(env, quick_rasa, "bench-faults") if quick_rasa else stack.whole(env, "bench-faults")
     stack.start(processes)

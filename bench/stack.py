@@ -78,6 +78,14 @@ class Process:
                 self.process.wait()
 
 
+def fresh_database(path: Path) -> str:
+    """The URL of an empty SQLite file at `path`: the file and its WAL companions removed
+    (a write-ahead log left by a killed run would be replayed into the new file)."""
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    return f"sqlite+aiosqlite:///{path}"
+
+
 def procfile() -> Dict[str, str]:
     lines = (ROOT / "Procfile").read_text().splitlines()
     return dict(line.split(": ", 1) for line in lines if ": " in line and not line.startswith("#"))

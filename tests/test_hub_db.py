@@ -106,3 +106,20 @@ def test_the_record_reads_the_injected_clock(database_url):
 
     started, said, _ = asyncio.run(scenario())
     assert started.replace(tzinfo=timezone.utc) == moment and said.replace(tzinfo=timezone.utc) == moment
+
+
+def test_the_sqlite_record_commits_without_an_fsync_each_time(tmp_path):
+    """WAL with synchronous=NORMAL (bot/db/session.py): the rollback journal's fsyncs
+    were most of a message's time in the hub (two commits a message)."""
+
+    async def pragmas():
+        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}")
+        try:
+            async with engine.connect() as connection:
+                mode = (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar()
+                synchronous = (await connection.exec_driver_sql("PRAGMA synchronous")).scalar()
+                return mode, synchronous
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(pragmas()) == ("wal", 1)  # 1: NORMAL
