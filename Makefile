@@ -25,7 +25,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export RASA_TELEMETRY_ENABLED ?= false
 
-.PHONY: help setup run test train validate kb lint lock clean bench audit cluster
+.PHONY: help setup run test test-fast train validate kb lint lock clean bench audit cluster
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,6 +45,16 @@ test: $(MODEL) ## set up, train if needed, then lint, type-check, validate the d
 	$(HUB_VENV)/bin/ruff check bot actions common components channels rasa_sdk_plugins tests bench scripts
 	$(HUB_VENV)/bin/mypy
 	$(HUB_PY) -m pytest $(PYTEST_ARGS)
+
+# The fast layer: tests that need no trained model, start no process, drive no
+# browser and reach no PostgreSQL or Redis (the markers tests/conftest.py sets
+# from their fixtures; pyproject.toml lists them). So no $(MODEL) prerequisite,
+# and CAROLINA_TEST_FAST_ONLY fails a test that asks for the model or starts a
+# process, instead of training or starting Rasa (its marker is missing).
+# One layer: `make test PYTEST_ARGS="-m browser"` (or -m model, processes, cluster).
+FAST_LAYER := not model and not processes and not browser and not cluster
+test-fast: $(HUB_VENV)/.installed ## units and in-process hubs only: no model, processes, browser, PostgreSQL or Redis
+	CAROLINA_TEST_FAST_ONLY=1 $(HUB_PY) -m pytest -m "$(FAST_LAYER)" $(PYTEST_ARGS)
 
 bench: $(MODEL) ## every benchmark (stop `make run` first): bench/results/report.md
 	$(HUB_PY) -m bench all

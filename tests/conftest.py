@@ -24,9 +24,83 @@ ROOT = Path(__file__).resolve().parent.parent
 # Every hub the tests start (and the benchmarks they run) checks each JSON reply
 # against its model (bot/web/replies.py): the whole suite proves the API document.
 os.environ.setdefault("CAROLINA_CHECK_REPLIES", "1")
+
+
+def _cheap_password_hashes() -> None:
+    """argon2 at its production cost is the point in production, not in the
+    in-process hubs of tests that log in hundreds of times (0.12 s of CPU each,
+    25 s of the fast layer). A hash carries its parameters, so hashes made either
+    way verify either way; hubs in their own processes keep the real cost."""
+    from argon2 import PasswordHasher
+
+    import bot.domain.agents
+
+    bot.domain.agents._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+_cheap_password_hashes()
 MODEL = ROOT / "models" / "carolina.tar.gz"
 # Rasa and the action server run in the assistant's environment, the hub in its own.
 BIN = ASSISTANT_BIN
+
+
+# The layers of the suite (pyproject.toml registers them as markers). A test is
+# marked by the fixtures it asks for, so a new test lands in the right layer
+# without anyone remembering to mark it; an unmarked test is the fast layer
+# (`make test-fast`): no model, no processes, no browser, no PostgreSQL/Redis.
+LAYER_OF_FIXTURE = {
+    "model_path": "model",
+    "rasa_service": "model",
+    "action_service": "model",
+    "browser": "browser",
+    "server_env": "processes",  # every hub, Rasa or action server process starts with it
+    "postgres_url": "cluster",
+    "redis_url": "cluster",
+}
+# `make test-fast` sets this: a fast test that reaches the model or starts a
+# process fails saying so, instead of training a model for ten minutes or
+# starting Rasa (its layer's marker is missing: a test that runs a command
+# line says `@pytest.mark.processes` itself, no fixture tells).
+FAST_ONLY = os.environ.get("CAROLINA_TEST_FAST_ONLY") == "1"
+
+
+def refuse_in_fast_layer(what: str) -> None:
+    if FAST_ONLY:
+        pytest.fail(f"{what} under CAROLINA_TEST_FAST_ONLY=1: the fast layer needs no model and starts no process")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if FAST_ONLY:
+        popen = subprocess.Popen.__init__
+
+        def refused(self: subprocess.Popen, args: Any, *rest: Any, **kwargs: Any) -> None:
+            refuse_in_fast_layer(f"a process was about to start ({str(args)[:80]})")
+            popen(self, args, *rest, **kwargs)
+
+        subprocess.Popen.__init__ = refused  # type: ignore[method-assign]
+
+
+def direct_parameters(item: pytest.Item) -> set:
+    """Names a test is parametrized with directly (test_headers' `page`), which are not fixtures."""
+    names: set = set()
+    for mark in item.iter_markers("parametrize"):
+        if mark.kwargs.get("indirect"):
+            continue
+        argnames = mark.args[0]
+        names.update(argnames.split(",") if isinstance(argnames, str) else argnames)
+    return {name.strip() for name in names}
+
+
+def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ())) - direct_parameters(item)
+        layers = {LAYER_OF_FIXTURE[name] for name in fixtures if name in LAYER_OF_FIXTURE}
+        # `database_url` and the reports' `month` run once per database kind.
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "postgresql" in callspec.params.values():
+            layers.add("cluster")
+        for layer in sorted(layers):
+            item.add_marker(layer)
 
 
 def free_port() -> int:
@@ -74,6 +148,7 @@ class Service:
 
 @pytest.fixture(scope="session")
 def model_path() -> Path:
+    refuse_in_fast_layer("the trained model was asked for")
     if not MODEL.exists():
         subprocess.run(
             [str(BIN / "rasa"), "train", "--fixed-model-name", "carolina", "--out", "models"],
@@ -85,6 +160,7 @@ def model_path() -> Path:
 
 @pytest.fixture(scope="session")
 def server_env() -> dict:
+    refuse_in_fast_layer("a server process was about to start")
     env = dict(os.environ)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
@@ -109,7 +185,7 @@ def action_service(tmp_path_factory, server_env, hub_port, rasa_port) -> Iterato
     port = free_port()
     service = Service(
         "actions",
-        [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+        [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
         port,
         "/health",
         dict(
@@ -140,7 +216,8 @@ def rasa_service(tmp_path_factory, model_path, action_service, server_env, rasa_
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "{action_service.url}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n'
+        f'tracker_store:\n  type: channels.sqlite_tracker_store.SQLiteTrackerStore\n  dialect: "sqlite"\n'
+        f'  db: "{workdir / "tracker.db"}"\n'
     )
     service = Service("rasa", rasa_run(model_path, endpoints, rasa_port), rasa_port, "/status", server_env, workdir)
     try:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 ADVISORY = """id: PYSEC-0000-1
 aliases: [CVE-0000-1]
@@ -31,16 +33,19 @@ def audit(tmp_path: Path, pinned: str, allow: str = "") -> subprocess.CompletedP
     return subprocess.run(command, capture_output=True, text=True)
 
 
+@pytest.mark.processes  # runs a command line: no fixture tells (tests/conftest.py)
 def test_an_affected_pin_is_reported(tmp_path):
     result = audit(tmp_path, "2.0.0")
     assert result.returncode == 1 and "some-lib==2.0.0  PYSEC-0000-1  CVE-0000-1" in result.stdout
 
 
+@pytest.mark.processes  # runs a command line: no fixture tells (tests/conftest.py)
 def test_the_fixed_release_is_clean(tmp_path):
     result = audit(tmp_path, "2.0.1")
     assert result.returncode == 0 and "0 known vulnerabilities (0 accepted) in 2 pinned packages" in result.stdout
 
 
+@pytest.mark.processes  # runs a command line: no fixture tells (tests/conftest.py)
 def test_an_accepted_advisory_is_listed_with_its_reason_and_does_not_fail(tmp_path):
     allow = "- {package: Some_Lib, id: PYSEC-0000-1, reason: only reachable through a model file}\n"
     result = audit(tmp_path, "2.0.0", allow)

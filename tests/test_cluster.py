@@ -48,6 +48,10 @@ from tests.conftest import (
 from tests.test_hub_widget import Customer
 from tests.test_live_chat import PASSWORD, WEDNESDAY_LUNCH, Analyst, create_analysts, escalate, expect_text
 
+# PostgreSQL, Redis and HAProxy, reached by the cluster's own processes: no fixture tells.
+pytestmark = pytest.mark.cluster
+
+
 # Long enough for HAProxy to see a hub is gone (about 2 s) and the console to
 # reconnect; short enough that an analyst who never comes back is soon replaced.
 GRACE_SECONDS = 10

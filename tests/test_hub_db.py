@@ -40,7 +40,7 @@ def test_the_migrations_build_exactly_the_models_schema(database_url):
 
     from bot.db.models import metadata
 
-    upgrade(database_url)
+    upgrade(database_url, from_models=False)
 
     async def differences():
         engine = make_engine(database_url)
@@ -123,3 +123,20 @@ def test_the_sqlite_record_commits_without_an_fsync_each_time(tmp_path):
             await engine.dispose()
 
     assert asyncio.run(pragmas()) == ("wal", 1)  # 1: NORMAL
+
+
+def test_a_new_sqlite_file_gets_the_models_schema_at_head_and_stays_there(tmp_path):
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import create_engine
+
+    from bot.db.migrate import alembic_config
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
+    upgrade(url)
+    upgrade(url)  # a second start: nothing to do
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    engine = create_engine(f"sqlite:///{tmp_path / 'hub.db'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == [head]
+        assert "deadlines" in inspect(connection).get_table_names()
+    engine.dispose()

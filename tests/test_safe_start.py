@@ -54,12 +54,14 @@ def test_cluster_mode_needs_a_shared_token_and_smtp():
     assert check_start(ready, shared) is None, "no file to lock on PostgreSQL"
 
 
+@pytest.mark.processes  # runs a command line: no fixture tells (tests/conftest.py)
 def test_a_cluster_hub_without_them_refuses_to_start():
     result = serve({"DATABASE_URL": CLUSTER.database_url, "REDIS_URL": "redis://127.0.0.1:1"})
     assert result.returncode == 2
     assert "CAROLINA_ACTIONS_TOKEN" in result.stderr and "SMTP_URL" in result.stderr
 
 
+@pytest.mark.processes  # runs a command line: no fixture tells (tests/conftest.py)
 def test_one_hub_per_sqlite_file(tmp_path):
     url = f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
     assert lock_file(url) == tmp_path / "hub.db.hub-lock"
@@ -89,6 +91,7 @@ def test_one_hub_per_sqlite_file(tmp_path):
 HOLD = "import sys, bot.start_checks as c; h = c.hold_sqlite(sys.argv[1]); print('held', flush=True); sys.stdin.read()"
 
 
+@pytest.mark.processes  # runs a command line: no fixture tells (tests/conftest.py)
 def test_a_dead_hubs_lock_file_blocks_nobody(tmp_path):
     url = f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
     holder = subprocess.Popen(
@@ -118,6 +121,7 @@ def test_a_dead_hubs_lock_file_blocks_nobody(tmp_path):
     held.close()
 
 
+@pytest.mark.processes  # runs a command line: no fixture tells (tests/conftest.py)
 def test_hubs_starting_at_once_migrate_postgresql_once(postgres_url):  # noqa: F811
     # Processes, as hubs are (Alembic's context is one per process: threads would share it).
     upgrading = "import sys; from bot.db.migrate import upgrade; upgrade(sys.argv[1])"

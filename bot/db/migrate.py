@@ -14,9 +14,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
-from sqlalchemy.engine import Connection
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Connection, make_url
 
+from bot.db.models import metadata
 from common.private_files import private_file
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -39,11 +40,28 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Synchronous: call it before the event loop starts (Alembic runs its own)."""
+def upgrade(database_url: str, revision: str = "head", from_models: bool = True) -> None:
+    """Synchronous: call it before the event loop starts (Alembic runs its own).
+
+    A new SQLite file gets the models' schema in one go, stamped at head:
+    replaying every migration on SQLite rebuilds each altered table (thousands
+    of statements, seconds per hub; most of the fast tests' time went there).
+    tests/test_hub_db.py proves the migrations build exactly the models' schema
+    (`from_models=False` runs them). PostgreSQL always runs the migrations,
+    under their lock: several hubs may start on one new database at once."""
+    config = alembic_config(database_url)
     if database_url.startswith("sqlite"):
         path = database_url.split("///", 1)[-1]
         if path and path != ":memory:":
+            new = not Path(path).exists() or Path(path).stat().st_size == 0
             # Created 0600 before SQLite does, so it never exists readable by others (LGPD).
             private_file(Path(path))
-    command.upgrade(alembic_config(database_url), revision)
+            if new and from_models and revision == "head":
+                engine = create_engine(make_url(database_url).set(drivername="sqlite"))
+                try:
+                    metadata.create_all(engine)
+                finally:
+                    engine.dispose()
+                command.stamp(config, "head")
+                return
+    command.upgrade(config, revision)

@@ -7,7 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent.parent
+
+# Runs the benchmark's command line: no fixture tells (tests/conftest.py).
+pytestmark = pytest.mark.processes
 
 
 def test_privacy_benchmark_runs_and_reports(tmp_path):

@@ -298,6 +298,7 @@ def cli(world: World, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.processes  # runs a command line: no fixture tells (tests/conftest.py)
 def test_the_command_line_exports_to_a_private_file_and_to_stdout(tmp_path):
     async def scenario(world: World) -> None:
         made = await people(world)
@@ -324,6 +325,7 @@ def test_the_command_line_exports_to_a_private_file_and_to_stdout(tmp_path):
     run(f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}", tmp_path, scenario)
 
 
+@pytest.mark.processes  # runs a command line: no fixture tells (tests/conftest.py)
 def test_the_command_line_purge_dry_run_and_erase_without_yes_change_nothing(tmp_path):
     async def scenario(world: World) -> None:
         await seed(world)

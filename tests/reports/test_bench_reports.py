@@ -7,8 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 REPORTS = {"containment", "kb", "gaps", "live_chat", "tickets", "satisfaction"}
+
+# Runs the benchmark's command line: no fixture tells (tests/conftest.py).
+pytestmark = pytest.mark.processes
 
 
 def test_reports_benchmark_runs_and_reports(tmp_path):

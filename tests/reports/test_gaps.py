@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Dict, List, Tuple
 
+import pytest
 import yaml
 
 from bot.db.migrate import upgrade
@@ -110,6 +111,7 @@ def test_a_question_asked_again_weighs_more_and_is_shown_once():
     assert group_questions([]) == []
 
 
+@pytest.mark.processes  # runs a command line: no fixture tells (tests/conftest.py)
 def test_keys_are_stable_for_the_same_questions_in_any_order_and_process():
     questions, _ = labelled("gaps_heldout.yml")
     once = group_questions(questions)

@@ -94,7 +94,14 @@ def test_the_right_password_while_throttled_waits_and_a_success_resets_the_pair(
     hub(scenario)
 
 
-def test_the_hub_keeps_answering_while_ten_logins_verify(hub):
+def test_the_hub_keeps_answering_while_ten_logins_verify(hub, monkeypatch):
+    from argon2 import PasswordHasher
+
+    import bot.domain.agents
+
+    # The production cost (the tests' default is cheap, tests/conftest.py): the point here is its weight.
+    monkeypatch.setattr(bot.domain.agents, "_hasher", PasswordHasher())
+
     async def scenario(console: Console) -> None:
         await console.add(ANA)
         stalls = []

@@ -9,6 +9,7 @@ import shlex
 import subprocess
 import textwrap
 
+import pytest
 import yaml
 
 from tests.conftest import BIN, ROOT
@@ -49,6 +50,7 @@ def test_the_action_server_binds_loopback_even_when_told_otherwise(monkeypatch):
     assert os.environ["SANIC_HOST"] == "127.0.0.1"
 
 
+@pytest.mark.processes  # runs a command line: no fixture tells (tests/conftest.py)
 def test_the_hub_channel_refuses_calls_without_rasas_token():
     """In the assistant's environment (channels/hub.py imports Rasa)."""
     check = textwrap.dedent(
@@ -64,6 +66,7 @@ def test_the_hub_channel_refuses_calls_without_rasas_token():
     assert result.stdout.strip().endswith("ok"), result.stderr[-3000:]
 
 
+@pytest.mark.processes  # runs a command line: no fixture tells (tests/conftest.py)
 def test_the_actions_send_the_token_of_the_message_they_answer():
     """In the assistant's environment: hub_client reads the token from the latest message only."""
     check = textwrap.dedent(

@@ -183,5 +183,18 @@ class Widget:
                 break
         return seen
 
+    async def until(self, done: Callable[[List[tuple]], bool], timeout: float = 10.0) -> List[tuple]:
+        """Events until `done(seen)` holds, then whatever arrives in the next 0.1 s
+        (a straggler the test must count): an end the test knows, not a second of silence."""
+        seen: List[tuple] = []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not done(seen) and (left := deadline - loop.time()) > 0:
+            try:
+                seen.append(await asyncio.wait_for(self.events.get(), left))
+            except asyncio.TimeoutError:
+                break
+        return seen + await self.drain(0.1)
+
     async def close(self) -> None:
         await self.client.disconnect()
