@@ -78,10 +78,13 @@ DETAILS: Dict[str, Sequence[Tuple[str, str]]] = {
         ("graph runner (dask)", r"dask/"),
     ),
     "slot mappings (action_extract_slots)": (
+        ("checking the action server's answer (jsonschema)", r"_validate_action_result|jsonschema"),
         ("custom action call (tracker to JSON, HTTP)", r"rasa/utils/endpoints\.py|aiohttp"),
     ),
     "running actions": (
+        ("checking the action server's answer (jsonschema)", r"_validate_action_result|jsonschema"),
         ("custom action call (tracker to JSON, HTTP)", r"rasa/utils/endpoints\.py|aiohttp"),
+        ("a logged exception (button payloads in responses)", r"structlog"),
         ("forms", r"rasa/core/actions/(forms|loops)\.py"),
     ),
     "tracker store: read and replay": (("events applied to the tracker", r"trackers\.py|events\.py"),),
