@@ -265,7 +265,12 @@ def markdown(report: Dict[str, Any]) -> str:
             f"{fmt(row['p50_ratio_hub_to_rasa'])} |"
         )
     memory = report["peak_memory_mb"]
-    lines += ["", f"Peak memory (VmHWM): hub {fmt(memory.get('hub'))} MB, Rasa {fmt(memory.get('rasa'))} MB.", ""]
+    lines += [
+        "",
+        f"Peak memory (VmHWM): hub {fmt(memory.get('hub'))} MB, Rasa {fmt(memory.get('rasa'))} MB, "
+        f"action server {fmt(memory.get('actions'))} MB.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -300,6 +305,7 @@ def main(argv: List[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench load")
     parser.add_argument("--hub-url", default="http://127.0.0.1:8000")
     parser.add_argument("--rasa-url", default="http://127.0.0.1:5005")
+    parser.add_argument("--actions-url", default="http://127.0.0.1:5055", help="only to read its peak memory")
     parser.add_argument(
         "--origin", default=None, help="the Origin the hub allows (default: the hub URL with localhost)"
     )
@@ -323,7 +329,11 @@ def main(argv: List[str]) -> int:
         row = asyncio.run(run_level(args.hub_url, args.rasa_url, origin, level, turns, args.think))
         report["levels"].append(row)
         print(json.dumps(row))
-    report["peak_memory_mb"] = {"hub": peak_memory_mb(args.hub_url), "rasa": peak_memory_mb(args.rasa_url)}
+    report["peak_memory_mb"] = {
+        "hub": peak_memory_mb(args.hub_url),
+        "rasa": peak_memory_mb(args.rasa_url),
+        "actions": peak_memory_mb(args.actions_url),
+    }
     stem = output.save(args.out, f"load-{args.label}" if args.label else "load", args.quick, report, markdown(report))
     plot(report, stem.with_suffix(".png"))
     return 0
