@@ -30,6 +30,18 @@ def spacy_pipeline(lang: str):  # type: ignore[no-untyped-def]
     return nlp
 
 
+def lemma_pipeline(lang: str, lemmas: Mapping[str, str]):  # type: ignore[no-untyped-def]
+    """Blank spaCy pipeline for `lang` whose lookup lemmatizer knows only `lemmas`:
+    spacy_pipeline(lang) for every word that has one of them, the word itself
+    as its lemma for every other (as spaCy does for a word its table lacks)."""
+    spacy = import_without("spacy")
+    lookups = spacy.lookups.Lookups()
+    lookups.add_table(LEMMA_TABLE, dict(lemmas))
+    nlp = spacy.blank(lang)
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"}).initialize(lookups=lookups)
+    return nlp
+
+
 @cache
 def tokenizer(lang: str):  # type: ignore[no-untyped-def]
     """Blank spaCy pipeline for `lang` without the lemmatizer: the same tokens,

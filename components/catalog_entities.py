@@ -19,8 +19,9 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from spacy.matcher import Matcher
 
+from common.lemmas import tokenizer
 from components.catalog import TICKET_NUMBER_PATTERN, VERSION_PATTERN, Catalog, load_catalog
-from components.language import DEFAULT_LANGUAGE, LANGUAGES, fold, spacy_pipeline
+from components.language import DEFAULT_LANGUAGE, LANGUAGES, fold
 
 LANGUAGE_PROPERTY = "language"  # set by components.language_tokenizer
 
@@ -31,7 +32,8 @@ def _fold_in_place(text: str) -> str:
 
 
 def _matcher(lang: str, catalog: Catalog) -> Matcher:
-    nlp = spacy_pipeline(lang)
+    # Token patterns need no lemmas: the tokenizer alone, without spaCy's tables.
+    nlp = tokenizer(lang)
     matcher = Matcher(nlp.vocab)
     for kind, names in catalog.names.items():
         for name, aliases in names.items():
@@ -77,7 +79,7 @@ class CatalogEntityExtractor(GraphComponent, EntityExtractorMixin):
         return name if name in LANGUAGES else DEFAULT_LANGUAGE
 
     def extract(self, text: str, lang: str) -> List[Dict[str, Any]]:
-        doc = spacy_pipeline(lang).make_doc(_fold_in_place(text))
+        doc = tokenizer(lang).make_doc(_fold_in_place(text))
         spans = []
         for match_id, start, end in self.matchers[lang](doc):
             kind, _, name = doc.vocab.strings[match_id].partition("\t")

@@ -15,23 +15,31 @@ Tokens and lemmas are accent-folded and lower-cased ("Não"/"nao" -> "nao",
 "olvidé" -> "olvide", lemma "olvidar"), so the featurizers see the same feature
 whether or not the customer typed accents. The identified language is added to the parse result as
 `language` (`{"name", "confidence"}`); actions/language.py decides the slot.
+
+Trained, it keeps of each lemma table only the entries that can change a word
+feature (components.feature_lemmas) and the model carries them: the Rasa server
+never loads spaCy's whole tables (issue 21). A model trained before that loads
+them whole, as it was trained with.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Mapping
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.constants import METADATA, METADATA_INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from common.lemmas import lemma_pipeline
+from components.feature_lemmas import feature_lemmas, seen_words
 from components.language import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
@@ -45,6 +53,7 @@ logger = logging.getLogger(__name__)
 
 LANGUAGE_PROPERTY = "language"
 _COUNTS_FILE = "language_counts.json"
+_LEMMAS_FILE = "feature_lemmas.json"
 
 
 def _labelled_language(message: Message) -> str | None:
@@ -95,11 +104,18 @@ class LanguageTokenizer(Tokenizer, GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         identifier: LanguageIdentifier | None = None,
+        lemmas: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         super().__init__(config)
         self._model_storage = model_storage
         self._resource = resource
         self.identifier = identifier or LanguageIdentifier.empty()
+        # Built now, not on the first message of each language: the server's
+        # start-up, not a customer, waits for them.
+        self.pipelines = {
+            lang: lemma_pipeline(lang, lemmas[lang]) if lemmas is not None else spacy_pipeline(lang)
+            for lang in LANGUAGES
+        }
 
     @classmethod
     def create(
@@ -118,9 +134,33 @@ class LanguageTokenizer(Tokenizer, GraphComponent):
             if message.get(TEXT) and (lang := _labelled_language(message))
         ]
         self.identifier = LanguageIdentifier.fit(labelled)
+        lemmas = self._feature_lemmas(training_data)
         with self._model_storage.write_to(self._resource) as directory:
             (directory / _COUNTS_FILE).write_text(json.dumps(self.identifier.counts, ensure_ascii=False))
+            (directory / _LEMMAS_FILE).write_text(json.dumps(lemmas, ensure_ascii=False, sort_keys=True))
         return self._resource
+
+    def _feature_lemmas(self, training_data: TrainingData) -> Dict[str, Dict[str, str]]:
+        """The entries of each language's lemma table that can change a word feature.
+
+        The words a featurizer can learn are those of the tokens and lemmas of
+        every attribute this tokenizer reads (the texts, the responses); each is
+        read in all three languages, a superset of the one the tokenizer will
+        pick, so the choice cannot matter."""
+        texts = [
+            text
+            for message in training_data.training_examples
+            for attribute in DENSE_FEATURIZABLE_ATTRIBUTES
+            if isinstance(text := message.get(attribute), str) and text
+        ]
+        seen = seen_words(
+            form
+            for lang in LANGUAGES
+            for doc in self.pipelines[lang].pipe(texts)
+            for token in doc
+            for form in (token.text, token.lemma_)
+        )
+        return {lang: feature_lemmas(lang, seen) for lang in LANGUAGES}
 
     @classmethod
     def load(
@@ -131,14 +171,17 @@ class LanguageTokenizer(Tokenizer, GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> LanguageTokenizer:
+        identifier, lemmas = None, None
         try:
             with model_storage.read_from(resource) as directory:
-                counts = json.loads((directory / _COUNTS_FILE).read_text())
-            identifier = LanguageIdentifier(counts)
+                identifier = LanguageIdentifier(json.loads((directory / _COUNTS_FILE).read_text()))
+                lemmas = json.loads((directory / _LEMMAS_FILE).read_text())
         except (ValueError, FileNotFoundError):
-            logger.warning("No language counts in the model; using lingua alone.")
-            identifier = None
-        return cls(config, model_storage, resource, identifier)
+            if identifier is None:
+                logger.warning("No language counts in the model; using lingua alone.")
+            else:
+                logger.warning("A model trained without feature lemmas: loading spaCy's whole lemma tables.")
+        return cls(config, model_storage, resource, identifier, lemmas)
 
     def _language_of(self, message: Message, attribute: str) -> str:
         labelled = _labelled_language(message)
@@ -160,7 +203,7 @@ class LanguageTokenizer(Tokenizer, GraphComponent):
     def tokenize(self, message: Message, attribute: str) -> List[Token]:
         text = message.get(attribute)
         lang = self._language_of(message, attribute)
-        doc = spacy_pipeline(lang)(text)
+        doc = self.pipelines[lang](text)
         tokens = []
         for t in doc:
             if t.is_space:
