@@ -338,10 +338,10 @@ def hub_service(tmp_path_factory, rasa_service, server_env, portal_server, hub_p
         CAROLINA_ADMIN_PASSWORD=ADMIN_PASSWORD,
         CAROLINA_ALLOWED_ORIGINS=f"{PORTAL_ORIGIN},{portal_server.origin}",
         SMTP_URL=f"smtp://127.0.0.1:{mail_server.port}",
-        # Scripted customers answer as fast as Rasa replies (several turns a
-        # second, twenty in a row for an intake), faster than people; the burst
-        # (what the flood test exceeds at once) stays at its default of 10.
-        CAROLINA_RATE_PER_MINUTE="600",
+        # Scripted customers answer as fast as Carolina replies (a turn takes
+        # tens of milliseconds: twenty in a second or two for an intake), far
+        # faster than people; the burst stays at its default of 10.
+        CAROLINA_RATE_PER_MINUTE="6000",
         # The whole suite starts its conversations from 127.0.0.1, many a minute.
         CAROLINA_NEW_CONVERSATIONS_PER_MINUTE="6000",
         # And sends its messages and opens its sockets from there (limits per address).
